@@ -1,0 +1,270 @@
+/**
+ * Compiles the rollup circuit for one configuration (batch size, tree depth) with circom2,
+ * the circom compiler built to WebAssembly, so no global install is needed. Artefacts land in
+ * `build/circuits/rollup_<txs>x<depth>/` with a manifest; a configuration is rebuilt only when
+ * the Circom sources, circomlib or the parameters change.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const require = createRequire(import.meta.url);
+
+/** Repository root (this file lives in `circuits/`). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SRC = path.join(ROOT, "circuits", "src");
+
+/** A circuit configuration. */
+export interface CircuitConfig {
+  /** Slots per batch. */
+  txs: number;
+  /** Account-index bits (even, 2..24). */
+  depth: number;
+}
+
+/** What a build produced and how it was made. */
+export interface CircuitManifest {
+  name: string;
+  config: CircuitConfig;
+  constraints: number;
+  wires: number;
+  publicSignals: number;
+  compiler: string;
+  sourceHash: string;
+  files: Record<string, string>;
+  builtAt: string;
+  buildSeconds: number;
+}
+
+/** Paths of a configuration's artefacts. */
+export interface CircuitArtifacts {
+  dir: string;
+  r1cs: string;
+  wasm: string;
+  sym: string;
+  manifest: CircuitManifest;
+}
+
+/** Raised when a configuration is invalid or the compiler fails. */
+export class CircuitBuildError extends Error {
+  override name = "CircuitBuildError";
+}
+
+/** Checks a configuration and says what is wrong with it. */
+export function validateConfig(config: CircuitConfig): void {
+  const { txs, depth } = config;
+  if (!Number.isInteger(txs) || txs < 1 || txs > 4096) {
+    throw new CircuitBuildError(`circuit: txs must be an integer in 1..4096, got ${txs}`);
+  }
+  if (!Number.isInteger(depth) || depth < 2 || depth > 24 || depth % 2 !== 0) {
+    throw new CircuitBuildError(`circuit: depth must be an even integer in 2..24, got ${depth}`);
+  }
+}
+
+/** Name of a configuration's artefact folder. */
+export function circuitName(config: CircuitConfig): string {
+  return `rollup_${config.txs}x${config.depth}`;
+}
+
+function sha256File(file: string): string {
+  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+}
+
+/** Hash of everything a build depends on: our sources, circomlib's version, the compiler. */
+export function sourceHash(): string {
+  const h = createHash("sha256");
+  for (const f of fs.readdirSync(SRC).sort()) {
+    h.update(f).update(fs.readFileSync(path.join(SRC, f)));
+  }
+  h.update(compilerVersion());
+  h.update(require("circomlib/package.json").version as string);
+  return h.digest("hex");
+}
+
+/** The circom2 package version (which pins the compiler inside it). */
+export function compilerVersion(): string {
+  return `circom2@${require("circom2/package.json").version as string}`;
+}
+
+/** Reads the header of an .r1cs file: constraints, wires, public signals. */
+export function readR1csHeader(file: string): { constraints: number; wires: number; publicSignals: number } {
+  const buf = fs.readFileSync(file);
+  if (buf.toString("ascii", 0, 4) !== "r1cs") throw new CircuitBuildError(`${file}: not an r1cs file`);
+  const nSections = buf.readUInt32LE(8);
+  let off = 12;
+  for (let s = 0; s < nSections; s++) {
+    const type = buf.readUInt32LE(off);
+    const size = Number(buf.readBigUInt64LE(off + 4));
+    off += 12;
+    if (type === 1) {
+      const n8 = buf.readUInt32LE(off);
+      let p = off + 4 + n8;
+      const wires = buf.readUInt32LE(p);
+      const nOut = buf.readUInt32LE(p + 4);
+      const nPub = buf.readUInt32LE(p + 8);
+      const constraints = buf.readUInt32LE(p + 24);
+      return { constraints, wires, publicSignals: nOut + nPub };
+    }
+    off += size;
+  }
+  throw new CircuitBuildError(`${file}: r1cs has no header section`);
+}
+
+function artifactsOf(dir: string, manifest: CircuitManifest): CircuitArtifacts {
+  return {
+    dir,
+    r1cs: path.join(dir, "rollup.r1cs"),
+    wasm: path.join(dir, "rollup_js", "rollup.wasm"),
+    sym: path.join(dir, "rollup.sym"),
+    manifest,
+  };
+}
+
+/** Options of {@link buildCircuit}. */
+export interface BuildOptions {
+  /** Where artefact folders go; default `<repo>/build/circuits`. */
+  outRoot?: string;
+  /** Rebuild even when the manifest says the artefacts are current. */
+  force?: boolean;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Returns the artefacts of a configuration, compiling it first when needed. */
+export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {}): Promise<CircuitArtifacts> {
+  validateConfig(config);
+  const log = opts.log ?? (() => {});
+  const name = circuitName(config);
+  const outRoot = opts.outRoot ?? path.join(ROOT, "build", "circuits");
+  const dir = path.join(outRoot, name);
+  const manifestPath = path.join(dir, "manifest.json");
+  const srcHash = sourceHash();
+
+  if (!opts.force && fs.existsSync(manifestPath)) {
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as CircuitManifest;
+    const art = artifactsOf(dir, manifest);
+    const intact = Object.entries(manifest.files).every(
+      ([rel, hash]) => fs.existsSync(path.join(dir, rel)) && sha256File(path.join(dir, rel)) === hash,
+    );
+    if (manifest.sourceHash === srcHash && intact) {
+      log(`${name}: up to date (${manifest.constraints} constraints)`);
+      return art;
+    }
+  }
+
+  // Build into a fresh temporary folder and rename it into place, so an interrupted build
+  // never leaves artefacts that look complete.
+  fs.mkdirSync(outRoot, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(outRoot, `.${name}-`));
+  try {
+    const main = path.join(tmp, "rollup.circom");
+    fs.writeFileSync(
+      main,
+      `pragma circom 2.1.0;\ninclude "${path.relative(tmp, path.join(SRC, "rollup.circom"))}";\n` +
+        `component main = Rollup(${config.txs}, ${config.depth});\n`,
+    );
+    log(`${name}: compiling with ${compilerVersion()} (--O2)…`);
+    const t0 = performance.now();
+    await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp]);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    // circom's witness generator is CommonJS; the package is ESM.
+    const jsDir = path.join(tmp, "rollup_js");
+    for (const f of ["witness_calculator.js", "generate_witness.js"]) {
+      const p = path.join(jsDir, f);
+      if (fs.existsSync(p)) fs.renameSync(p, p.replace(/\.js$/, ".cjs"));
+    }
+    const gen = path.join(jsDir, "generate_witness.cjs");
+    if (fs.existsSync(gen)) {
+      fs.writeFileSync(gen, fs.readFileSync(gen, "utf8").replace("witness_calculator.js", "witness_calculator.cjs"));
+    }
+    const files: Record<string, string> = {};
+    for (const rel of ["rollup.r1cs", "rollup.sym", "rollup_js/rollup.wasm"]) {
+      files[rel] = sha256File(path.join(tmp, rel));
+    }
+    const header = readR1csHeader(path.join(tmp, "rollup.r1cs"));
+    const manifest: CircuitManifest = {
+      name,
+      config,
+      ...header,
+      compiler: compilerVersion(),
+      sourceHash: srcHash,
+      files,
+      builtAt: new Date().toISOString(),
+      buildSeconds: Math.round(buildSeconds * 10) / 10,
+    };
+    fs.writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    fs.rmSync(main);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+    log(`${name}: ${manifest.constraints} constraints, built in ${manifest.buildSeconds} s`);
+    return artifactsOf(dir, manifest);
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Runs circom2 with the given arguments (absolute paths are made relative to the working
+ * directory: its WASI sandbox sees only preopened folders).
+ */
+async function runCircom(args: string[]): Promise<void> {
+  const { CircomRunner, bindings } = require("circom2") as {
+    CircomRunner: new (o: object) => { execute(wasm: Uint8Array): Promise<unknown> };
+    bindings: Record<string, unknown>;
+  };
+  const cwd = process.cwd();
+  const rel = args.map((a) => (path.isAbsolute(a) ? path.relative(cwd, a) || "." : a));
+  const preopens: Record<string, string> = {};
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const seg = path.relative(cwd, dir) || ".";
+    preopens[seg] = seg;
+    if (path.dirname(dir) === dir) break;
+  }
+  const output: string[] = [];
+  const fsShim = wrapFsForCircom(output);
+  let exitCode = 0;
+  const runner = new CircomRunner({
+    args: rel,
+    env: {},
+    preopens,
+    bindings: {
+      ...bindings,
+      fs: fsShim,
+      exit(code: number) {
+        exitCode = code;
+        throw new CircomExit(code);
+      },
+    },
+  });
+  const wasm = fs.readFileSync(require.resolve("circom2/circom.wasm"));
+  try {
+    await runner.execute(wasm);
+  } catch (err) {
+    if (!(err instanceof CircomExit)) throw err;
+  }
+  if (exitCode !== 0) {
+    throw new CircuitBuildError(`circom failed (exit ${exitCode}):\n${output.join("").trim()}`);
+  }
+}
+
+class CircomExit extends Error {
+  constructor(readonly code: number) {
+    super(`circom exited with ${code}`);
+  }
+}
+
+/** Node's fs, with the compiler's stdout/stderr captured instead of printed. */
+function wrapFsForCircom(output: string[]): typeof fs {
+  const writeSync = ((fd: number, buf: string | NodeJS.ArrayBufferView, ...rest: unknown[]) => {
+    if (fd === 1 || fd === 2) {
+      const text = typeof buf === "string" ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString();
+      output.push(text);
+      return typeof buf === "string" ? Buffer.byteLength(buf) : buf.byteLength;
+    }
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, buf, ...rest);
+  }) as typeof fs.writeSync;
+  return { ...fs, writeSync } as typeof fs;
+}

@@ -1,0 +1,110 @@
+/**
+ * Witness generation and checking for circom circuits: runs the circuit's WebAssembly witness
+ * generator on a set of inputs, writes snarkjs `.wtns` files, and checks a witness against the
+ * circuit's R1CS with snarkjs.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+/** Circuit inputs: signal name → value or nested array of values. */
+export type CircuitInputs = Record<string, unknown>;
+
+/** The witness generator rejected the inputs: an assertion (`===`) failed or an input was missing. */
+export class WitnessError extends Error {
+  override name = "WitnessError";
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+  }
+}
+
+interface WitnessCalculator {
+  calculateWitness(input: CircuitInputs, sanityCheck: boolean): Promise<bigint[]>;
+}
+
+const calculators = new Map<string, Promise<WitnessCalculator>>();
+
+/** Loads (once per file) the witness calculator built next to `wasmFile` by circom. */
+export function loadWitnessCalculator(wasmFile: string): Promise<WitnessCalculator> {
+  const key = path.resolve(wasmFile);
+  let calc = calculators.get(key);
+  if (!calc) {
+    const builder = require(path.join(path.dirname(key), "witness_calculator.cjs")) as (
+      code: Buffer,
+      options?: object,
+    ) => Promise<WitnessCalculator>;
+    calc = builder(fs.readFileSync(key));
+    calculators.set(key, calc);
+  }
+  return calc;
+}
+
+/**
+ * Computes the full witness (wire 0 is the constant 1, then outputs, then inputs…).
+ * @throws WitnessError when a constraint assertion fails during generation.
+ */
+export async function computeWitness(wasmFile: string, inputs: CircuitInputs): Promise<bigint[]> {
+  const calc = await loadWitnessCalculator(wasmFile);
+  try {
+    return await calc.calculateWitness(inputs, true);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    // circom reports the failing assertion with its template stack ("Error in template X line: N").
+    throw new WitnessError(`witness generation failed: ${msg.replace(/^Error: /, "").trim()}`, err);
+  }
+}
+
+const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** Writes a witness in snarkjs's `.wtns` format (version 2, BN254). */
+export function writeWtns(file: string, witness: readonly bigint[]): void {
+  const n8 = 32;
+  const header = Buffer.alloc(4 + n8 + 4);
+  header.writeUInt32LE(n8, 0);
+  writeLE(header, 4, BN254_R, n8);
+  header.writeUInt32LE(witness.length, 4 + n8);
+  const body = Buffer.alloc(witness.length * n8);
+  witness.forEach((v, i) => writeLE(body, i * n8, ((v % BN254_R) + BN254_R) % BN254_R, n8));
+  const section = (type: number, data: Buffer) => {
+    const h = Buffer.alloc(12);
+    h.writeUInt32LE(type, 0);
+    h.writeBigUInt64LE(BigInt(data.length), 4);
+    return Buffer.concat([h, data]);
+  };
+  const magic = Buffer.from("wtns", "ascii");
+  const meta = Buffer.alloc(8);
+  meta.writeUInt32LE(2, 0); // version
+  meta.writeUInt32LE(2, 4); // sections
+  fs.writeFileSync(file, Buffer.concat([magic, meta, section(1, header), section(2, body)]));
+}
+
+function writeLE(buf: Buffer, off: number, value: bigint, n: number): void {
+  let v = value;
+  for (let i = 0; i < n; i++) {
+    buf[off + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/** Checks every R1CS constraint against a `.wtns` file with snarkjs; true when all hold. */
+export async function checkWitness(r1csFile: string, wtnsFile: string): Promise<boolean> {
+  const snarkjs = await import("snarkjs");
+  try {
+    // snarkjs reports a failing constraint through the logger and crashes without one.
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+    return await snarkjs.wtns.check(r1csFile, wtnsFile, quiet);
+  } finally {
+    await releaseSnarkjs();
+  }
+}
+
+/** Stops snarkjs's worker threads so the process can exit. */
+export async function releaseSnarkjs(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  if (g.curve_bn128) {
+    await g.curve_bn128.terminate();
+    delete g.curve_bn128;
+  }
+}

@@ -1,0 +1,405 @@
+// The state transition of a batch (docs/PROTOCOL.md "State transition of a batch"): checks every
+// transaction, applies it, and returns the new root, the public data, its hash and the circuit's
+// witness inputs. This is the only implementation of the transition: the sequencer, the witness
+// builder, the L1 syncer and the tests all call it.
+//
+// A batch either applies whole or not at all: every change is journalled and undone when any
+// transaction is invalid, and the error says which slot and why.
+
+import { createHash } from "node:crypto";
+import type { Account } from "./account.js";
+import { BALANCE_BITS, L1Kind, TxType, U32_BITS, pow2 } from "./constants.js";
+import {
+  AccountExistsError,
+  BadSignatureError,
+  BalanceOverflowError,
+  FeeOutOfRangeError,
+  InsufficientBalanceError,
+  InvalidTxError,
+  QueueOrderError,
+  UnknownAccountError,
+  WrongAddressError,
+  WrongNonceError,
+  WrongTokenError,
+  ZkrError,
+  assertBits,
+} from "./errors.js";
+import { forcedExitFloat } from "./float.js";
+import { type L1Queue, type L1Request } from "./queue.js";
+import type { RollupState } from "./state.js";
+import { encodeTx, signatureMessage, txDataToBigint, type Tx } from "./tx.js";
+import { verify } from "./keys.js";
+
+/** Options of {@link applyBatch}. */
+export interface BatchOptions {
+  /** Number of slots of the circuit: the batch is padded with noops to this size (default: `txs.length`). */
+  slots?: number;
+  /** Account that receives the fees; required when any fee is nonzero. */
+  feeAccount?: bigint;
+}
+
+/** The circuit's private inputs, named as in `circuits/src/rollup.circom`. */
+export interface RollupWitnessInputs {
+  oldRoot: bigint;
+  queueHashBefore: bigint;
+  chainId: bigint;
+  batchNumber: bigint;
+  queueStart: bigint;
+  feeAccount: bigint;
+  txData: bigint[];
+  aAx: bigint[];
+  aAy: bigint[];
+  aEthAddr: bigint[];
+  aToken: bigint[];
+  aBalance: bigint[];
+  aNonce: bigint[];
+  aSiblings: bigint[][][];
+  bAx: bigint[];
+  bAy: bigint[];
+  bEthAddr: bigint[];
+  bToken: bigint[];
+  bBalance: bigint[];
+  bNonce: bigint[];
+  bSiblings: bigint[][][];
+  sigR8x: bigint[];
+  sigR8y: bigint[];
+  sigS: bigint[];
+  l1Create: bigint[];
+  l1Token: bigint[];
+  l1EthAddr: bigint[];
+  l1Amount: bigint[];
+  l1Ax: bigint[];
+  l1Ay: bigint[];
+  feeAx: bigint;
+  feeAy: bigint;
+  feeEthAddr: bigint;
+  feeToken: bigint;
+  feeBalance: bigint;
+  feeNonce: bigint;
+  feeSiblings: bigint[][];
+}
+
+/** What a batch did. */
+export interface BatchResult {
+  batchNumber: bigint;
+  oldRoot: bigint;
+  newRoot: bigint;
+  queueStart: bigint;
+  queueEnd: bigint;
+  queueHashBefore: bigint;
+  queueHashAfter: bigint;
+  /** Fee account in the public data (0 when no fee was collected). */
+  feeAccount: bigint;
+  totalFee: bigint;
+  /** The applied transactions, padded with noops; forced exits carry the amount paid out. */
+  txs: Tx[];
+  /** The slots' data, 12 bytes each: what goes on L1 as calldata. */
+  txData: Uint8Array;
+  /** The bytes the public input commits to. */
+  publicData: Uint8Array;
+  /** SHA-256 of `publicData`. */
+  publicDataHash: Uint8Array;
+  /** `uint256(publicDataHash) mod r`: the circuit's one public signal. */
+  publicInput: bigint;
+  witnessInputs: RollupWitnessInputs;
+}
+
+/** A transaction that failed, with its slot. */
+export class BatchTxError extends ZkrError {
+  override name = "BatchTxError" as const;
+  constructor(
+    readonly slot: number,
+    override readonly cause: ZkrError,
+  ) {
+    super(`batch slot ${slot}: ${cause.shortMessage}`, { cause });
+  }
+}
+
+const SNARK_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+function be(value: bigint, bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let v = value;
+  for (let i = bytes - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** The public data of a batch (docs/PROTOCOL.md "Public data"). */
+export function encodePublicData(h: {
+  oldRoot: bigint;
+  newRoot: bigint;
+  queueHashBefore: bigint;
+  queueHashAfter: bigint;
+  chainId: bigint;
+  batchNumber: bigint;
+  queueStart: bigint;
+  queueEnd: bigint;
+  feeAccount: bigint;
+  txData: Uint8Array;
+}): Uint8Array {
+  return concat([
+    be(h.oldRoot, 32),
+    be(h.newRoot, 32),
+    be(h.queueHashBefore, 32),
+    be(h.queueHashAfter, 32),
+    be(h.chainId, 8),
+    be(h.batchNumber, 4),
+    be(h.queueStart, 4),
+    be(h.queueEnd, 4),
+    be(h.feeAccount, 4),
+    h.txData,
+  ]);
+}
+
+/** SHA-256 of the public data and its reduction into the field. */
+export function hashPublicData(publicData: Uint8Array): { publicDataHash: Uint8Array; publicInput: bigint } {
+  const publicDataHash = new Uint8Array(createHash("sha256").update(publicData).digest());
+  const publicInput = BigInt("0x" + Buffer.from(publicDataHash).toString("hex")) % SNARK_R;
+  return { publicDataHash, publicInput };
+}
+
+const ZERO_ACCOUNT: Account = { ax: 0n, ay: 0n, ethAddr: 0n, tokenId: 0n, balance: 0n, nonce: 0n };
+
+function zeroSiblings(levels: number): bigint[][] {
+  return Array.from({ length: levels }, () => [0n, 0n, 0n]);
+}
+
+function describe(type: TxType): string {
+  return ["noop", "deposit", "transfer", "withdraw", "forced exit"][type] ?? `type ${type}`;
+}
+
+/**
+ * Applies a batch to `state` (in place) and returns what the circuit and the contract need.
+ *
+ * L1 slots (deposits, forced exits) consume `queue` entries in order from `state.queueNext`.
+ * On any invalid transaction the state is left exactly as it was and a {@link BatchTxError}
+ * names the slot; its `cause` is the typed error (BadSignatureError, WrongNonceError, …).
+ */
+export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queue, opts: BatchOptions = {}): BatchResult {
+  const slots = opts.slots ?? txs.length;
+  if (!Number.isInteger(slots) || slots < 1) throw new InvalidTxError({ reason: `batch size of at least 1 expected, got ${slots}` });
+  if (txs.length > slots) throw new InvalidTxError({ reason: `at most ${slots} transactions expected, got ${txs.length}` });
+  const levels = state.depth / 2;
+  const journal: Array<[bigint, Account | undefined]> = [];
+  const put = (index: bigint, next: Account | undefined) => {
+    journal.push([index, state.account(index)]);
+    if (next) state.setAccount(index, next);
+    else state.deleteAccount(index);
+  };
+
+  const oldRoot = state.root;
+  const queueStart = state.queueNext;
+  const queueHashBefore = queue.hashAt(queueStart);
+  let queueNext = queueStart;
+  const w: RollupWitnessInputs = {
+    oldRoot,
+    queueHashBefore,
+    chainId: state.chainId,
+    batchNumber: state.batchNumber,
+    queueStart,
+    feeAccount: 0n,
+    txData: [], aAx: [], aAy: [], aEthAddr: [], aToken: [], aBalance: [], aNonce: [], aSiblings: [],
+    bAx: [], bAy: [], bEthAddr: [], bToken: [], bBalance: [], bNonce: [], bSiblings: [],
+    sigR8x: [], sigR8y: [], sigS: [],
+    l1Create: [], l1Token: [], l1EthAddr: [], l1Amount: [], l1Ax: [], l1Ay: [],
+    feeAx: 0n, feeAy: 0n, feeEthAddr: 0n, feeToken: 0n, feeBalance: 0n, feeNonce: 0n,
+    feeSiblings: zeroSiblings(levels),
+  };
+  const applied: Tx[] = [];
+  const data: Uint8Array[] = [];
+  let totalFee = 0n;
+  let feeToken: bigint | undefined;
+  if (opts.feeAccount !== undefined) {
+    const fa = state.account(opts.feeAccount);
+    if (!fa) throw new UnknownAccountError({ account: opts.feeAccount, op: "fee to" });
+    feeToken = fa.tokenId;
+  }
+
+  const existing = (index: bigint, op: string): Account => {
+    const a = state.account(index);
+    if (!a) throw new UnknownAccountError({ account: index, op });
+    return a;
+  };
+  const nextRequest = (what: string): L1Request => {
+    if (queueNext >= BigInt(queue.length)) {
+      throw new QueueOrderError({ what: `${what}: queue entry ${queueNext} (queue holds ${queue.length})`, expected: BigInt(queue.length) - 1n, got: queueNext });
+    }
+    return queue.at(queueNext);
+  };
+
+  try {
+    for (let slot = 0; slot < slots; slot++) {
+      const input: Tx = slot < txs.length ? txs[slot] : { type: TxType.Noop };
+      let tx: Tx = input;
+      let a: Account = ZERO_ACCOUNT;
+      let aIndex = 0n;
+      let aSiblings = zeroSiblings(levels);
+      let b: Account = ZERO_ACCOUNT;
+      let bSiblings = zeroSiblings(levels);
+      let sig = { r8x: 0n, r8y: 0n, s: 0n };
+      let l1 = { create: 0n, token: 0n, ethAddr: 0n, amount: 0n, ax: 0n, ay: 0n };
+      try {
+        switch (input.type) {
+          case TxType.Noop:
+            break;
+          case TxType.Deposit: {
+            const req = nextRequest("deposit");
+            if (req.kind !== L1Kind.CreateDeposit && req.kind !== L1Kind.TopUp) {
+              throw new QueueOrderError({ what: `deposit: kind of queue entry ${queueNext}`, expected: BigInt(L1Kind.CreateDeposit), got: BigInt(req.kind) });
+            }
+            if (req.index !== input.index) {
+              throw new QueueOrderError({ what: `deposit: account of queue entry ${queueNext}`, expected: req.index, got: input.index });
+            }
+            aIndex = req.index;
+            aSiblings = state.tree.proof(aIndex).siblings;
+            if (req.kind === L1Kind.CreateDeposit) {
+              if (state.account(aIndex)) throw new AccountExistsError({ account: aIndex, op: "create-deposit to" });
+              a = { ax: req.ax, ay: req.ay, ethAddr: req.ethAddr, tokenId: req.tokenId, balance: 0n, nonce: 0n };
+              l1 = { create: 1n, token: req.tokenId, ethAddr: req.ethAddr, amount: req.amount, ax: req.ax, ay: req.ay };
+            } else {
+              a = existing(aIndex, "deposit to");
+              if (a.tokenId !== req.tokenId) throw new WrongTokenError({ account: aIndex, op: "deposit to", expected: a.tokenId, got: req.tokenId });
+              l1 = { create: 0n, token: req.tokenId, ethAddr: req.ethAddr, amount: req.amount, ax: 0n, ay: 0n };
+            }
+            const balance = a.balance + req.amount;
+            if (balance >= pow2(BALANCE_BITS)) throw new BalanceOverflowError({ account: aIndex, op: "deposit to", balance: a.balance, added: req.amount });
+            put(aIndex, { ...a, balance });
+            queueNext++;
+            break;
+          }
+          case TxType.ForcedExit: {
+            const req = nextRequest("forced exit");
+            if (req.kind !== L1Kind.ForcedExit) {
+              throw new QueueOrderError({ what: `forced exit: kind of queue entry ${queueNext}`, expected: BigInt(L1Kind.ForcedExit), got: BigInt(req.kind) });
+            }
+            if (req.index !== input.index) {
+              throw new QueueOrderError({ what: `forced exit: account of queue entry ${queueNext}`, expected: req.index, got: input.index });
+            }
+            aIndex = req.index;
+            a = existing(aIndex, "forced exit from");
+            if (a.tokenId !== req.tokenId) throw new WrongTokenError({ account: aIndex, op: "forced exit from", expected: a.tokenId, got: req.tokenId });
+            if (a.ethAddr !== req.ethAddr) throw new WrongAddressError({ account: aIndex, op: "forced exit from", expected: a.ethAddr, got: req.ethAddr });
+            aSiblings = state.tree.proof(aIndex).siblings;
+            const { amount, exponent } = forcedExitFloat(a.balance);
+            tx = { type: TxType.ForcedExit, index: aIndex, amount, exponent };
+            l1 = { create: 0n, token: req.tokenId, ethAddr: req.ethAddr, amount: 0n, ax: 0n, ay: 0n };
+            put(aIndex, { ...a, balance: a.balance - amount });
+            queueNext++;
+            break;
+          }
+          case TxType.Transfer:
+          case TxType.Withdraw: {
+            const op = input.type === TxType.Transfer ? "transfer from" : "withdraw from";
+            aIndex = input.from;
+            encodeTx(input); // widths, float formats, self-transfer
+            a = existing(aIndex, op);
+            let to: Account | undefined;
+            if (input.type === TxType.Transfer) {
+              to = existing(input.to, "transfer to");
+              if (to.tokenId !== a.tokenId) throw new WrongTokenError({ account: input.to, op: "transfer to", expected: a.tokenId, got: to.tokenId });
+            }
+            if (input.fee > 0n) {
+              if (feeToken === undefined) {
+                throw new FeeOutOfRangeError({ field: `${describe(input.type)} fee`, value: input.fee, expected: "0 (the batch has no fee account)" });
+              }
+              if (a.tokenId !== feeToken) {
+                throw new FeeOutOfRangeError({ field: `${describe(input.type)} fee`, value: input.fee, expected: `0 (fees are collected in token ${feeToken}, the account holds token ${a.tokenId})` });
+              }
+            }
+            if (input.nonce !== a.nonce) throw new WrongNonceError({ account: aIndex, op, expected: a.nonce, got: input.nonce });
+            if (!input.sig || !verify(signatureMessage(input, state.chainId), input.sig, [a.ax, a.ay])) {
+              throw new BadSignatureError({ account: aIndex, op });
+            }
+            const debit = input.amount + input.fee;
+            if (a.balance < debit) throw new InsufficientBalanceError({ account: aIndex, op, balance: a.balance, required: debit });
+            sig = input.sig;
+            aSiblings = state.tree.proof(aIndex).siblings;
+            put(aIndex, { ...a, balance: a.balance - debit, nonce: a.nonce + 1n });
+            if (input.type === TxType.Transfer && to) {
+              const credited = to.balance + input.amount;
+              if (credited >= pow2(BALANCE_BITS)) throw new BalanceOverflowError({ account: input.to, op: "transfer to", balance: to.balance, added: input.amount });
+              b = to;
+              bSiblings = state.tree.proof(input.to).siblings;
+              put(input.to, { ...to, balance: credited });
+            }
+            totalFee += input.fee;
+            break;
+          }
+          default:
+            throw new InvalidTxError({ reason: `unknown transaction type ${(input as { type: unknown }).type}` });
+        }
+      } catch (err) {
+        if (err instanceof ZkrError) throw new BatchTxError(slot, err);
+        throw err;
+      }
+      const bytes = encodeTx(tx);
+      applied.push(tx);
+      data.push(bytes);
+      w.txData.push(txDataToBigint(bytes));
+      w.aAx.push(a.ax); w.aAy.push(a.ay); w.aEthAddr.push(a.ethAddr); w.aToken.push(a.tokenId);
+      w.aBalance.push(a.balance); w.aNonce.push(a.nonce); w.aSiblings.push(aSiblings);
+      w.bAx.push(b.ax); w.bAy.push(b.ay); w.bEthAddr.push(b.ethAddr); w.bToken.push(b.tokenId);
+      w.bBalance.push(b.balance); w.bNonce.push(b.nonce); w.bSiblings.push(bSiblings);
+      w.sigR8x.push(sig.r8x); w.sigR8y.push(sig.r8y); w.sigS.push(sig.s);
+      w.l1Create.push(l1.create); w.l1Token.push(l1.token); w.l1EthAddr.push(l1.ethAddr);
+      w.l1Amount.push(l1.amount); w.l1Ax.push(l1.ax); w.l1Ay.push(l1.ay);
+    }
+
+    // Fees are credited once, after the last slot.
+    let feeAccount = 0n;
+    if (totalFee > 0n && opts.feeAccount !== undefined) {
+      feeAccount = opts.feeAccount;
+      const fa = existing(feeAccount, "fee to");
+      const balance = fa.balance + totalFee;
+      if (balance >= pow2(BALANCE_BITS)) throw new BalanceOverflowError({ account: feeAccount, op: "fee to", balance: fa.balance, added: totalFee });
+      Object.assign(w, {
+        feeAx: fa.ax, feeAy: fa.ay, feeEthAddr: fa.ethAddr, feeToken: fa.tokenId, feeBalance: fa.balance, feeNonce: fa.nonce,
+        feeSiblings: state.tree.proof(feeAccount).siblings,
+      });
+      put(feeAccount, { ...fa, balance });
+    }
+    w.feeAccount = feeAccount;
+    assertBits("batchNumber", state.batchNumber, U32_BITS);
+    assertBits("queueEnd", queueNext, U32_BITS);
+
+    const txData = concat(data);
+    const queueHashAfter = queue.hashAt(queueNext);
+    const header = {
+      oldRoot,
+      newRoot: state.root,
+      queueHashBefore,
+      queueHashAfter,
+      chainId: state.chainId,
+      batchNumber: state.batchNumber,
+      queueStart,
+      queueEnd: queueNext,
+      feeAccount,
+    };
+    const publicData = encodePublicData({ ...header, txData });
+    const { publicDataHash, publicInput } = hashPublicData(publicData);
+    const result: BatchResult = { ...header, totalFee, txs: applied, txData, publicData, publicDataHash, publicInput, witnessInputs: w };
+    state.batchNumber += 1n;
+    state.queueNext = queueNext;
+    return result;
+  } catch (err) {
+    for (let i = journal.length - 1; i >= 0; i--) {
+      const [index, prev] = journal[i];
+      if (prev) state.setAccount(index, prev);
+      else state.deleteAccount(index);
+    }
+    throw err;
+  }
+}
