@@ -187,6 +187,8 @@ function describe(type: TxType): string {
  * L1 slots (deposits, forced exits) consume `queue` entries in order from `state.queueNext`.
  * On any invalid transaction the state is left exactly as it was and a {@link BatchTxError}
  * names the slot; its `cause` is the typed error (BadSignatureError, WrongNonceError, …).
+ * Errors that belong to no slot (batch size, a missing fee account, a fee account pushed past
+ * 2^128) are thrown as their typed error, also with the state untouched.
  */
 export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queue, opts: BatchOptions = {}): BatchResult {
   const slots = opts.slots ?? txs.length;
@@ -221,12 +223,9 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
   const applied: Tx[] = [];
   const data: Uint8Array[] = [];
   let totalFee = 0n;
-  let feeToken: bigint | undefined;
-  if (opts.feeAccount !== undefined) {
-    const fa = state.account(opts.feeAccount);
-    if (!fa) throw new UnknownAccountError({ account: opts.feeAccount, op: "fee to" });
-    feeToken = fa.tokenId;
-  }
+  // The circuit reads the fee account as it stands after the last slot (it may be created in
+  // this batch), so fee tokens are checked once the slots are applied.
+  const feePayers: Array<{ slot: number; type: TxType; token: bigint; fee: bigint }> = [];
 
   const existing = (index: bigint, op: string): Account => {
     const a = state.account(index);
@@ -312,12 +311,10 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
               if (to.tokenId !== a.tokenId) throw new WrongTokenError({ account: input.to, op: "transfer to", expected: a.tokenId, got: to.tokenId });
             }
             if (input.fee > 0n) {
-              if (feeToken === undefined) {
+              if (opts.feeAccount === undefined) {
                 throw new FeeOutOfRangeError({ field: `${describe(input.type)} fee`, value: input.fee, expected: "0 (the batch has no fee account)" });
               }
-              if (a.tokenId !== feeToken) {
-                throw new FeeOutOfRangeError({ field: `${describe(input.type)} fee`, value: input.fee, expected: `0 (fees are collected in token ${feeToken}, the account holds token ${a.tokenId})` });
-              }
+              feePayers.push({ slot, type: input.type, token: a.tokenId, fee: input.fee });
             }
             if (input.nonce !== a.nonce) throw new WrongNonceError({ account: aIndex, op, expected: a.nonce, got: input.nonce });
             if (!input.sig || !verify(signatureMessage(input, state.chainId), input.sig, [a.ax, a.ay])) {
@@ -363,6 +360,11 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
     if (totalFee > 0n && opts.feeAccount !== undefined) {
       feeAccount = opts.feeAccount;
       const fa = existing(feeAccount, "fee to");
+      for (const p of feePayers) {
+        if (p.token !== fa.tokenId) {
+          throw new BatchTxError(p.slot, new FeeOutOfRangeError({ field: `${describe(p.type)} fee`, value: p.fee, expected: `0 (fees are collected in token ${fa.tokenId}, the account holds token ${p.token})` }));
+        }
+      }
       const balance = fa.balance + totalFee;
       if (balance >= pow2(BALANCE_BITS)) throw new BalanceOverflowError({ account: feeAccount, op: "fee to", balance: fa.balance, added: totalFee });
       Object.assign(w, {
