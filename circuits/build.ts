@@ -207,6 +207,22 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
 }
 
 /**
+ * Compiles any circom file (main component inside) into `outDir`: `<name>.r1cs`, `<name>.sym`,
+ * `<name>_js/<name>.wasm` with a CommonJS witness calculator. For test and example circuits; the
+ * rollup circuit goes through {@link buildCircuit}, which caches.
+ */
+export async function compileCircomFile(file: string, outDir: string): Promise<{ r1cs: string; wasm: string; sym: string }> {
+  const name = path.basename(file, ".circom");
+  fs.mkdirSync(outDir, { recursive: true });
+  await runCircom([file, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", outDir]);
+  const jsDir = path.join(outDir, `${name}_js`);
+  const calc = path.join(jsDir, "witness_calculator.js");
+  if (fs.existsSync(calc)) fs.renameSync(calc, path.join(jsDir, "witness_calculator.cjs"));
+  fs.rmSync(path.join(jsDir, "generate_witness.js"), { force: true });
+  return { r1cs: path.join(outDir, `${name}.r1cs`), wasm: path.join(jsDir, `${name}.wasm`), sym: path.join(outDir, `${name}.sym`) };
+}
+
+/**
  * Runs circom2 with the given arguments (absolute paths are made relative to the working
  * directory: its WASI sandbox sees only preopened folders).
  */

@@ -10,3 +10,4 @@ declare module "snarkjs" {
   export const r1cs: Record<string, (...args: any[]) => Promise<any>>;
 }
 declare module "circomlibjs";
+declare module "ffjavascript";

@@ -1,0 +1,35 @@
+/**
+ * The `zkr` command line. Each command lives in its own file under `scripts/commands/` and
+ * registers itself on the program here.
+ */
+import { Command } from "commander";
+import { createRequire } from "node:module";
+import { releaseSnarkjs } from "../circuits/witness.js";
+import { registerCircuits } from "./commands/circuits.js";
+import { registerCeremony } from "./commands/ceremony.js";
+import { registerDemo } from "./commands/demo.js";
+
+const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
+
+const program = new Command()
+  .name("zkr")
+  .description(pkg.description)
+  .version(pkg.version)
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: true });
+
+registerCircuits(program);
+registerCeremony(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const e = err as Error & { shortMessage?: string };
+  console.error(`zkr: ${e.shortMessage ?? e.message}`);
+  if (process.env.ZKR_DEBUG) console.error(e.stack);
+  process.exitCode = 1;
+} finally {
+  // snarkjs keeps worker threads alive; a failed step must not leave the process hanging.
+  await releaseSnarkjs();
+}
