@@ -167,6 +167,8 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
     );
     log(`${name}: compiling with ${compilerVersion()} (--O2)…`);
     const t0 = performance.now();
+    // The compiler runs on this thread and says nothing until it is done; a timer cannot tick
+    // meanwhile, so progress is reported by the caller's start/end lines and the elapsed time.
     await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp]);
     const buildSeconds = (performance.now() - t0) / 1000;
     // circom's witness generator is CommonJS; the package is ESM.
@@ -255,6 +257,7 @@ async function runCircom(args: string[]): Promise<void> {
       },
     },
   });
+  unsignedPointers(runner as unknown as { wasi: { wasiImport: Record<string, unknown> } });
   const wasm = fs.readFileSync(require.resolve("circom2/circom.wasm"));
   try {
     await runner.execute(wasm);
@@ -263,6 +266,22 @@ async function runCircom(args: string[]): Promise<void> {
   }
   if (exitCode !== 0) {
     throw new CircuitBuildError(`circom failed (exit ${exitCode}):\n${output.join("").trim()}`);
+  }
+}
+
+/**
+ * circom2's WASI shim takes the compiler's i32 arguments as JavaScript numbers, which WebAssembly
+ * hands over as signed: once the compiler's heap passes 2 GiB (circuits near 900k constraints) a
+ * pointer arrives negative and the shim fails with `RangeError: Start offset … is outside the bounds
+ * of the buffer`. Every i32 of WASI preview 1 is unsigned (pointers, lengths, descriptors, flags), so
+ * reading them back as unsigned lets the compiler use the whole 4 GiB of wasm32.
+ */
+function unsignedPointers(runner: { wasi: { wasiImport: Record<string, unknown> } }): void {
+  const imports = runner.wasi.wasiImport;
+  for (const [name, fn] of Object.entries(imports)) {
+    if (typeof fn !== "function") continue;
+    imports[name] = (...args: unknown[]) =>
+      (fn as (...a: unknown[]) => unknown)(...args.map((a) => (typeof a === "number" && a < 0 ? a >>> 0 : a)));
   }
 }
 
