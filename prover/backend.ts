@@ -1,0 +1,124 @@
+/**
+ * The prover's backend interface: the heavy kernels of Groth16 (multi-scalar multiplication over
+ * G1 and G2, NTTs over the BN254 scalar field) behind one narrow API on flat byte arrays. The
+ * prover (prover/groth16.ts) does not know whether a worker pool or a GPU is behind it.
+ *
+ * Byte layout (the zkey's and the .wtns's own, so nothing is converted on the way in):
+ *
+ * - Scalar (Fr): 32 bytes, little-endian, standard form (not Montgomery), value < r.
+ *   An array of n scalars is n * 32 bytes.
+ * - G1 affine point: x ‖ y, each 32 bytes little-endian in Montgomery form (snarkjs's "LEM");
+ *   the point at infinity is 64 zero bytes. An array of n points is n * 64 bytes.
+ * - G2 affine point: x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1, each 32 bytes LEM; infinity is 128 zero bytes.
+ * - MSM results use the same affine layout (64 or 128 bytes).
+ * - NTT values: n scalars in the scalar layout above, n a power of two ≤ 2^28.
+ */
+
+/** BN254 scalar field modulus r. */
+export const FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+/** Bytes of a scalar. */
+export const FR_BYTES = 32;
+/** Bytes of an affine G1 point. */
+export const G1_BYTES = 64;
+/** Bytes of an affine G2 point. */
+export const G2_BYTES = 128;
+
+/** Which group an MSM runs in. */
+export type Group = "G1" | "G2";
+
+/** Bases loaded into a backend once (e.g. per zkey section) and reused by every proof. */
+export interface BasesHandle {
+  readonly group: Group;
+  /** Number of points. */
+  readonly length: number;
+  /** Frees the backend's copy. */
+  release(): Promise<void>;
+}
+
+/** Options of {@link ProverBackend.ntt}. */
+export interface NttOptions {
+  /** Inverse transform (includes the 1/n factor). */
+  inverse?: boolean;
+  /**
+   * Evaluate on the coset `shift·⟨ω⟩` (forward: multiply coefficient i by shift^i first;
+   * inverse: divide output i by shift^i after). The Groth16 prover uses the generator of the
+   * doubled domain, ω_{2n}, which puts the points on the odd positions of the 2n domain.
+   */
+  coset?: bigint;
+}
+
+/** A backend of the prover. Every method checks its inputs and throws a {@link BackendError}. */
+export interface ProverBackend {
+  /** `cpu` or `webgpu`. */
+  readonly name: string;
+  /** Copies fixed bases (affine, layout above) into the backend for repeated MSMs. */
+  loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle>;
+  /** Σ scalars[i] · bases[i]; `scalars.length / 32` may be less than the number of bases (a prefix). */
+  msm(bases: BasesHandle, scalars: Uint8Array): Promise<Uint8Array>;
+  /** Forward or inverse NTT over Fr, optionally on a coset; returns a new array. */
+  ntt(values: Uint8Array, options?: NttOptions): Promise<Uint8Array>;
+  /** Stops workers / releases devices. */
+  close(): Promise<void>;
+}
+
+/** Base of the errors a backend throws on bad input or failure. */
+export class BackendError extends Error {
+  override name = "BackendError";
+  constructor(
+    readonly backend: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${backend}: ${message}`, options);
+  }
+}
+
+/** Checks an array of scalars against a count and the field; throws BackendError. */
+export function checkScalars(backend: string, scalars: Uint8Array, maxCount: number, what = "scalars"): number {
+  if (scalars.length % FR_BYTES !== 0) {
+    throw new BackendError(backend, `${what}: a multiple of ${FR_BYTES} bytes expected, got ${scalars.length}`);
+  }
+  const n = scalars.length / FR_BYTES;
+  if (n > maxCount) throw new BackendError(backend, `${what}: at most ${maxCount} expected, got ${n}`);
+  // The top limb bounds the value: anything ≥ 2^254 is certainly ≥ r; the exact check below
+  // runs only on the rare values whose top byte is at r's.
+  for (let i = 0; i < n; i++) {
+    const top = scalars[i * FR_BYTES + 31];
+    if (top > 0x30 || (top === 0x30 && readScalar(scalars, i) >= FR_MODULUS)) {
+      throw new BackendError(backend, `${what}[${i}]: a value below r expected, got ${readScalar(scalars, i)}`);
+    }
+  }
+  return n;
+}
+
+/** Checks that a point array has whole points of the group; returns the count. */
+export function checkPoints(backend: string, group: Group, points: Uint8Array): number {
+  const size = group === "G1" ? G1_BYTES : G2_BYTES;
+  if (points.length % size !== 0) {
+    throw new BackendError(backend, `${group} points: a multiple of ${size} bytes expected, got ${points.length}`);
+  }
+  return points.length / size;
+}
+
+/** Checks an NTT input: a power-of-two count of scalars. */
+export function checkNttInput(backend: string, values: Uint8Array): number {
+  const n = checkScalars(backend, values, 2 ** 28, "ntt values");
+  if (n === 0 || (n & (n - 1)) !== 0) throw new BackendError(backend, `ntt: a power-of-two length expected, got ${n}`);
+  return n;
+}
+
+/** Reads scalar i (little-endian) as a bigint. */
+export function readScalar(bytes: Uint8Array, i: number): bigint {
+  let v = 0n;
+  for (let k = FR_BYTES - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[i * FR_BYTES + k]);
+  return v;
+}
+
+/** Writes scalar i (little-endian). */
+export function writeScalar(bytes: Uint8Array, i: number, value: bigint): void {
+  let v = value;
+  for (let k = 0; k < FR_BYTES; k++) {
+    bytes[i * FR_BYTES + k] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
