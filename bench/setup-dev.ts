@@ -21,7 +21,7 @@ import { getCurveFromName } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { circuitPower, devSetup } from "../circuits/devsetup.js";
 import { readR1cs } from "../circuits/setup/binfile.js";
-import { compileCircom } from "../circuits/setup/circom.js";
+import { compileCircomFile as compileCircom } from "../circuits/build.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -74,6 +74,8 @@ async function main(): Promise<void> {
   const r1csArg = arg("r1cs");
   const powerArg = arg("power");
   if (!r1csArg && !powerArg) throw new Error("give --power P (generated circuit) or --r1cs FILE");
+  // Other processes on the machine distort timings: record the load before starting.
+  const loadBefore = Math.round(os.loadavg()[0] * 100) / 100;
   const work = path.join(ROOT, "build", "bench-setup");
   fs.mkdirSync(work, { recursive: true });
   const r1csFile = r1csArg ? path.resolve(r1csArg) : await generatedCircuit(Number(powerArg), work);
@@ -138,6 +140,7 @@ async function main(): Promise<void> {
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
       platform: `${os.platform()} ${os.arch()}`,
+      loadAverage1mBefore: loadBefore,
     },
     dev: { ptau: round(dev.seconds.ptau), zkey: round(dev.seconds.zkey), total: round(devTotal), ...(verified ? { snarkjsVerify: verified } : {}) },
     ...(snark ? { snarkjs: snark, ratio: round(ratio as number) } : {}),

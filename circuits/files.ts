@@ -5,10 +5,9 @@
  */
 import fs from "node:fs";
 
-/** BN254 base field modulus q. */
-export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** BN254 scalar field modulus r. */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+/** BN254's moduli, from the one curve definition (prover/curve.ts). */
+export { P as BN254_Q, R as BN254_R } from "../prover/curve.js";
+import { P as BN254_Q, R as BN254_R } from "../prover/curve.js";
 
 /** A file that is not what it should be. */
 export class FileFormatError extends Error {

@@ -6,6 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { R as BN254_R } from "../prover/curve.js";
 
 const require = createRequire(import.meta.url);
 
@@ -56,7 +57,6 @@ export async function computeWitness(wasmFile: string, inputs: CircuitInputs): P
   }
 }
 
-const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Writes a witness in snarkjs's `.wtns` format (version 2, BN254). */
 export function writeWtns(file: string, witness: readonly bigint[]): void {
