@@ -182,7 +182,7 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
       fs.writeFileSync(gen, fs.readFileSync(gen, "utf8").replace("witness_calculator.js", "witness_calculator.cjs"));
     }
     const files: Record<string, string> = {};
-    for (const rel of ["rollup.r1cs", "rollup.sym", "rollup_js/rollup.wasm"]) {
+    for (const rel of ["rollup.r1cs", "rollup.sym", "rollup_js/rollup.wasm", "rollup_js/witness_calculator.cjs"]) {
       files[rel] = sha256File(path.join(tmp, rel));
     }
     const header = readR1csHeader(path.join(tmp, "rollup.r1cs"));
@@ -199,7 +199,14 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
     fs.writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     fs.rmSync(main);
     fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (err) {
+      // Another process built the same configuration meanwhile: keep its artefacts.
+      const other = path.join(dir, "manifest.json");
+      if (!fs.existsSync(other) || (JSON.parse(fs.readFileSync(other, "utf8")) as CircuitManifest).sourceHash !== srcHash) throw err;
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
     log(`${name}: ${manifest.constraints} constraints, built in ${manifest.buildSeconds} s`);
     return artifactsOf(dir, manifest);
   } catch (err) {

@@ -11,16 +11,10 @@ import path from "node:path";
 import { buildCircuit, circuitName } from "../../circuits/build.js";
 import { Ceremony, contributionEntropy } from "../../circuits/ceremony.js";
 import { consoleLog } from "./progress.js";
+import { int } from "./options.js";
 
 const DEFAULT_DIR = "ceremony";
 
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new Error(`--${name}: an integer expected, got ${v}`);
-    return n;
-  };
-}
 
 function printHash(what: string, hash: string): void {
   console.log(`${what} hash:`);

@@ -8,14 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT, buildCircuit, type CircuitConfig } from "../../circuits/build.js";
+import { int } from "./options.js";
 
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new Error(`--${name}: an integer expected, got ${v}`);
-    return n;
-  };
-}
 
 /** Parses "4x8,16x20" into configurations. */
 export function parseConfigs(list: string): CircuitConfig[] {

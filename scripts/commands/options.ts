@@ -1,0 +1,10 @@
+/** Option parsers shared by the CLI commands. */
+
+/** Parses an integer option, naming the option in the error. */
+export function int(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new Error(`--${name}: an integer expected, got ${v}`);
+    return n;
+  };
+}
