@@ -1,0 +1,285 @@
+/**
+ * The `cpu` backend: the prover's MSM and NTT kernels in WebAssembly on a piscina pool of worker
+ * threads (one per core by default).
+ *
+ * Memory: one shared WebAssembly memory holds everything the kernels touch. `loadBases` converts
+ * the zkey's LEM points once into it (the kernels' 29-bit-limb layout, prover/cpu/wasm/field.ts);
+ * every worker has the same memory mapped, so an MSM task carries only addresses and counts.
+ * Only the main thread allocates in it (prover/cpu/heap.ts): each task gets its own regions,
+ * freed when the task settles.
+ *
+ * MSM: prover/cpu/msm.ts (plan, cost model) and worker.mjs (per range). NTT: prover/cpu/ntt.ts.
+ * Interface checks use prover/backend.ts's helpers; every failure is a BackendError, a worker
+ * crash included.
+ */
+import os from "node:os";
+import { Piscina } from "piscina";
+import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES, checkNttInput, checkPoints, checkScalars } from "../backend.js";
+import type { BasesHandle, Group, NttOptions, ProverBackend } from "../backend.js";
+import { SharedHeap } from "./heap.js";
+import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes, windowCount } from "./msm.js";
+import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
+import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
+import { FIELD_BYTES } from "./wasm/field.js";
+import { MAX_PAGES, cpuWasm } from "./wasm/module.js";
+
+/** Options of {@link createCpuBackend}. */
+export interface CpuBackendOptions {
+  /** Worker threads (default: one per core). */
+  threads?: number;
+  /** Forces the Pippenger window (bits) of every MSM instead of the cost model's choice; for tests. */
+  windowBits?: number;
+}
+
+const NAME = "cpu";
+
+/** Starts the CPU backend: builds the wasm module, the shared memory and the worker pool. */
+export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<ProverBackend> {
+  return CpuBackend.create(options);
+}
+
+interface Exports {
+  [name: string]: (...args: number[]) => number;
+}
+
+class CpuBases implements BasesHandle {
+  released = false;
+  constructor(
+    readonly owner: CpuBackend,
+    readonly group: Group,
+    readonly length: number,
+    readonly ptr: number,
+  ) {}
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.owner.freeBases(this);
+  }
+}
+
+/** The backend object; exported for tests that reach its debug hooks. */
+export class CpuBackend implements ProverBackend {
+  readonly name = NAME;
+  private closed = false;
+  private readonly twiddles = new Map<number, Promise<number>>();
+  private readonly liveBases = new Set<CpuBases>();
+  /** Worker thread ids of the last NTTs (tests check that concurrent ones spread). */
+  readonly nttThreads: number[] = [];
+
+  private constructor(
+    private readonly pool: Piscina,
+    private readonly heap: SharedHeap,
+    private readonly ex: Exports,
+    private readonly mainScratch: number,
+    private readonly frOne: number,
+    readonly threads: number,
+    private readonly windowBits: number | undefined,
+  ) {}
+
+  static async create(options: CpuBackendOptions): Promise<CpuBackend> {
+    const threads = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw new BackendError(NAME, `threads: an integer in [1, 256] expected, got ${threads}`);
+    }
+    checkWindowBits(NAME, options.windowBits);
+    const wasm = await cpuWasm();
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((wasm.staticEnd + (1 << 20)) / 65536), maximum: MAX_PAGES, shared: true });
+    const instance = await WebAssembly.instantiate(wasm.module, { env: { memory } });
+    const heap = new SharedHeap(memory, wasm.staticEnd, MAX_PAGES * 65536, NAME);
+    const mainScratch = heap.alloc(CURVE_SCRATCH + COMPOSITE_SCRATCH + 1024);
+    const pool = new Piscina({
+      filename: new URL("./worker.mjs", import.meta.url).href,
+      workerData: { memory, module: wasm.module, fieldBytes: FIELD_BYTES, pairBytes: PAIR_BYTES },
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+    });
+    // Start the workers now: a backend that cannot run its worker is an error here, not at the first MSM.
+    try {
+      await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: "ping" })));
+    } catch (err) {
+      await pool.destroy();
+      throw new BackendError(NAME, `the worker pool did not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return new CpuBackend(pool, heap, instance.exports as unknown as Exports, mainScratch, wasm.frOne, threads, options.windowBits);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new BackendError(NAME, "the backend is closed");
+  }
+
+  /** Runs a task on the pool; any failure (a thrown error, a crashed worker) is a BackendError. */
+  private async run<T>(task: Record<string, unknown>): Promise<T> {
+    try {
+      return (await this.pool.run(task)) as T;
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new BackendError(NAME, `worker task ${String(task.kind)} failed: ${msg}`, { cause: err });
+    }
+  }
+
+  /** Runs tasks, waits for all of them to settle (they use memory the caller frees), then throws the first failure. */
+  private async runAll<T>(tasks: Record<string, unknown>[]): Promise<T[]> {
+    const settled = await Promise.allSettled(tasks.map((t) => this.run<T>(t)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  }
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.heap.memory.buffer);
+  }
+
+  async loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle> {
+    this.checkOpen();
+    if (group !== "G1" && group !== "G2") throw new BackendError(NAME, `group: G1 or G2 expected, got ${String(group)}`);
+    const n = checkPoints(NAME, group, bases);
+    const lemSize = group === "G1" ? G1_BYTES : G2_BYTES;
+    const A = internalAffineBytes(group);
+    const ptr = this.heap.alloc(Math.max(n * A, 1));
+    const lem = this.heap.alloc(Math.max(n * lemSize, 1));
+    try {
+      this.bytes().set(bases, lem);
+      const parts = Math.max(1, Math.min(this.threads, Math.floor(n / 4096)));
+      const tasks: Record<string, unknown>[] = [];
+      for (let k = 0; k < parts; k++) {
+        const a = Math.floor((n * k) / parts);
+        const b = Math.floor((n * (k + 1)) / parts);
+        if (b > a) tasks.push({ kind: "bases", g: gName(group), lem: lem + a * lemSize, n: b - a, out: ptr + a * A });
+      }
+      await this.runAll(tasks);
+    } catch (err) {
+      this.heap.release(ptr);
+      throw err;
+    } finally {
+      this.heap.release(lem);
+    }
+    const handle = new CpuBases(this, group, n, ptr);
+    this.liveBases.add(handle);
+    return handle;
+  }
+
+  /** @internal */
+  freeBases(h: CpuBases): void {
+    if (this.liveBases.delete(h)) this.heap.release(h.ptr);
+  }
+
+  private own(handle: BasesHandle): CpuBases {
+    if (!(handle instanceof CpuBases) || handle.owner !== this) throw new BackendError(NAME, "msm: bases loaded by this backend expected");
+    if (handle.released) throw new BackendError(NAME, "msm: these bases were released");
+    return handle;
+  }
+
+  async msm(handle: BasesHandle, scalars: Uint8Array): Promise<Uint8Array> {
+    this.checkOpen();
+    const h = this.own(handle);
+    const n = checkScalars(NAME, scalars, h.length);
+    const lemSize = h.group === "G1" ? G1_BYTES : G2_BYTES;
+    if (n === 0) return new Uint8Array(lemSize);
+    const blocks: number[] = [];
+    try {
+      const sp = this.heap.alloc(scalarRegionBytes(n));
+      blocks.push(sp);
+      const mem = this.bytes();
+      mem.set(scalars.subarray(0, n * FR_BYTES), sp);
+      mem.fill(0, sp + n * FR_BYTES, sp + scalarRegionBytes(n));
+      const words = new Uint32Array(this.heap.memory.buffer, sp, n * 8);
+      const ranges = planMsm(words, n, this.threads, this.windowBits);
+      const tasks = ranges.map((r) => {
+        const base = this.heap.alloc(msmScratchBytes(h.group, r));
+        blocks.push(base);
+        return {
+          kind: "msm",
+          g: gName(h.group),
+          bases: h.ptr,
+          scalars: sp,
+          start: r.start,
+          count: r.count,
+          full: r.full,
+          ones: r.ones,
+          window: r.window,
+          nWin: windowCount(r.window),
+          layout: msmLayout(h.group, r, base),
+        };
+      });
+      const partials = await this.runAll<Uint8Array>(tasks);
+      if (partials.length === 1) return partials[0];
+      const inp = this.heap.alloc(partials.length * lemSize + lemSize);
+      blocks.push(inp);
+      const m = this.bytes();
+      partials.forEach((p, i) => m.set(p, inp + i * lemSize));
+      const out = inp + partials.length * lemSize;
+      this.ex[`${gName(h.group)}_sumLem`](inp, partials.length, out, this.mainScratch);
+      return this.bytes().slice(out, out + lemSize);
+    } finally {
+      for (const b of blocks) this.heap.release(b);
+    }
+  }
+
+  async ntt(values: Uint8Array, options: NttOptions = {}): Promise<Uint8Array> {
+    this.checkOpen();
+    const n = checkNttInput(NAME, values);
+    const consts: NttConstants = {
+      alloc: (bytes) => this.heap.alloc(bytes),
+      release: (p) => this.heap.release(p),
+      bytes: () => this.bytes(),
+      twiddles: (logn) => this.twiddleTable(logn),
+    };
+    return nttTask(NAME, n, values, options, consts, (task) => this.run(task), (t) => {
+      this.nttThreads.push(t);
+      if (this.nttThreads.length > 64) this.nttThreads.shift();
+    });
+  }
+
+  /** ω_n^j for j < n/2 (Montgomery), built once per size by a worker. */
+  private twiddleTable(logn: number): Promise<number> {
+    let t = this.twiddles.get(logn);
+    if (!t) {
+      t = this.buildTwiddles(logn);
+      this.twiddles.set(logn, t);
+      t.catch(() => this.twiddles.delete(logn));
+    }
+    return t;
+  }
+
+  private async buildTwiddles(logn: number): Promise<number> {
+    const half = 2 ** (logn - 1);
+    const table = this.heap.alloc(half * FIELD_BYTES);
+    const c = this.heap.alloc(2 * FIELD_BYTES);
+    try {
+      const { ratio } = twiddleConstants(logn);
+      const m = this.bytes();
+      m.set(m.subarray(this.frOne, this.frOne + FIELD_BYTES), c);
+      m.set(ratio, c + FIELD_BYTES);
+      await this.run({ kind: "geom", first: c, ratio: c + FIELD_BYTES, n: half, out: table });
+      return table;
+    } catch (err) {
+      this.heap.release(table);
+      throw err;
+    } finally {
+      this.heap.release(c);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.destroy();
+  }
+
+  /** Test hook: makes one worker exit mid-task (the pool replaces it). */
+  async debugCrashWorker(): Promise<void> {
+    this.checkOpen();
+    await this.run({ kind: "crash" });
+  }
+
+  /** Test hook: bytes in use in the shared memory (leak checks). */
+  debugHeapUsed(): number {
+    return this.heap.used;
+  }
+}
+
+function gName(group: Group): "g1" | "g2" {
+  return group === "G1" ? "g1" : "g2";
+}
