@@ -15,7 +15,8 @@
  */
 
 /** BN254 scalar field modulus r. */
-export const FR_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export { R as FR_MODULUS } from "./curve.js";
+import { R as FR_MODULUS } from "./curve.js";
 /** Bytes of a scalar. */
 export const FR_BYTES = 32;
 /** Bytes of an affine G1 point. */

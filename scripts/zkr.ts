@@ -8,6 +8,8 @@ import { releaseSnarkjs } from "../circuits/witness.js";
 import { registerCircuits } from "./commands/circuits.js";
 import { registerCeremony } from "./commands/ceremony.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerProve } from "./commands/prove.js";
+import { registerSetup } from "./commands/setup.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
 
@@ -21,6 +23,8 @@ const program = new Command()
 registerCircuits(program);
 registerCeremony(program);
 registerDemo(program);
+registerProve(program);
+registerSetup(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,6 +8,7 @@ declare module "snarkjs" {
   export const zKey: Record<string, (...args: any[]) => Promise<any>>;
   export const powersOfTau: Record<string, (...args: any[]) => Promise<any>>;
   export const r1cs: Record<string, (...args: any[]) => Promise<any>>;
+  export const plonk: Record<string, (...args: any[]) => Promise<any>>;
 }
 declare module "circomlibjs";
 declare module "ffjavascript";

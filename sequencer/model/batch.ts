@@ -8,7 +8,7 @@
 
 import { createHash } from "node:crypto";
 import type { Account } from "./account.js";
-import { BALANCE_BITS, L1Kind, TxType, U32_BITS, pow2 } from "./constants.js";
+import { BALANCE_BITS, L1Kind, SNARK_FIELD, TxType, U32_BITS, pow2 } from "./constants.js";
 import {
   AccountExistsError,
   BadSignatureError,
@@ -115,7 +115,6 @@ export class BatchTxError extends ZkrError {
   }
 }
 
-const SNARK_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 function be(value: bigint, bytes: number): Uint8Array {
   const out = new Uint8Array(bytes);
@@ -167,7 +166,7 @@ export function encodePublicData(h: {
 /** SHA-256 of the public data and its reduction into the field. */
 export function hashPublicData(publicData: Uint8Array): { publicDataHash: Uint8Array; publicInput: bigint } {
   const publicDataHash = new Uint8Array(createHash("sha256").update(publicData).digest());
-  const publicInput = BigInt("0x" + Buffer.from(publicDataHash).toString("hex")) % SNARK_R;
+  const publicInput = BigInt("0x" + Buffer.from(publicDataHash).toString("hex")) % SNARK_FIELD;
   return { publicDataHash, publicInput };
 }
 

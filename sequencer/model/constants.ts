@@ -2,7 +2,7 @@
 // Every number here is fixed by docs/PROTOCOL.md; changing one changes the protocol, not an implementation detail.
 
 /** BN254 scalar field modulus `r`: every Poseidon input, tree node and signal lives in [0, r). */
-export const SNARK_FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+export { R as SNARK_FIELD } from "../../prover/curve.js";
 
 /** Bits of an account index; also the largest tree depth. */
 export const INDEX_BITS = 24;

@@ -1,0 +1,232 @@
+/**
+ * zkr's Groth16 prover for snarkjs zkeys. It reads like the paper:
+ *
+ *   1. validate the witness against the key;
+ *   2. evaluate the QAP's A·w and B·w at the constraint rows, and C = (A·w)∘(B·w);
+ *   3. NTTs: each of A, B, C to coefficients (inverse NTT) and onto the coset ω_{2n}·⟨ω_n⟩
+ *      (forward coset NTT), where h = A·B − C is evaluated point by point — the zkey's H points
+ *      are the matching Lagrange basis, so no final transform is needed;
+ *   4. MSMs: A, B1 (G1) and B2 (G2) over the witness, C over the private witness, H over h;
+ *   5. assemble π = (A + α + rδ, B + β + sδ, C + H + s·πA + r·πB1 − rs·δ).
+ *
+ * Steps 3 and 4 are the backend's (CPU worker pool or WebGPU). The blinding terms of πA, πB and
+ * B1 are folded into their MSMs: α, δ (resp. β, δ) are appended to the loaded bases and 1, r
+ * (resp. 1, s) to the scalars, so the backend returns the blinded points directly.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  BackendError,
+  FR_BYTES,
+  checkScalars,
+  type BasesHandle,
+  type ProverBackend,
+} from "./backend.js";
+import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "./curve.js";
+import type { ProvingKey } from "./zkey.js";
+
+/** A proof in snarkjs's JSON format. */
+export interface Groth16Proof {
+  pi_a: [string, string, string];
+  pi_b: [[string, string], [string, string], [string, string]];
+  pi_c: [string, string, string];
+  protocol: "groth16";
+  curve: "bn128";
+}
+
+/** Seconds per phase of one proof. */
+export type ProofTimings = Record<"abc" | "ntt" | "msm" | "assemble" | "total", number>;
+
+/** The witness does not fit the key. */
+export class WitnessMismatchError extends Error {
+  override name = "WitnessMismatchError";
+}
+
+/** Progress callback: phase name and a line. */
+export type ProverLog = (line: string) => void;
+
+function u64s(bytes: Uint8Array): BigUint64Array {
+  return new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+}
+
+/** Scalar i of a 32-byte LE array as bigint (four 64-bit words). */
+function scalarAt(words: BigUint64Array, i: number): bigint {
+  const o = i * 4;
+  return words[o] | (words[o + 1] << 64n) | (words[o + 2] << 128n) | (words[o + 3] << 192n);
+}
+
+const MASK64 = (1n << 64n) - 1n;
+
+function setScalar(words: BigUint64Array, i: number, v: bigint): void {
+  const o = i * 4;
+  words[o] = v & MASK64;
+  words[o + 1] = (v >> 64n) & MASK64;
+  words[o + 2] = (v >> 128n) & MASK64;
+  words[o + 3] = v >> 192n;
+}
+
+/** A uniformly random nonzero scalar from the OS's secure source. */
+export function randomScalar(): bigint {
+  for (;;) {
+    const b = randomBytes(32);
+    b[31] &= 0x3f; // < 2^254: rejection keeps it uniform below r
+    let v = 0n;
+    for (let i = 31; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    if (v !== 0n && v < R) return v;
+  }
+}
+
+/** A prover bound to one key and one backend; the key's bases are loaded once. */
+export class Groth16Prover {
+  private constructor(
+    readonly key: ProvingKey,
+    readonly backend: ProverBackend,
+    private readonly bases: { A: BasesHandle; B1: BasesHandle; B2: BasesHandle; C: BasesHandle; H: BasesHandle },
+  ) {}
+
+  /** Loads the key's point sections into the backend (with the blinding bases appended). */
+  static async create(key: ProvingKey, backend: ProverBackend): Promise<Groth16Prover> {
+    const cat = (...parts: Uint8Array[]) => {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      return out;
+    };
+    const [A, B1, B2, C, H] = await Promise.all([
+      backend.loadBases("G1", cat(key.A, key.alpha1, key.delta1)),
+      backend.loadBases("G1", cat(key.B1, key.beta1, key.delta1)),
+      backend.loadBases("G2", cat(key.B2, key.beta2, key.delta2)),
+      backend.loadBases("G1", key.C),
+      backend.loadBases("G1", key.H),
+    ]);
+    return new Groth16Prover(key, backend, { A, B1, B2, C, H });
+  }
+
+  /** Releases the backend's copies of the bases. */
+  async release(): Promise<void> {
+    await Promise.all(Object.values(this.bases).map((b) => b.release()));
+  }
+
+  /**
+   * Proves a full witness (nVars scalars, wire 0 = 1). `blinding` fixes r and s (tests only);
+   * by default both come from the OS's secure random source.
+   */
+  async prove(
+    witness: Uint8Array,
+    opts: { blinding?: { r: bigint; s: bigint }; log?: ProverLog } = {},
+  ): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings }> {
+    const key = this.key;
+    const log = opts.log ?? (() => {});
+    const n = key.domainSize;
+    const t0 = performance.now();
+    const lap = (() => {
+      let last = t0;
+      return () => {
+        const now = performance.now();
+        const s = (now - last) / 1000;
+        last = now;
+        return s;
+      };
+    })();
+
+    // 1. validate
+    if (witness.length !== key.nVars * FR_BYTES) {
+      throw new WitnessMismatchError(`witness: ${key.nVars} values expected by ${key.file}, got ${witness.length / FR_BYTES}`);
+    }
+    try {
+      checkScalars("prover", witness, key.nVars, "witness");
+    } catch (err) {
+      throw new WitnessMismatchError((err as BackendError).message.replace(/^prover: /, ""));
+    }
+    const w = u64s(witness);
+    if (scalarAt(w, 0) !== 1n) throw new WitnessMismatchError(`witness[0]: 1 expected (the constant wire), got ${scalarAt(w, 0)}`);
+
+    // 2. A·w, B·w at the rows, C = A∘B. Circom witnesses are mostly 0 and 1: skip or add.
+    const rowsA = new Array<bigint>(n).fill(0n);
+    const rowsB = new Array<bigint>(n).fill(0n);
+    const { count, matrix, constraint, signal, value } = key.coefs;
+    const wCache = new Map<number, bigint>();
+    for (let i = 0; i < count; i++) {
+      const sig = signal[i];
+      let x = wCache.get(sig);
+      if (x === undefined) {
+        x = scalarAt(w, sig);
+        wCache.set(sig, x);
+      }
+      if (x === 0n) continue;
+      const rows = matrix[i] === 0 ? rowsA : rowsB;
+      const row = constraint[i];
+      rows[row] = (rows[row] + (x === 1n ? value[i] : (value[i] * x) % R)) % R;
+    }
+    const evA = new Uint8Array(n * FR_BYTES);
+    const evB = new Uint8Array(n * FR_BYTES);
+    const evC = new Uint8Array(n * FR_BYTES);
+    const [wa, wb, wc] = [u64s(evA), u64s(evB), u64s(evC)];
+    for (let i = 0; i < n; i++) {
+      const a = rowsA[i];
+      const b = rowsB[i];
+      if (a !== 0n) setScalar(wa, i, a);
+      if (b !== 0n) setScalar(wb, i, b);
+      if (a !== 0n && b !== 0n) setScalar(wc, i, (a * b) % R);
+    }
+    const abc = lap();
+    log(`abc: ${abc.toFixed(2)} s (${count} coefficients, ${n} rows)`);
+
+    // 3. NTTs: to coefficients, then onto the odd points of the 2n domain.
+    const shift = frRootOfUnity(key.power + 1);
+    const toCoset = async (ev: Uint8Array) => this.backend.ntt(await this.backend.ntt(ev, { inverse: true }), { coset: shift });
+    const [cA, cB, cC] = await Promise.all([toCoset(evA), toCoset(evB), toCoset(evC)]);
+    const h = new Uint8Array(n * FR_BYTES);
+    const [xa, xb, xc, xh] = [u64s(cA), u64s(cB), u64s(cC), u64s(h)];
+    for (let i = 0; i < n; i++) {
+      setScalar(xh, i, (((scalarAt(xa, i) * scalarAt(xb, i)) % R) - scalarAt(xc, i) + R) % R);
+    }
+    const ntt = lap();
+    log(`ntt: ${ntt.toFixed(2)} s (6 transforms of 2^${key.power})`);
+
+    // 4. MSMs, with the blinding folded into A, B1, B2.
+    const r = opts.blinding?.r ?? randomScalar();
+    const s = opts.blinding?.s ?? randomScalar();
+    const withTail = (tail: bigint) => {
+      const out = new Uint8Array(witness.length + 2 * FR_BYTES);
+      out.set(witness);
+      const ow = u64s(out);
+      setScalar(ow, key.nVars, 1n);
+      setScalar(ow, key.nVars + 1, tail);
+      return out;
+    };
+    const [piA, piB1, piB, msmC, msmH] = await Promise.all([
+      this.backend.msm(this.bases.A, withTail(r)),
+      this.backend.msm(this.bases.B1, withTail(s)),
+      this.backend.msm(this.bases.B2, withTail(s)),
+      this.backend.msm(this.bases.C, witness.subarray((key.nPublic + 1) * FR_BYTES)),
+      this.backend.msm(this.bases.H, h),
+    ]);
+    const msm = lap();
+    log(`msm: ${msm.toFixed(2)} s (A, B1, C over ${key.nVars} wires in G1, B2 in G2, H over 2^${key.power})`);
+
+    // 5. πC = C + H + s·πA + r·πB1 − rs·δ.
+    const a = readG1(piA);
+    let c = g1Add(readG1(msmC), readG1(msmH));
+    c = g1Add(c, g1Mul(a, s));
+    c = g1Add(c, g1Mul(readG1(piB1), r));
+    c = g1Add(c, g1Neg(g1Mul(readG1(key.delta1), (r * s) % R)));
+    const cBytes = new Uint8Array(64);
+    writeG1(c, cBytes);
+    const publicSignals: string[] = [];
+    for (let i = 1; i <= key.nPublic; i++) publicSignals.push(scalarAt(w, i).toString());
+    const proof: Groth16Proof = {
+      pi_a: g1ToJson(a),
+      pi_b: g2BytesToJson(piB),
+      pi_c: g1ToJson(readG1(cBytes)),
+      protocol: "groth16",
+      curve: "bn128",
+    };
+    const assemble = lap();
+    const total = (performance.now() - t0) / 1000;
+    log(`assemble: ${assemble.toFixed(2)} s; total ${total.toFixed(2)} s`);
+    return { proof, publicSignals, timings: { abc, ntt, msm, assemble, total } };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The prover's library API: prove a circuit input (or a ready witness) with a zkey on a chosen
+ * backend, producing snarkjs-format proof and public signals.
+ */
+import fs from "node:fs";
+import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
+import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
+import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
+import { readWtns, readZkey } from "./zkey.js";
+
+export { Groth16Prover, type Groth16Proof } from "./groth16.js";
+export { readZkey, readWtns } from "./zkey.js";
+
+/** Backends by name. `ffjs` is snarkjs's engine, the outside reference. */
+export const BACKENDS = ["cpu", "webgpu", "ffjs"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Starts a backend by name; a backend that cannot start is an error, never a silent fallback. */
+export async function createBackend(name: string, log: ProverLog = () => {}): Promise<ProverBackend> {
+  switch (name) {
+    case "cpu": {
+      const { createCpuBackend } = await import("./cpu/index.js");
+      const b = await createCpuBackend();
+      log(`backend: cpu (worker threads)`);
+      return b;
+    }
+    case "ffjs": {
+      const { createFfjsBackend } = await import("./ffjs.js");
+      log("backend: ffjs (snarkjs's engine, the reference)");
+      return createFfjsBackend();
+    }
+    case "webgpu":
+      throw new BackendError("webgpu", "the WebGPU backend is not built yet; use --backend cpu");
+    default:
+      throw new BackendError(name, `unknown backend; one of ${BACKENDS.join(", ")} expected`);
+  }
+}
+
+/** A witness as the prover takes it: 32-byte little-endian scalars. */
+export function witnessToBytes(witness: readonly bigint[]): Uint8Array {
+  const out = new Uint8Array(witness.length * FR_BYTES);
+  witness.forEach((v, i) => {
+    let x = v;
+    for (let k = 0; k < FR_BYTES; k++) {
+      out[i * FR_BYTES + k] = Number(x & 0xffn);
+      x >>= 8n;
+    }
+  });
+  return out;
+}
+
+/** What {@link prove} takes. */
+export interface ProveOptions {
+  zkey: string;
+  /** A ready witness (.wtns), or the circuit's witness generator and an input. */
+  wtns?: string;
+  wasm?: string;
+  input?: CircuitInputs;
+  backend: ProverBackend;
+  log?: ProverLog;
+}
+
+/** Proves once: reads the key, computes or reads the witness, proves on the backend. */
+export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings & { witness: number; load: number } }> {
+  const log = o.log ?? (() => {});
+  let t = performance.now();
+  const key = readZkey(o.zkey);
+  const prover = await Groth16Prover.create(key, o.backend);
+  const load = (performance.now() - t) / 1000;
+  log(`zkey: ${key.nVars} wires, 2^${key.power} domain, loaded in ${load.toFixed(2)} s`);
+  t = performance.now();
+  let witness: Uint8Array;
+  if (o.wtns) witness = readWtns(o.wtns);
+  else if (o.wasm && o.input) witness = witnessToBytes(await computeWitness(o.wasm, o.input));
+  else throw new Error("prove: a .wtns file, or a witness generator (.wasm) with an input, expected");
+  const wt = (performance.now() - t) / 1000;
+  log(`witness: ${witness.length / FR_BYTES} values in ${wt.toFixed(2)} s`);
+  try {
+    const r = await prover.prove(witness, { log });
+    return { ...r, timings: { ...r.timings, witness: wt, load } };
+  } finally {
+    await prover.release();
+  }
+}
+
+/** Writes proof.json and public.json (through temporary names: no half-written proof). */
+export function writeProof(proofFile: string, publicFile: string, proof: Groth16Proof, publicSignals: string[]): void {
+  for (const [file, data] of [[proofFile, proof], [publicFile, publicSignals]] as const) {
+    fs.writeFileSync(`${file}.partial`, JSON.stringify(data, null, 1) + "\n");
+    fs.renameSync(`${file}.partial`, file);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Reads a snarkjs Groth16 `.zkey` into memory in its own layout: the point sections stay flat
+ * byte arrays (LEM affine, see prover/backend.ts) that go to the backend as they are; the header
+ * points and the R1CS coefficients (the QAP's A and B matrices) are decoded.
+ *
+ * Sections: 1 protocol, 2 Groth16 header, 3 IC, 4 coefficients, 5 A, 6 B1, 7 B2, 8 C, 9 H,
+ * 10 contributions (not read).
+ */
+import fs from "node:fs";
+import { FileFormatError, inspectZkey, readSections } from "../circuits/files.js";
+import { R, fromMontR, leToBigint } from "./curve.js";
+
+/** A Groth16 proving key. */
+export interface ProvingKey {
+  file: string;
+  nVars: number;
+  nPublic: number;
+  domainSize: number;
+  power: number;
+  /** Header points, LEM affine bytes. */
+  alpha1: Uint8Array;
+  beta1: Uint8Array;
+  beta2: Uint8Array;
+  gamma2: Uint8Array;
+  delta1: Uint8Array;
+  delta2: Uint8Array;
+  ic: Uint8Array;
+  /** Point sections, LEM affine. */
+  A: Uint8Array;
+  B1: Uint8Array;
+  B2: Uint8Array;
+  C: Uint8Array;
+  H: Uint8Array;
+  /** The A and B matrices in coordinate form, values in standard form. */
+  coefs: {
+    count: number;
+    matrix: Uint8Array;
+    constraint: Uint32Array;
+    signal: Uint32Array;
+    value: bigint[];
+  };
+}
+
+/** Loads and checks a zkey (Groth16, BN254, complete sections). */
+export function readZkey(file: string): ProvingKey {
+  const info = inspectZkey(file);
+  const { sections, fd } = readSections(file, "zkey");
+  const read = (type: number): Buffer => {
+    const s = sections.get(type)![0];
+    const buf = Buffer.alloc(s.size);
+    fs.readSync(fd, buf, 0, s.size, s.offset);
+    return buf;
+  };
+  try {
+    const h = read(2);
+    // n8q, q, n8r, r, nVars, nPublic, domainSize, then the header points.
+    let o = 4 + 32 + 4 + 32 + 12;
+    const take = (n: number) => {
+      const b = new Uint8Array(h.subarray(o, o + n));
+      o += n;
+      return b;
+    };
+    const alpha1 = take(64);
+    const beta1 = take(64);
+    const beta2 = take(128);
+    const gamma2 = take(128);
+    const delta1 = take(64);
+    const delta2 = take(128);
+
+    const c = read(4);
+    const count = c.readUInt32LE(0);
+    const record = 12 + 32;
+    if (c.length !== 4 + count * record) throw new FileFormatError(file, `coefficients section: ${4 + count * record} bytes expected, got ${c.length}`);
+    const matrix = new Uint8Array(count);
+    const constraint = new Uint32Array(count);
+    const signal = new Uint32Array(count);
+    const value = new Array<bigint>(count);
+    for (let i = 0; i < count; i++) {
+      const off = 4 + i * record;
+      const m = c.readUInt32LE(off);
+      const row = c.readUInt32LE(off + 4);
+      const sig = c.readUInt32LE(off + 8);
+      if (m > 1 || row >= info.domainSize || sig >= info.nVars) {
+        throw new FileFormatError(file, `coefficient ${i}: matrix ${m}, row ${row}, signal ${sig} out of range`);
+      }
+      matrix[i] = m;
+      constraint[i] = row;
+      signal[i] = sig;
+      // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
+      // witness value lands in Montgomery form): two reductions give v.
+      const stored = leToBigint(c, off + 12);
+      if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
+      value[i] = fromMontR(fromMontR(stored));
+    }
+    return {
+      file,
+      ...info,
+      alpha1,
+      beta1,
+      beta2,
+      gamma2,
+      delta1,
+      delta2,
+      ic: new Uint8Array(read(3)),
+      A: new Uint8Array(read(5)),
+      B1: new Uint8Array(read(6)),
+      B2: new Uint8Array(read(7)),
+      C: new Uint8Array(read(8)),
+      H: new Uint8Array(read(9)),
+      coefs: { count, matrix, constraint, signal, value },
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads the witness section of a snarkjs `.wtns` file: n scalars, 32 bytes LE each. */
+export function readWtns(file: string): Uint8Array {
+  const { sections, fd } = readSections(file, "wtns");
+  try {
+    const h = sections.get(1)?.[0];
+    const w = sections.get(2)?.[0];
+    if (!h || !w) throw new FileFormatError(file, "a witness needs a header (1) and a values (2) section");
+    const head = Buffer.alloc(h.size);
+    fs.readSync(fd, head, 0, h.size, h.offset);
+    const n8 = head.readUInt32LE(0);
+    if (n8 !== 32 || leToBigint(head, 4, 32) !== R) throw new FileFormatError(file, "a witness over BN254's scalar field expected");
+    const n = head.readUInt32LE(4 + n8);
+    if (w.size !== n * 32) throw new FileFormatError(file, `values section: ${n * 32} bytes expected, got ${w.size}`);
+    const out = new Uint8Array(w.size);
+    fs.readSync(fd, out, 0, w.size, w.offset);
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
