@@ -1,0 +1,146 @@
+/**
+ * Compiles the rollup contract and a configuration's generated Groth16 verifier with the `solc`
+ * npm package (solc-js, no download) through standard JSON, and writes one artefact per contract
+ * (ABI + creation bytecode) to `build/contracts/`. The Poseidon(6) contract is not Solidity: its
+ * bytecode comes from circomlibjs's generator and is written beside them.
+ *
+ *   npx tsx contracts/compile.ts --verifier build/keys/dev/rollup_4x8/rollup_4x8.verifier.sol
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import solc from "solc";
+
+const require = createRequire(import.meta.url);
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const CONTRACTS_DIR = path.join(ROOT, "contracts");
+export const ARTIFACTS_DIR = path.join(ROOT, "build", "contracts");
+/** Pinned: anvil runs `--hardfork cancun`, and solc ≥ 0.8.30 defaults to prague. */
+export const EVM_VERSION = "cancun";
+export const OPTIMIZER_RUNS = 200;
+
+/** ABI and bytecode of one contract. */
+export interface Artifact {
+  contractName: string;
+  sourceName: string;
+  abi: readonly unknown[];
+  bytecode: string;
+  deployedBytecode: string;
+  compiler: { name: string; version: string; evmVersion: string; optimizerRuns: number };
+  sourceSha256: string;
+}
+
+export interface CompiledContracts {
+  rollup: Artifact;
+  verifier: Artifact;
+  poseidon6: Artifact;
+  files: { rollup: string; verifier: string; poseidon6: string };
+}
+
+/** solc reported errors: the message lists each formatted one. */
+export class SolcError extends Error {
+  override name = "SolcError";
+  constructor(readonly errors: Array<{ severity: string; formattedMessage?: string; message: string }>) {
+    super("solc failed:\n" + errors.map((e) => e.formattedMessage ?? `${e.severity}: ${e.message}`).join("\n"));
+  }
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** The Poseidon(6) contract of circomlibjs (same constants as circomlib's circuit and poseidon-lite). */
+export function poseidon6Artifact(): Artifact {
+  const { poseidonContract } = require("circomlibjs") as {
+    poseidonContract: { createCode(n: number): string; generateABI(n: number): unknown[] };
+  };
+  const bytecode = poseidonContract.createCode(6);
+  const abi = poseidonContract.generateABI(6);
+  let dir = path.dirname(require.resolve("circomlibjs"));
+  while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const version = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
+  return {
+    contractName: "Poseidon6",
+    sourceName: "circomlibjs/poseidon_gencontract",
+    abi,
+    bytecode,
+    deployedBytecode: "",
+    compiler: { name: "circomlibjs poseidon_gencontract", version, evmVersion: "-", optimizerRuns: 0 },
+    sourceSha256: sha256(bytecode),
+  };
+}
+
+/**
+ * Compiles `contracts/Rollup.sol` with the verifier at `verifierFile` (contract `Groth16Verifier`)
+ * and writes `Rollup.json`, `<name>.Groth16Verifier.json` and `Poseidon6.json` to `outDir`.
+ * @throws SolcError with solc's messages when compilation fails.
+ */
+export function compileContracts(opts: { verifierFile: string; name?: string; outDir?: string; log?: (l: string) => void }): CompiledContracts {
+  const log = opts.log ?? (() => {});
+  const outDir = opts.outDir ?? ARTIFACTS_DIR;
+  const name = opts.name ?? path.basename(opts.verifierFile).replace(/\.verifier\.sol$/, "").replace(/\.sol$/, "");
+  const sources: Record<string, { content: string }> = {
+    "Rollup.sol": { content: fs.readFileSync(path.join(CONTRACTS_DIR, "Rollup.sol"), "utf8") },
+    "Groth16Verifier.sol": { content: fs.readFileSync(opts.verifierFile, "utf8") },
+  };
+  const input = {
+    language: "Solidity",
+    sources,
+    settings: {
+      evmVersion: EVM_VERSION,
+      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
+      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    },
+  };
+  const version = solc.version();
+  log(`solc ${version}: compiling Rollup.sol and ${name} verifier (evm ${EVM_VERSION})`);
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: Array<{ severity: string; formattedMessage?: string; message: string }>;
+    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new SolcError(errors);
+  for (const w of output.errors ?? []) log(w.formattedMessage ?? w.message);
+
+  const artifact = (source: string, contract: string): Artifact => {
+    const c = output.contracts?.[source]?.[contract];
+    if (!c) throw new SolcError([{ severity: "error", message: `no contract ${contract} in ${source}` }]);
+    return {
+      contractName: contract,
+      sourceName: source,
+      abi: c.abi,
+      bytecode: "0x" + c.evm.bytecode.object,
+      deployedBytecode: "0x" + c.evm.deployedBytecode.object,
+      compiler: { name: "solc-js", version, evmVersion: EVM_VERSION, optimizerRuns: OPTIMIZER_RUNS },
+      sourceSha256: sha256(sources[source].content),
+    };
+  };
+  const rollup = artifact("Rollup.sol", "Rollup");
+  const verifier = artifact("Groth16Verifier.sol", "Groth16Verifier");
+  const poseidon6 = poseidon6Artifact();
+
+  fs.mkdirSync(outDir, { recursive: true });
+  const files = {
+    rollup: path.join(outDir, "Rollup.json"),
+    verifier: path.join(outDir, `${name}.Groth16Verifier.json`),
+    poseidon6: path.join(outDir, "Poseidon6.json"),
+  };
+  fs.writeFileSync(files.rollup, JSON.stringify(rollup, null, 2) + "\n");
+  fs.writeFileSync(files.verifier, JSON.stringify(verifier, null, 2) + "\n");
+  fs.writeFileSync(files.poseidon6, JSON.stringify(poseidon6, null, 2) + "\n");
+  return { rollup, verifier, poseidon6, files };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf("--verifier");
+  const verifierFile = i > 0 ? process.argv[i + 1] : path.join(ROOT, "build", "keys", "dev", "rollup_4x8", "rollup_4x8.verifier.sol");
+  try {
+    const out = compileContracts({ verifierFile, log: (l) => console.error(l) });
+    for (const f of Object.values(out.files)) console.log(path.relative(process.cwd(), f));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}
