@@ -1,13 +1,14 @@
 /**
  * `zkr demo`: the protocol end to end without a chain. Three users deposit (through the L1 queue
  * as the contract would fill it), transfer, withdraw and force an exit; every batch is applied by
- * the state model and proven satisfiable by the compiled circuit (witness + R1CS check).
+ * the state model, checked against the compiled circuit (witness + R1CS check), proven by zkr's
+ * CPU prover on development keys and verified with snarkjs.
  */
 import type { Command } from "commander";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildCircuit } from "../../circuits/build.js";
+import { DEV_KEYS_WARNING, devKeys } from "../../circuits/devkeys.js";
 import { checkWitness, computeWitness, releaseSnarkjs, writeWtns } from "../../circuits/witness.js";
 import { applyBatch } from "../../sequencer/model/batch.js";
 import { L1Kind, TxType } from "../../sequencer/model/constants.js";
@@ -15,6 +16,7 @@ import { privateKeyFromSeed, publicKey } from "../../sequencer/model/keys.js";
 import { L1Queue } from "../../sequencer/model/queue.js";
 import { RollupState } from "../../sequencer/model/state.js";
 import { signTx, type Tx } from "../../sequencer/model/tx.js";
+import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../../prover/index.js";
 
 const ETH = 10n ** 18n;
 
@@ -31,13 +33,19 @@ function describeTx(tx: Tx): string {
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("run deposits, transfers, a withdrawal and a forced exit through the model and the circuit (no chain)")
+    .description("run deposits, transfers, a withdrawal and a forced exit through the model, the circuit and the prover (no chain)")
     .option("--depth <d>", "account-index bits of the state tree", "8")
     .action(async (o: { depth: string }) => {
       const depth = Number(o.depth);
       const slots = 4;
       const chainId = 31337n;
-      const art = await buildCircuit({ txs: slots, depth }, { log: (l) => console.log(`circuit  ${l}`) });
+      const keys = await devKeys({ txs: slots, depth }, { log: (l) => console.log(`keys     ${l}`) });
+      const art = keys.circuit;
+      console.error(DEV_KEYS_WARNING);
+      const backend = await createBackend("cpu");
+      const prover = await Groth16Prover.create(readZkey(keys.zkey), backend);
+      const snarkjs = await import("snarkjs");
+      const vkey = JSON.parse(fs.readFileSync(keys.vkey, "utf8"));
       const state = new RollupState({ depth, chainId });
       const queue = new L1Queue();
       const users = ["operator", "alice", "bob"].map((name) => {
@@ -84,10 +92,16 @@ export function registerDemo(program: Command): void {
           const ok = await checkWitness(art.r1cs, file);
           console.log(`           circuit: witness of ${w.length} wires, ${art.manifest.constraints} constraints ${ok ? "satisfied" : "VIOLATED"}`);
           if (!ok) throw new Error("the circuit rejected a batch the model accepted");
+          const { proof, publicSignals, timings } = await prover.prove(witnessToBytes(w));
+          const valid = await snarkjs.groth16.verify(vkey, publicSignals, proof);
+          console.log(`           proof: ${timings.total.toFixed(2)} s on the cpu backend, snarkjs verify: ${valid ? "valid" : "INVALID"}`);
+          if (!valid) throw new Error("a proof did not verify");
         }
         for (const [i, a] of state.accounts) console.log(`account ${i}: balance ${a.balance}, nonce ${a.nonce}`);
       } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
+        await prover.release();
+        await backend.close();
         await releaseSnarkjs();
       }
     });
