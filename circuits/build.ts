@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 
 const require = createRequire(import.meta.url);
 
@@ -130,6 +131,8 @@ export interface BuildOptions {
   force?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Called every few seconds while the compiler runs, with a status line (e.g. for a TTY). */
+  progress?: (line: string) => void;
 }
 
 /** Returns the artefacts of a configuration, compiling it first when needed. */
@@ -167,9 +170,9 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
     );
     log(`${name}: compiling with ${compilerVersion()} (--O2)…`);
     const t0 = performance.now();
-    // The compiler runs on this thread and says nothing until it is done; a timer cannot tick
-    // meanwhile, so progress is reported by the caller's start/end lines and the elapsed time.
-    await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp]);
+    // The compiler says nothing until it is done (minutes for ~1M constraints): report the time.
+    const tick = opts.progress ? (s: number) => opts.progress!(`${name}: compiling… ${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, "0")}s`) : undefined;
+    await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp], tick, opts.progress ? 1 : 5);
     const buildSeconds = (performance.now() - t0) / 1000;
     // circom's witness generator is CommonJS; the package is ESM.
     const jsDir = path.join(tmp, "rollup_js");
@@ -232,81 +235,25 @@ export async function compileCircomFile(file: string, outDir: string): Promise<{
 }
 
 /**
- * Runs circom2 with the given arguments (absolute paths are made relative to the working
- * directory: its WASI sandbox sees only preopened folders).
+ * Runs circom2 with the given arguments in a worker thread (circuits/circom-worker.mjs), calling
+ * `progress` with the elapsed seconds every `every` seconds meanwhile. Absolute paths are made
+ * relative to the working directory: circom2's WASI sandbox sees only preopened folders.
  */
-async function runCircom(args: string[]): Promise<void> {
-  const { CircomRunner, bindings } = require("circom2") as {
-    CircomRunner: new (o: object) => { execute(wasm: Uint8Array): Promise<unknown> };
-    bindings: Record<string, unknown>;
-  };
+async function runCircom(args: string[], progress?: (seconds: number) => void, every = 5): Promise<void> {
   const cwd = process.cwd();
   const rel = args.map((a) => (path.isAbsolute(a) ? path.relative(cwd, a) || "." : a));
-  const preopens: Record<string, string> = {};
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    const seg = path.relative(cwd, dir) || ".";
-    preopens[seg] = seg;
-    if (path.dirname(dir) === dir) break;
-  }
-  const output: string[] = [];
-  const fsShim = wrapFsForCircom(output);
-  let exitCode = 0;
-  const runner = new CircomRunner({
-    args: rel,
-    env: {},
-    preopens,
-    bindings: {
-      ...bindings,
-      fs: fsShim,
-      exit(code: number) {
-        exitCode = code;
-        throw new CircomExit(code);
-      },
-    },
-  });
-  unsignedPointers(runner as unknown as { wasi: { wasiImport: Record<string, unknown> } });
-  const wasm = fs.readFileSync(require.resolve("circom2/circom.wasm"));
+  const worker = new Worker(new URL("./circom-worker.mjs", import.meta.url), { workerData: { args: rel } });
+  const t0 = performance.now();
+  const timer = progress ? setInterval(() => progress((performance.now() - t0) / 1000), every * 1000) : undefined;
   try {
-    await runner.execute(wasm);
-  } catch (err) {
-    if (!(err instanceof CircomExit)) throw err;
+    const result = await new Promise<{ code: number; output: string }>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new CircuitBuildError(`circom worker exited with ${code} before reporting (out of memory?)`)));
+    });
+    if (result.code !== 0) throw new CircuitBuildError(`circom failed (exit ${result.code}):\n${result.output.trim()}`);
+  } finally {
+    if (timer) clearInterval(timer);
+    await worker.terminate();
   }
-  if (exitCode !== 0) {
-    throw new CircuitBuildError(`circom failed (exit ${exitCode}):\n${output.join("").trim()}`);
-  }
-}
-
-/**
- * circom2's WASI shim takes the compiler's i32 arguments as JavaScript numbers, which WebAssembly
- * hands over as signed: once the compiler's heap passes 2 GiB (circuits near 900k constraints) a
- * pointer arrives negative and the shim fails with `RangeError: Start offset … is outside the bounds
- * of the buffer`. Every i32 of WASI preview 1 is unsigned (pointers, lengths, descriptors, flags), so
- * reading them back as unsigned lets the compiler use the whole 4 GiB of wasm32.
- */
-function unsignedPointers(runner: { wasi: { wasiImport: Record<string, unknown> } }): void {
-  const imports = runner.wasi.wasiImport;
-  for (const [name, fn] of Object.entries(imports)) {
-    if (typeof fn !== "function") continue;
-    imports[name] = (...args: unknown[]) =>
-      (fn as (...a: unknown[]) => unknown)(...args.map((a) => (typeof a === "number" && a < 0 ? a >>> 0 : a)));
-  }
-}
-
-class CircomExit extends Error {
-  constructor(readonly code: number) {
-    super(`circom exited with ${code}`);
-  }
-}
-
-/** Node's fs, with the compiler's stdout/stderr captured instead of printed. */
-function wrapFsForCircom(output: string[]): typeof fs {
-  const writeSync = ((fd: number, buf: string | NodeJS.ArrayBufferView, ...rest: unknown[]) => {
-    if (fd === 1 || fd === 2) {
-      const text = typeof buf === "string" ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString();
-      output.push(text);
-      return typeof buf === "string" ? Buffer.byteLength(buf) : buf.byteLength;
-    }
-    return (fs.writeSync as (...a: unknown[]) => number)(fd, buf, ...rest);
-  }) as typeof fs.writeSync;
-  return { ...fs, writeSync } as typeof fs;
 }

@@ -10,6 +10,9 @@ import fs from "node:fs";
 import { FileFormatError, inspectZkey, readSections } from "../circuits/files.js";
 import { R, fromMontR, leToBigint } from "./curve.js";
 
+/** 2^-512 mod r: undoes snarkjs's R² scaling of coefficients. */
+const R_INV2 = fromMontR(fromMontR(1n));
+
 /** A Groth16 proving key. */
 export interface ProvingKey {
   file: string;
@@ -75,6 +78,7 @@ export function readZkey(file: string): ProvingKey {
     const constraint = new Uint32Array(count);
     const signal = new Uint32Array(count);
     const value = new Array<bigint>(count);
+    const seen = new Map<bigint, bigint>();
     for (let i = 0; i < count; i++) {
       const off = 4 + i * record;
       const m = c.readUInt32LE(off);
@@ -87,10 +91,16 @@ export function readZkey(file: string): ProvingKey {
       constraint[i] = row;
       signal[i] = sig;
       // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
-      // witness value lands in Montgomery form): two reductions give v.
-      const stored = leToBigint(c, off + 12);
-      if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
-      value[i] = fromMontR(fromMontR(stored));
+      // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
+      // (1, −1, powers of two) most of the time, so conversions are memoised.
+      const stored = c.readBigUInt64LE(off + 12) | (c.readBigUInt64LE(off + 20) << 64n) | (c.readBigUInt64LE(off + 28) << 128n) | (c.readBigUInt64LE(off + 36) << 192n);
+      let v = seen.get(stored);
+      if (v === undefined) {
+        if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
+        v = (stored * R_INV2) % R;
+        seen.set(stored, v);
+      }
+      value[i] = v;
     }
     return {
       file,
