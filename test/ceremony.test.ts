@@ -114,6 +114,28 @@ describe("ceremony", () => {
     expect(problems[0]).toMatch(/^toy phase 2 contribution #1 \(carol, phase2\/toy\/0001_carol.zkey\) is bad: .+/);
   });
 
+  test("an existing powers of tau is imported after verification; a corrupt one is refused", async () => {
+    const prepared = path.join(ceremonyDir, "phase1/prepared.ptau");
+    const dir = path.join(tmp, "imported");
+    const c = await Ceremony.importPhase1(dir, prepared);
+    expect(c.transcript.power).toBe(7);
+    expect(c.transcript.prepared?.file).toBe("phase1/prepared.ptau");
+    await c.newPhase2("toy", toy.r1cs);
+    await c.contributePhase2("toy", "dave", contributionEntropy());
+    expect(await c.verify()).toEqual([]);
+
+    const bad = path.join(tmp, "bad.ptau");
+    const bytes = fs.readFileSync(path.join(ceremonyDir, "phase1/0002_bob.ptau"));
+    const { readSections } = await import("../circuits/files.js");
+    const { sections, fd } = readSections(path.join(ceremonyDir, "phase1/0002_bob.ptau"), "ptau");
+    fs.closeSync(fd);
+    const tau = sections.get(2)![0];
+    bytes.copy(bytes, tau.offset + 64 * 5, tau.offset + 64 * 6, tau.offset + 64 * 7); // tau^5 := tau^6
+    fs.writeFileSync(bad, bytes);
+    await expect(Ceremony.importPhase1(path.join(tmp, "imported-bad"), bad)).rejects.toThrow(/bad.ptau: powers of tau do not verify/);
+    expect(fs.existsSync(path.join(tmp, "imported-bad", "ceremony.json"))).toBe(false);
+  });
+
   test("bad input: truncated files, a ptau too small, a zkey of another circuit", async () => {
     const c = Ceremony.open(ceremonyDir);
     const ptau = path.join(ceremonyDir, "phase1/prepared.ptau");
