@@ -2,7 +2,7 @@
  * Compiles the rollup contract and a configuration's generated Groth16 verifier with the `solc`
  * npm package (solc-js, no download) through standard JSON, and writes one artefact per contract
  * (ABI + creation bytecode) to `build/contracts/`. The Poseidon(6) contract is not Solidity: its
- * bytecode comes from circomlibjs's generator and is written beside them.
+ * bytecode comes from circomlibjs's generator and is written beside them, as is Poseidon(4)'s.
  *
  *   npx tsx contracts/compile.ts --verifier build/keys/dev/rollup_4x8/rollup_4x8.verifier.sol
  */
@@ -36,7 +36,8 @@ export interface CompiledContracts {
   rollup: Artifact;
   verifier: Artifact;
   poseidon6: Artifact;
-  files: { rollup: string; verifier: string; poseidon6: string };
+  poseidon4: Artifact;
+  files: { rollup: string; verifier: string; poseidon6: string; poseidon4: string };
 }
 
 /** solc reported errors: the message lists each formatted one. */
@@ -53,16 +54,21 @@ function sha256(text: string): string {
 
 /** The Poseidon(6) contract of circomlibjs (same constants as circomlib's circuit and poseidon-lite). */
 export function poseidon6Artifact(): Artifact {
+  return poseidonArtifact(6);
+}
+
+/** The Poseidon(`n`) contract of circomlibjs: 6 hashes queue entries and leaves, 4 inner nodes. */
+export function poseidonArtifact(n: number): Artifact {
   const { poseidonContract } = require("circomlibjs") as {
     poseidonContract: { createCode(n: number): string; generateABI(n: number): unknown[] };
   };
-  const bytecode = poseidonContract.createCode(6);
-  const abi = poseidonContract.generateABI(6);
+  const bytecode = poseidonContract.createCode(n);
+  const abi = poseidonContract.generateABI(n);
   let dir = path.dirname(require.resolve("circomlibjs"));
   while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const version = (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
   return {
-    contractName: "Poseidon6",
+    contractName: `Poseidon${n}`,
     sourceName: "circomlibjs/poseidon_gencontract",
     abi,
     bytecode,
@@ -74,7 +80,7 @@ export function poseidon6Artifact(): Artifact {
 
 /**
  * Compiles `contracts/Rollup.sol` with the verifier at `verifierFile` (contract `Groth16Verifier`)
- * and writes `Rollup.json`, `<name>.Groth16Verifier.json` and `Poseidon6.json` to `outDir`.
+ * and writes `Rollup.json`, `<name>.Groth16Verifier.json`, `Poseidon6.json` and `Poseidon4.json` to `outDir`.
  * @throws SolcError with solc's messages when compilation fails.
  */
 export function compileContracts(opts: { verifierFile: string; name?: string; outDir?: string; log?: (l: string) => void }): CompiledContracts {
@@ -119,18 +125,61 @@ export function compileContracts(opts: { verifierFile: string; name?: string; ou
   };
   const rollup = artifact("Rollup.sol", "Rollup");
   const verifier = artifact("Groth16Verifier.sol", "Groth16Verifier");
-  const poseidon6 = poseidon6Artifact();
+  const poseidon6 = poseidonArtifact(6);
+  const poseidon4 = poseidonArtifact(4);
 
   fs.mkdirSync(outDir, { recursive: true });
   const files = {
     rollup: path.join(outDir, "Rollup.json"),
     verifier: path.join(outDir, `${name}.Groth16Verifier.json`),
     poseidon6: path.join(outDir, "Poseidon6.json"),
+    poseidon4: path.join(outDir, "Poseidon4.json"),
   };
   fs.writeFileSync(files.rollup, JSON.stringify(rollup, null, 2) + "\n");
   fs.writeFileSync(files.verifier, JSON.stringify(verifier, null, 2) + "\n");
   fs.writeFileSync(files.poseidon6, JSON.stringify(poseidon6, null, 2) + "\n");
-  return { rollup, verifier, poseidon6, files };
+  fs.writeFileSync(files.poseidon4, JSON.stringify(poseidon4, null, 2) + "\n");
+  return { rollup, verifier, poseidon6, poseidon4, files };
+}
+
+/**
+ * Compiles one contract of `contracts/test/` (test-only contracts such as `TestToken`) with the same
+ * settings and writes `build/contracts/test/<Name>.json`.
+ * @throws SolcError with solc's messages when compilation fails.
+ */
+export function compileTestContract(contractName: string, opts: { outDir?: string } = {}): Artifact {
+  const file = `${contractName}.sol`;
+  const content = fs.readFileSync(path.join(CONTRACTS_DIR, "test", file), "utf8");
+  const input = {
+    language: "Solidity",
+    sources: { [file]: { content } },
+    settings: {
+      evmVersion: EVM_VERSION,
+      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
+      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: Array<{ severity: string; formattedMessage?: string; message: string }>;
+    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new SolcError(errors);
+  const c = output.contracts?.[file]?.[contractName];
+  if (!c) throw new SolcError([{ severity: "error", message: `no contract ${contractName} in ${file}` }]);
+  const artifact: Artifact = {
+    contractName,
+    sourceName: `test/${file}`,
+    abi: c.abi,
+    bytecode: "0x" + c.evm.bytecode.object,
+    deployedBytecode: "0x" + c.evm.deployedBytecode.object,
+    compiler: { name: "solc-js", version: solc.version(), evmVersion: EVM_VERSION, optimizerRuns: OPTIMIZER_RUNS },
+    sourceSha256: sha256(content),
+  };
+  const outDir = opts.outDir ?? path.join(ARTIFACTS_DIR, "test");
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, `${contractName}.json`), JSON.stringify(artifact, null, 2) + "\n");
+  return artifact;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

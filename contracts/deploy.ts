@@ -1,33 +1,38 @@
 /**
- * Deploys Poseidon(6), a configuration's Groth16 verifier and the rollup contract with ethers v6.
+ * Deploys Poseidon(6), Poseidon(4), a configuration's Groth16 verifier and the rollup contract with ethers v6.
  */
 import fs from "node:fs";
 import { Contract, ContractFactory, JsonRpcProvider, type ContractRunner, type Signer } from "ethers";
 import type { Artifact, CompiledContracts } from "./compile.js";
 import { RollupState } from "../sequencer/model/state.js";
 
+/** Default exodus timeout in blocks: about 7 days at 12 s per block. */
+export const DEFAULT_EXODUS_BLOCKS = 50_400;
+
 export interface DeployOptions {
   /** Signs the deployments and becomes the rollup's owner. */
   deployer: Signer;
   /** Address allowed to submit batches (default: the deployer). */
   operator?: string;
+  /** Blocks the oldest unconsumed L1 request may wait before anyone can activate exodus (default 50,400 ≈ 7 days). */
+  exodusBlocks?: number;
   /** Slots per batch of the verifier's circuit. */
   slots: number;
   /** State tree depth of the verifier's circuit. */
   depth: number;
-  artifacts: Pick<CompiledContracts, "rollup" | "verifier" | "poseidon6">;
+  artifacts: Pick<CompiledContracts, "rollup" | "verifier" | "poseidon6" | "poseidon4">;
   log?: (line: string) => void;
 }
 
 export interface Deployment {
   rollup: Contract;
-  addresses: { rollup: string; verifier: string; poseidon6: string };
+  addresses: { rollup: string; verifier: string; poseidon6: string; poseidon4: string };
   genesisRoot: bigint;
   chainId: bigint;
   slots: number;
   depth: number;
   /** Gas used by each deployment. */
-  gas: { rollup: bigint; verifier: bigint; poseidon6: bigint };
+  gas: { rollup: bigint; verifier: bigint; poseidon6: bigint; poseidon4: bigint };
   /** Block of the rollup's deployment: a syncer reads logs from here. */
   blockNumber: number;
 }
@@ -52,7 +57,7 @@ async function deployOne(a: Artifact, deployer: Signer, args: unknown[], log: (l
   return { contract, gas: receipt.gasUsed, block: receipt.blockNumber };
 }
 
-/** Deploys the three contracts; the rollup starts from the empty tree's root. */
+/** Deploys the four contracts; the rollup starts from the empty tree's root. */
 export async function deployRollup(o: DeployOptions): Promise<Deployment> {
   const log = o.log ?? (() => {});
   const provider = o.deployer.provider;
@@ -62,9 +67,14 @@ export async function deployRollup(o: DeployOptions): Promise<Deployment> {
   const operator = o.operator ?? (await o.deployer.getAddress());
 
   const poseidon6 = await deployOne(o.artifacts.poseidon6, o.deployer, [], log);
+  const poseidon4 = await deployOne(o.artifacts.poseidon4, o.deployer, [], log);
   const verifier = await deployOne(o.artifacts.verifier, o.deployer, [], log);
-  const addresses = { poseidon6: await poseidon6.contract.getAddress(), verifier: await verifier.contract.getAddress() };
-  const rollup = await deployOne(o.artifacts.rollup, o.deployer, [addresses.poseidon6, addresses.verifier, genesisRoot, o.slots, o.depth, operator], log);
+  const addresses = {
+    poseidon6: await poseidon6.contract.getAddress(),
+    poseidon4: await poseidon4.contract.getAddress(),
+    verifier: await verifier.contract.getAddress(),
+  };
+  const rollup = await deployOne(o.artifacts.rollup, o.deployer, [addresses.poseidon6, addresses.poseidon4, addresses.verifier, genesisRoot, o.slots, o.depth, operator, o.exodusBlocks ?? DEFAULT_EXODUS_BLOCKS], log);
   return {
     rollup: rollup.contract,
     addresses: { ...addresses, rollup: await rollup.contract.getAddress() },
@@ -72,7 +82,7 @@ export async function deployRollup(o: DeployOptions): Promise<Deployment> {
     chainId,
     slots: o.slots,
     depth: o.depth,
-    gas: { rollup: rollup.gas, verifier: verifier.gas, poseidon6: poseidon6.gas },
+    gas: { rollup: rollup.gas, verifier: verifier.gas, poseidon6: poseidon6.gas, poseidon4: poseidon4.gas },
     blockNumber: rollup.block,
   };
 }

@@ -8,6 +8,7 @@ import { releaseSnarkjs } from "../circuits/witness.js";
 import { registerCircuits } from "./commands/circuits.js";
 import { registerCeremony } from "./commands/ceremony.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerDevnet } from "./commands/devnet.js";
 import { registerProve } from "./commands/prove.js";
 import { registerSetup } from "./commands/setup.js";
 
@@ -23,6 +24,7 @@ const program = new Command()
 registerCircuits(program);
 registerCeremony(program);
 registerDemo(program);
+registerDevnet(program);
 registerProve(program);
 registerSetup(program);
 

@@ -2,12 +2,15 @@
 // queue (the model's queue is rebuilt from the contract's events and its hashes match the
 // contract's); a batch of both deposits verifies and the on-chain root is the model's; a batch with
 // a withdrawal and a forced exit rejects a tampered proof and a mismatching fee account with
-// InvalidProof, then verifies and credits both; claim pays the ETH once.
+// InvalidProof, then verifies and credits both; claim pays the ETH once. ERC-20 (contracts/test/
+// TestToken.sol): registration by the owner only, depositToken and topUpToken (wrong token, unknown
+// token and missing allowance revert with named errors), a fee-on-transfer token credits what
+// arrives, and a proven batch of token deposits and a token withdrawal is claimed in the token.
 
-import { Contract, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import { Contract, ContractFactory, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
-import { compileContracts } from "../contracts/compile.js";
+import { compileContracts, compileTestContract } from "../contracts/compile.js";
 import { deployRollup, devnetProvider, proofCalldata, type Deployment } from "../contracts/deploy.js";
 import { startAnvil, type Anvil } from "../contracts/anvil.js";
 import { applyBatch, type BatchResult } from "../sequencer/model/batch.js";
@@ -176,4 +179,75 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   expect(await rollup.pending(bobAddr, 0)).toBe(ETH / 2n);
   await (await (rollup.connect(bobL1) as Contract).claim(0)).wait();
   expect(await provider.getBalance(await rollup.getAddress())).toBe(ETH + ETH / 2n - amount - ETH / 2n);
+});
+
+test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-transfer credits what arrives; a token withdrawal is claimed", async () => {
+  const tokenArt = compileTestContract("TestToken");
+  const deployToken = async (name: string, feeBps: number) => {
+    const c = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, operator).deploy(name, name, feeBps)) as Contract;
+    await c.waitForDeployment();
+    return c;
+  };
+  const token = await deployToken("TT", 0);
+  const feeToken = await deployToken("FEE", 100); // 1% burnt on every transfer
+  const tokenAddr = await token.getAddress();
+  const aliceAddr = await aliceL1.getAddress();
+  const bobAddr = await bobL1.getAddress();
+  const asAlice = rollup.connect(aliceL1) as Contract;
+  const asBob = rollup.connect(bobL1) as Contract;
+
+  expect(await revertOf(asAlice.registerToken(tokenAddr))).toBe("NotOwner");
+  expect(await revertOf(rollup.registerToken(aliceAddr))).toBe("NotAContract");
+  await (await rollup.registerToken(tokenAddr)).wait();
+  expect(await revertOf(rollup.registerToken(tokenAddr))).toBe("TokenAlreadyRegistered");
+  await (await rollup.registerToken(await feeToken.getAddress())).wait();
+  expect(await rollup.tokenIdOf(tokenAddr)).toBe(1n);
+  expect(await rollup.tokenAddress(2)).toBe(await feeToken.getAddress());
+  expect(await rollup.tokenCount()).toBe(3n);
+
+  const T = 10n ** 18n;
+  await (await token.mint(aliceAddr, 10n * T)).wait();
+  await (await feeToken.mint(bobAddr, 1000n)).wait();
+  expect(await revertOf(asAlice.depositToken(1, T, alice.pk[0], alice.pk[1]))).toBe("TokenTransferFailed"); // no allowance yet
+  await (await (token.connect(aliceL1) as Contract).approve(await rollup.getAddress(), 2n ** 256n - 1n)).wait();
+  await (await (feeToken.connect(bobL1) as Contract).approve(await rollup.getAddress(), 2n ** 256n - 1n)).wait();
+  expect(await revertOf(asAlice.depositToken(0, T, alice.pk[0], alice.pk[1]))).toBe("UnknownToken");
+  expect(await revertOf(asAlice.depositToken(3, T, alice.pk[0], alice.pk[1]))).toBe("UnknownToken");
+
+  const r = await (await asAlice.depositToken(1, 3n * T, alice.pk[0], alice.pk[1])).wait();
+  gas.depositToken = r.gasUsed;
+  expect(await rollup.accounts(2)).toEqual([aliceAddr, 1n]);
+  const t = await (await asAlice.topUpToken(2, T)).wait();
+  gas.topUpToken = t.gasUsed;
+  // Wrong token: an ETH account cannot take tokens, a token account cannot take ETH.
+  expect(await revertOf(asAlice.topUpToken(0, T))).toBe("WrongToken");
+  expect(await revertOf(asAlice.topUp(2, { value: 1n }))).toBe("WrongToken");
+  expect(await revertOf(asAlice.topUpToken(9, T))).toBe("UnknownAccount");
+  // Fee on transfer: 1000 sent, 990 arrive, 990 is what the queue records.
+  await (await asBob.depositToken(2, 1000n, bob.pk[0], bob.pk[1])).wait();
+  await syncQueue();
+  expect(queue.length).toBe(6);
+  expect(queue.hashAt(6)).toBe(await rollup.queueHash(6));
+  const last = (await rollup.queryFilter(rollup.filters.L1Request(), dep.blockNumber)).at(-1) as unknown as { args: { amount: bigint; tokenId: bigint } };
+  expect(last.args.amount).toBe(990n);
+  expect(last.args.tokenId).toBe(2n);
+  expect(await token.balanceOf(await rollup.getAddress())).toBe(4n * T);
+  expect(await feeToken.balanceOf(await rollup.getAddress())).toBe(990n);
+
+  // One batch: the three token deposits and a withdrawal of 1 TT from alice's token account.
+  const withdraw = signTx({ type: TxType.Withdraw, from: 2n, amount: T, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
+  const deposits = [2n, 2n, 3n].map((index) => ({ type: TxType.Deposit, index }) as const);
+  const batch = applyBatch(state, [...deposits, withdraw], queue, { slots: CONFIG.txs });
+  const receipt = await (await rollup.submitBatch(...submitArgs(batch, await prove(batch)))).wait();
+  gas.submitBatchTokens = receipt.gasUsed;
+  expect(await rollup.stateRoot()).toBe(state.root);
+  expect(await rollup.queueConsumed()).toBe(6n);
+  expect(await rollup.pending(aliceAddr, 1)).toBe(T);
+  expect(await rollup.pending(aliceAddr, 0)).toBe(0n);
+
+  const before = await token.balanceOf(aliceAddr);
+  await (await asAlice.claim(1)).wait();
+  expect((await token.balanceOf(aliceAddr)) - before).toBe(T);
+  expect(await revertOf(asAlice.claim(1))).toBe("NothingToClaim");
+  expect(await token.balanceOf(await rollup.getAddress())).toBe(3n * T);
 });

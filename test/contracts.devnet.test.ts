@@ -1,0 +1,83 @@
+// `zkr devnet` as a child process on a free port (--port 0): it writes deployment.json, the rollup
+// answers at the written address, and SIGINT stops anvil, removes the file and exits 0.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Contract } from "ethers";
+import { ROOT } from "../circuits/build.js";
+import { devnetProvider } from "../contracts/deploy.js";
+
+let tmp: string;
+let child: ChildProcess | undefined;
+let stderr = "";
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-devnet-"));
+});
+
+afterAll(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function waitFor<T>(what: string, f: () => T | undefined, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; devnet stderr:\n${stderr}`);
+    if (child && child.exitCode !== null) throw new Error(`devnet exited (${child.exitCode}) while waiting for ${what}:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test("zkr devnet deploys, writes deployment.json, and stops cleanly on SIGINT", async () => {
+  const file = path.join(tmp, "deployment.json");
+  child = spawn("node", [path.join(ROOT, "bin/zkr.js"), "devnet", "--port", "0", "--out", tmp], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child!.once("exit", (code, signal) => resolve({ code, signal })));
+
+  // Dev keys may have to be made first (minutes on a cold cache).
+  const dep = await waitFor("deployment.json", () => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined), 540_000);
+  expect(dep.configuration).toEqual({ txs: 4, depth: 8, circuit: "rollup_4x8" });
+  expect(dep.chainId).toBe(31337);
+  expect(dep.rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(dep.rpcUrl).not.toBe("http://127.0.0.1:0");
+  for (const a of Object.values(dep.artefacts) as Array<{ file: string; sha256: string }>) {
+    expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(fs.existsSync(path.join(ROOT, a.file))).toBe(true);
+  }
+  // No temp file is left beside it.
+  expect(fs.readdirSync(tmp)).toEqual(["deployment.json"]);
+
+  const provider = devnetProvider(dep.rpcUrl);
+  try {
+    expect(Number((await provider.getNetwork()).chainId)).toBe(dep.chainId);
+    const rollup = new Contract(dep.addresses.rollup, [
+      "function nextAccountIndex() view returns (uint32)",
+      "function operator() view returns (address)",
+      "function stateRoot() view returns (uint256)",
+      "function verifier() view returns (address)",
+    ], provider);
+    expect(await rollup.nextAccountIndex()).toBe(0n);
+    expect(await rollup.operator()).toBe(dep.operator);
+    expect((await rollup.stateRoot()).toString()).toBe(dep.genesisRoot);
+    expect(await rollup.verifier()).toBe(dep.addresses.verifier);
+  } finally {
+    provider.destroy();
+  }
+  await waitFor("the printed summary", () => (stdout.includes("Ctrl-C") ? true : undefined), 10_000);
+  expect(stdout).toContain(dep.addresses.rollup);
+
+  child.kill("SIGINT");
+  expect(await exited).toEqual({ code: 0, signal: null });
+  expect(fs.existsSync(file)).toBe(false);
+  // anvil is gone: its port no longer answers.
+  const after = devnetProvider(dep.rpcUrl);
+  await expect(after.send("eth_chainId", [])).rejects.toThrow();
+  after.destroy();
+});
