@@ -20,6 +20,7 @@ import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { startAnvil } from "../contracts/anvil.js";
 import { compileContracts, compileTestContract } from "../contracts/compile.js";
 import { deployRollup, devnetProvider, proofCalldata } from "../contracts/deploy.js";
+import type { Rollup } from "../contracts/types/index.js";
 import { applyBatch, type BatchResult } from "../sequencer/model/batch.js";
 import { L1Kind, TxType } from "../sequencer/model/constants.js";
 import { L1Queue } from "../sequencer/model/queue.js";
@@ -82,7 +83,7 @@ async function measure(config: { txs: number; depth: number }): Promise<Row> {
     const state = new RollupState({ depth: config.depth, chainId: dep.chainId });
     const queue = new L1Queue();
     const users = Array.from({ length: N }, (_, i) => user(`gas-${i}`));
-    const as = (i: number) => rollup.connect(signers[i + 1]) as Contract;
+    const as = (i: number) => rollup.connect(signers[i + 1]) as Rollup;
     const addr = (i: number) => signers[i + 1].getAddress();
     const gasOf = async (p: Promise<{ wait(): Promise<TransactionReceipt | null> }>) => Number((await (await p).wait())!.gasUsed);
 

@@ -11,6 +11,7 @@ import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { compileContracts } from "../contracts/compile.js";
 import { deployRollup, devnetProvider, proofCalldata, type Deployment } from "../contracts/deploy.js";
+import type { Rollup } from "../contracts/types/index.js";
 import { startAnvil, type Anvil } from "../contracts/anvil.js";
 import { applyBatch } from "../sequencer/model/batch.js";
 import { L1Kind, TxType } from "../sequencer/model/constants.js";
@@ -28,7 +29,7 @@ let anvil: Anvil;
 let provider: JsonRpcProvider;
 let keys: DevKeys;
 let dep: Deployment;
-let rollup: Contract;
+let rollup: Rollup;
 let signers: JsonRpcSigner[];
 let state: RollupState;
 const queue = new L1Queue();
@@ -45,7 +46,7 @@ async function revertOf(p: Promise<unknown>): Promise<string> {
   return "no revert";
 }
 
-const as = (i: number) => rollup.connect(signers[i]) as Contract;
+const as = (i: number) => rollup.connect(signers[i]) as Rollup;
 const mine = (n: number) => provider.send("anvil_mine", ["0x" + n.toString(16)]);
 
 beforeAll(async () => {
@@ -100,7 +101,7 @@ test("a verified batch, then the operator stops: exodus after the timeout, withd
   await mine(limit - 10);
   expect(await revertOf(as(3).activateExodus())).toBe("ExodusNotDue");
   await mine(20);
-  const activation = await (await as(3).activateExodus()).wait();
+  const activation = (await (await as(3).activateExodus()).wait())!;
   expect(await rollup.exodus()).toBe(true);
   const ev = rollup.interface.parseLog(activation.logs[0])!;
   expect(ev.name).toBe("ExodusActivated");
@@ -113,7 +114,7 @@ test("a verified batch, then the operator stops: exodus after the timeout, withd
   // Bad exodus withdrawals.
   const p0 = state.tree.proof(0n).siblings;
   expect(await revertOf(as(1).exodusWithdraw(0, a0.ax, a0.ay, a0.balance + 1n, a0.nonce, p0))).toBe("BadMerkleProof");
-  const tampered = p0.map((s) => [...s]);
+  const tampered = p0.map((s) => [...s] as [bigint, bigint, bigint]);
   tampered[1][2] ^= 1n;
   expect(await revertOf(as(1).exodusWithdraw(0, a0.ax, a0.ay, a0.balance, a0.nonce, tampered))).toBe("BadMerkleProof");
   expect(await revertOf(as(1).exodusWithdraw(0, a0.ax, a0.ay, a0.balance, a0.nonce, p0.slice(1)))).toBe("BadSiblingsLength");

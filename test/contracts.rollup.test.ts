@@ -12,6 +12,7 @@ import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { compileContracts, compileTestContract } from "../contracts/compile.js";
 import { deployRollup, devnetProvider, proofCalldata, type Deployment } from "../contracts/deploy.js";
+import type { Rollup } from "../contracts/types/index.js";
 import { startAnvil, type Anvil } from "../contracts/anvil.js";
 import { applyBatch, type BatchResult } from "../sequencer/model/batch.js";
 import { L1Kind, TxType } from "../sequencer/model/constants.js";
@@ -30,7 +31,7 @@ let anvil: Anvil;
 let provider: JsonRpcProvider;
 let keys: DevKeys;
 let dep: Deployment;
-let rollup: Contract;
+let rollup: Rollup;
 let operator: JsonRpcSigner;
 let aliceL1: JsonRpcSigner;
 let bobL1: JsonRpcSigner;
@@ -113,8 +114,8 @@ test("the contract starts from the model's empty root", async () => {
 });
 
 test("two ETH deposits: the queue rebuilt from events has the contract's hashes", async () => {
-  const r1 = await (await (rollup.connect(aliceL1) as Contract).deposit(alice.pk[0], alice.pk[1], { value: ETH })).wait();
-  const r2 = await (await (rollup.connect(bobL1) as Contract).deposit(bob.pk[0], bob.pk[1], { value: ETH / 2n })).wait();
+  const r1 = (await (await (rollup.connect(aliceL1) as Rollup).deposit(alice.pk[0], alice.pk[1], { value: ETH })).wait())!;
+  const r2 = (await (await (rollup.connect(bobL1) as Rollup).deposit(bob.pk[0], bob.pk[1], { value: ETH / 2n })).wait())!;
   gas.deposit = r1.gasUsed;
   gas.deposit2 = r2.gasUsed;
   await syncQueue();
@@ -129,8 +130,8 @@ test("a batch of the deposits with a real proof verifies; the on-chain root is t
   const batch = applyBatch(state, [{ type: TxType.Deposit, index: 0n }, { type: TxType.Deposit, index: 1n }], queue, { slots: CONFIG.txs });
   expect(await rollup.publicInputOf(batch.newRoot, batch.queueStart, batch.queueEnd, batch.feeAccount, batch.txData)).toBe(batch.publicInput);
   const proof = await prove(batch);
-  expect(await revertOf((rollup.connect(aliceL1) as Contract).submitBatch(...submitArgs(batch, proof)))).toBe("NotOperator");
-  const receipt = await (await rollup.submitBatch(...submitArgs(batch, proof))).wait();
+  expect(await revertOf((rollup.connect(aliceL1) as Rollup).submitBatch(...submitArgs(batch, proof)))).toBe("NotOperator");
+  const receipt = (await (await rollup.submitBatch(...submitArgs(batch, proof))).wait())!;
   gas.submitBatchDeposits = receipt.gasUsed;
   expect(await rollup.stateRoot()).toBe(state.root);
   expect(await rollup.batchNumber()).toBe(1n);
@@ -140,8 +141,8 @@ test("a batch of the deposits with a real proof verifies; the on-chain root is t
 });
 
 test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real one credits both; claim pays once", async () => {
-  await (await (rollup.connect(bobL1) as Contract).forcedExit(1)).wait();
-  expect(await revertOf((rollup.connect(aliceL1) as Contract).forcedExit(1))).toBe("NotAccountOwner");
+  await (await (rollup.connect(bobL1) as Rollup).forcedExit(1)).wait();
+  expect(await revertOf((rollup.connect(aliceL1) as Rollup).forcedExit(1))).toBe("NotAccountOwner");
   await syncQueue();
   const amount = ETH / 4n;
   const withdraw = signTx({ type: TxType.Withdraw, from: 0n, amount, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
@@ -160,7 +161,7 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   expect(await revertOf(rollup.submitBatch(batch.newRoot, batch.queueStart, batch.queueEnd + 1n, batch.feeAccount, batch.txData, proof))).toBe("QueueEndTooFar");
   expect(await revertOf(rollup.submitBatch(batch.newRoot, batch.queueStart, batch.queueEnd, batch.feeAccount, batch.txData.slice(12), proof))).toBe("BadTxDataLength");
 
-  const receipt = await (await rollup.submitBatch(...submitArgs(batch, proof))).wait();
+  const receipt = (await (await rollup.submitBatch(...submitArgs(batch, proof))).wait())!;
   gas.submitBatchWithdrawals = receipt.gasUsed;
   expect(await rollup.stateRoot()).toBe(state.root);
   const aliceAddr = await aliceL1.getAddress();
@@ -169,15 +170,15 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   expect(await rollup.pending(bobAddr, 0)).toBe(ETH / 2n);
 
   const before = await provider.getBalance(aliceAddr);
-  const claim = await (await (rollup.connect(aliceL1) as Contract).claim(0)).wait();
+  const claim = (await (await (rollup.connect(aliceL1) as Rollup).claim(0)).wait())!;
   gas.claim = claim.gasUsed;
   expect((await provider.getBalance(aliceAddr)) - before + claim.fee).toBe(amount);
   expect(await rollup.pending(aliceAddr, 0)).toBe(0n);
-  expect(await revertOf((rollup.connect(aliceL1) as Contract).claim(0))).toBe("NothingToClaim");
+  expect(await revertOf((rollup.connect(aliceL1) as Rollup).claim(0))).toBe("NothingToClaim");
   // Someone else cannot take bob's credit: claims pay the caller's own balance.
   expect(await revertOf(rollup.claim(0))).toBe("NothingToClaim");
   expect(await rollup.pending(bobAddr, 0)).toBe(ETH / 2n);
-  await (await (rollup.connect(bobL1) as Contract).claim(0)).wait();
+  await (await (rollup.connect(bobL1) as Rollup).claim(0)).wait();
   expect(await provider.getBalance(await rollup.getAddress())).toBe(ETH + ETH / 2n - amount - ETH / 2n);
 });
 
@@ -193,8 +194,8 @@ test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-
   const tokenAddr = await token.getAddress();
   const aliceAddr = await aliceL1.getAddress();
   const bobAddr = await bobL1.getAddress();
-  const asAlice = rollup.connect(aliceL1) as Contract;
-  const asBob = rollup.connect(bobL1) as Contract;
+  const asAlice = rollup.connect(aliceL1) as Rollup;
+  const asBob = rollup.connect(bobL1) as Rollup;
 
   expect(await revertOf(asAlice.registerToken(tokenAddr))).toBe("NotOwner");
   expect(await revertOf(rollup.registerToken(aliceAddr))).toBe("NotAContract");
@@ -214,10 +215,10 @@ test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-
   expect(await revertOf(asAlice.depositToken(0, T, alice.pk[0], alice.pk[1]))).toBe("UnknownToken");
   expect(await revertOf(asAlice.depositToken(3, T, alice.pk[0], alice.pk[1]))).toBe("UnknownToken");
 
-  const r = await (await asAlice.depositToken(1, 3n * T, alice.pk[0], alice.pk[1])).wait();
+  const r = (await (await asAlice.depositToken(1, 3n * T, alice.pk[0], alice.pk[1])).wait())!;
   gas.depositToken = r.gasUsed;
   expect(await rollup.accounts(2)).toEqual([aliceAddr, 1n]);
-  const t = await (await asAlice.topUpToken(2, T)).wait();
+  const t = (await (await asAlice.topUpToken(2, T)).wait())!;
   gas.topUpToken = t.gasUsed;
   // Wrong token: an ETH account cannot take tokens, a token account cannot take ETH.
   expect(await revertOf(asAlice.topUpToken(0, T))).toBe("WrongToken");
@@ -238,7 +239,7 @@ test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-
   const withdraw = signTx({ type: TxType.Withdraw, from: 2n, amount: T, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
   const deposits = [2n, 2n, 3n].map((index) => ({ type: TxType.Deposit, index }) as const);
   const batch = applyBatch(state, [...deposits, withdraw], queue, { slots: CONFIG.txs });
-  const receipt = await (await rollup.submitBatch(...submitArgs(batch, await prove(batch)))).wait();
+  const receipt = (await (await rollup.submitBatch(...submitArgs(batch, await prove(batch)))).wait())!;
   gas.submitBatchTokens = receipt.gasUsed;
   expect(await rollup.stateRoot()).toBe(state.root);
   expect(await rollup.queueConsumed()).toBe(6n);

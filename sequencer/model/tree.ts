@@ -16,8 +16,14 @@ export interface MerkleProof {
    * `siblings[l]` are the 3 other children of the node at height `l + 1` on the path, in increasing
    * child position; `l = 0` are the leaf's siblings. Length `depth / 2`.
    */
-  siblings: bigint[][];
+  siblings: Siblings;
 }
+
+/** The 3 other children of each node on a path, leaf level first. */
+export type Siblings = [bigint, bigint, bigint][];
+
+/** A proof as received from outside: any shape; verification says whether it is one. */
+export type UntrustedProof = Omit<MerkleProof, "siblings"> & { siblings: readonly (readonly bigint[])[] };
 
 const emptyCache: bigint[] = [0n];
 
@@ -84,7 +90,7 @@ export function rootFromProof(index: bigint, leaf: bigint, siblings: readonly (r
  * True when `proof` shows `proof.leaf` at `proof.index` under `root`. A malformed proof gives false.
  * @throws TreeError for a bad depth (a configuration error, not a bad proof).
  */
-export function verifyProof(root: bigint, proof: MerkleProof, depth: number): boolean {
+export function verifyProof(root: bigint, proof: UntrustedProof, depth: number): boolean {
   checkDepth(depth);
   try {
     return rootFromProof(proof.index, proof.leaf, proof.siblings, depth) === root;
@@ -151,19 +157,19 @@ export class QuadTree {
   proof(index: bigint): MerkleProof {
     let pos = checkIndex(index, this.depth);
     const leaf = this.node(0, pos);
-    const siblings: bigint[][] = [];
+    const siblings: Siblings = [];
     for (let h = 0; h < this.levels; h++) {
       const base = pos & ~3;
       const group: bigint[] = [];
       for (let j = 0; j < 4; j++) if (base + j !== pos) group.push(this.node(h, base + j));
-      siblings.push(group);
+      siblings.push(group as [bigint, bigint, bigint]);
       pos >>= 2;
     }
     return { index, leaf, siblings };
   }
 
   /** True when `proof` verifies against this tree's current root and depth. */
-  verifyProof(proof: MerkleProof): boolean {
+  verifyProof(proof: UntrustedProof): boolean {
     return verifyProof(this.root, proof, this.depth);
   }
 
@@ -173,7 +179,7 @@ export class QuadTree {
   }
 
   /** See the standalone {@link verifyProof}. */
-  static verifyProof(root: bigint, proof: MerkleProof, depth: number): boolean {
+  static verifyProof(root: bigint, proof: UntrustedProof, depth: number): boolean {
     return verifyProof(root, proof, depth);
   }
 
