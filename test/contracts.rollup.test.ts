@@ -144,6 +144,9 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   await (await (rollup.connect(bobL1) as Rollup).forcedExit(1)).wait();
   expect(await revertOf((rollup.connect(aliceL1) as Rollup).forcedExit(1))).toBe("NotAccountOwner");
   await syncQueue();
+  const forked = state.clone();
+  forked.setAccount(7n, { ax: 1n, ay: 2n, ethAddr: 3n, tokenId: 0n, balance: 4n, nonce: 0n });
+  const fromWrongRoot = applyBatch(forked, [], queue, { slots: CONFIG.txs });
   const amount = ETH / 4n;
   const withdraw = signTx({ type: TxType.Withdraw, from: 0n, amount, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
   const batch = applyBatch(state, [withdraw, { type: TxType.ForcedExit, index: 1n, amount: 0n, exponent: 0 }], queue, { slots: CONFIG.txs });
@@ -158,6 +161,10 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   expect(await revertOf(rollup.submitBatch(...submitArgs(batch, swapped)))).toBe("InvalidProof");
   // A valid proof of other public data (another fee account).
   expect(await revertOf(rollup.submitBatch(batch.newRoot, batch.queueStart, batch.queueEnd, 1n, batch.txData, proof))).toBe("InvalidProof");
+  // A valid proof from a wrong old root: a state the chain never had (one extra account).
+  expect(fromWrongRoot.oldRoot).not.toBe(await rollup.stateRoot());
+  expect(fromWrongRoot.queueStart).toBe(await rollup.queueConsumed());
+  expect(await revertOf(rollup.submitBatch(...submitArgs(fromWrongRoot, await prove(fromWrongRoot))))).toBe("InvalidProof");
   expect(await revertOf(rollup.submitBatch(batch.newRoot, batch.queueStart, batch.queueEnd + 1n, batch.feeAccount, batch.txData, proof))).toBe("QueueEndTooFar");
   expect(await revertOf(rollup.submitBatch(batch.newRoot, batch.queueStart, batch.queueEnd, batch.feeAccount, batch.txData.slice(12), proof))).toBe("BadTxDataLength");
 
