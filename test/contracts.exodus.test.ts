@@ -19,6 +19,7 @@ import { L1Queue } from "../sequencer/model/queue.js";
 import { RollupState } from "../sequencer/model/state.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
+import { revertOf as revertName } from "./helpers/revert.js";
 import { user } from "./helpers/scenario.js";
 
 const CONFIG = { txs: 4, depth: 8 };
@@ -35,16 +36,7 @@ let state: RollupState;
 const queue = new L1Queue();
 const [alice, bob, carol] = ["alice", "bob", "carol"].map(user);
 
-async function revertOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { revert?: { name: string }; data?: string; shortMessage?: string; message: string };
-    const parsed = e.data ? rollup.interface.parseError(e.data) : null;
-    return e.revert?.name ?? parsed?.name ?? e.shortMessage ?? e.message;
-  }
-  return "no revert";
-}
+const revertOf = (p: Promise<unknown>) => revertName(rollup, p);
 
 const as = (i: number) => rollup.connect(signers[i]) as Rollup;
 const mine = (n: number) => provider.send("anvil_mine", ["0x" + n.toString(16)]);

@@ -21,6 +21,7 @@ import { RollupState } from "../sequencer/model/state.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
 import type { ProverBackend } from "../prover/backend.js";
+import { revertOf as revertName } from "./helpers/revert.js";
 import { user } from "./helpers/scenario.js";
 
 const CONFIG = { txs: 4, depth: 8 };
@@ -43,18 +44,7 @@ const alice = user("alice");
 const bob = user("bob");
 const gas: Record<string, bigint> = {};
 
-/** The custom error a call reverted with (ethers decodes it with the contract's ABI). */
-async function revertOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    // A sent transaction's error comes from the provider, which does not know the ABI: decode its data.
-    const e = err as { revert?: { name: string }; data?: string; shortMessage?: string; message: string };
-    const parsed = e.data ? rollup.interface.parseError(e.data) : null;
-    return e.revert?.name ?? parsed?.name ?? e.shortMessage ?? e.message;
-  }
-  return "no revert";
-}
+const revertOf = (p: Promise<unknown>) => revertName(rollup, p);
 
 /** Rebuilds L1 requests from the contract's events and appends the new ones to the model's queue. */
 async function syncQueue(): Promise<void> {
