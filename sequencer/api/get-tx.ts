@@ -1,0 +1,47 @@
+// GET /txs/:hash: a transaction and its stage: pending → in_batch (N) → proven → submitted (L1 tx)
+// → verified (L1 block); or dropped, with the reason.
+
+import { TxType } from "../model/constants.js";
+import { RequestRejectedError, badRequest } from "../errors.js";
+import type { SequencerContext } from "../context.js";
+import type { BatchRow, TxRow } from "../store.js";
+import type { ApiRequest, ApiResponse } from "./http.js";
+
+/** Stages a transaction goes through. */
+export type TxStage = "pending" | "in_batch" | "proven" | "submitted" | "verified" | "dropped";
+
+/** The stage of a transaction in a batch with this status. */
+export function stageOf(status: BatchRow["status"]): TxStage {
+  switch (status) {
+    case "created": return "in_batch";
+    case "proven":
+    case "submitting": return "proven";
+    case "submitted": return "submitted";
+    case "verified": return "verified";
+  }
+}
+
+export function getTx(ctx: SequencerContext, req: ApiRequest): ApiResponse {
+  const hash = req.params.hash.toLowerCase();
+  if (!/^0x[0-9a-f]{64}$/.test(hash)) throw badRequest("invalid_field", `hash: 0x and 64 hex digits expected, got ${JSON.stringify(hash.slice(0, 80))}`);
+  const row = ctx.db.prepare("SELECT * FROM txs WHERE hash = ?").get(hash) as TxRow | undefined;
+  if (!row) throw new RequestRejectedError(404, "not_found", `transaction ${hash}: not known to this sequencer`);
+  const body: Record<string, unknown> = {
+    hash: row.hash,
+    type: row.type === TxType.Transfer ? "transfer" : "withdraw",
+    from: row.from_idx,
+    ...(row.to_idx !== null ? { to: row.to_idx } : {}),
+    amount: row.amount,
+    fee: row.fee,
+    nonce: row.nonce,
+    stage: row.status === "pending" ? "pending" : row.status === "dropped" ? "dropped" : undefined,
+  };
+  if (row.status === "dropped") body.reason = row.reason;
+  if (row.status === "batched") {
+    const b = ctx.db.prepare("SELECT status, l1_tx, l1_block, verified_block FROM batches WHERE number = ?").get(row.batch) as Pick<BatchRow, "status" | "l1_tx" | "l1_block" | "verified_block">;
+    Object.assign(body, { stage: stageOf(b.status), batch: row.batch, slot: row.slot });
+    if (b.status === "submitted" || b.status === "verified") Object.assign(body, { l1Tx: b.l1_tx, l1Block: b.l1_block });
+    if (b.status === "verified") body.verifiedBlock = b.verified_block;
+  }
+  return { status: 200, body };
+}

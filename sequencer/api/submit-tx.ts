@@ -1,0 +1,12 @@
+// POST /txs: admit a signed transfer or withdrawal into the mempool. 202 with its hash once it is
+// stored; 4xx with `{ error, message }` and nothing stored otherwise.
+
+import { parseTxJson } from "../codec.js";
+import type { SequencerContext } from "../context.js";
+import type { ApiRequest, ApiResponse } from "./http.js";
+
+export function submitTx(ctx: SequencerContext, req: ApiRequest): ApiResponse {
+  const tx = parseTxJson(req.body);
+  const hash = ctx.mempool.admit(tx);
+  return { status: 202, body: { hash, stage: "pending" } };
+}

@@ -1,0 +1,58 @@
+// The sequencer's configuration: what it runs against (chain, contract, circuit) and its tuning
+// (batching, confirmations, gas). `zkr up` fills it from the devnet's deployment; tests build it
+// directly.
+
+/** How the sequencer talks to L1. Absent: the sequencer batches and proves but reads and writes no chain (tests). */
+export interface L1Config {
+  rpcUrl: string;
+  rollupAddress: string;
+  /** Block of the rollup's deployment: the watcher reads logs from there on a fresh database. */
+  deployBlock: number;
+  /** The operator's private key (0x-hex): signs submitBatch. */
+  operatorKey: string;
+  /** Blocks a log must be buried under before the sequencer acts on it (0 on a devnet). */
+  confirmations: number;
+  /** Milliseconds between polls of the chain. */
+  pollMs: number;
+  /** A submission not mined after this many milliseconds is replaced (same nonce, higher fees). */
+  stuckTxMs: number;
+  /** Gas limit = estimate × (1 + gasMargin). */
+  gasMargin: number;
+  /** Most blocks per eth_getLogs call. */
+  logChunk: number;
+}
+
+/** Everything a {@link Sequencer} needs. */
+export interface SequencerConfig {
+  /** SQLite file of the sequencer (`:memory:` for throwaway tests). */
+  dbPath: string;
+  /** L1 chain id, bound into signatures and public data. */
+  chainId: bigint;
+  /** Slots per batch: the circuit's transaction count. */
+  slots: number;
+  /** State tree depth in bits: the circuit's. */
+  depth: number;
+  /** Account that receives fees; when absent (or not yet created), fees must be 0. */
+  feeAccount?: bigint;
+  /** A batch is made when `slots` transactions wait, or when the oldest has waited this long. */
+  batchMaxWaitMs: number;
+  /** Batches created but not yet proven before the batcher waits for the prover. */
+  maxUnprovenBatches: number;
+  /** Pending transactions above which the API answers 503. */
+  maxMempool: number;
+  /** Milliseconds between batcher and proof-result polls. */
+  tickMs: number;
+  /** HTTP API; port 0 picks a free one. */
+  api: { host: string; port: number };
+  l1?: L1Config;
+}
+
+/** Defaults for everything but the chain and circuit. */
+export const DEFAULTS = {
+  batchMaxWaitMs: 2000,
+  maxUnprovenBatches: 8,
+  maxMempool: 1_000_000,
+  tickMs: 50,
+  api: { host: "127.0.0.1", port: 8080 },
+  l1: { confirmations: 0, pollMs: 250, stuckTxMs: 30_000, gasMargin: 0.25, logChunk: 5000 },
+} as const;

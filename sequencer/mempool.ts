@@ -1,0 +1,183 @@
+// The mempool: signed transfers and withdrawals admitted by the API, waiting for a batch.
+//
+// Admission checks everything a batch will check, against the state after the last created batch
+// plus what this account already has waiting:
+// - the sender (and the receiver of a transfer) exists, with the same token;
+// - amounts and fees are representable in the slot's floats; a fee needs the fee account's token;
+// - nonce = account nonce + number of its pending transactions. A lower nonce is a replay
+//   (`nonce_used`), a higher one a gap (`nonce_gap`): future nonces are refused, not held, so the
+//   mempool never holds what it cannot batch and cannot be filled with unbatchable spam. A client
+//   sends an account's next transaction once the previous one is accepted (202);
+// - balance − pending spends ≥ amount + fee (incoming pending transfers are not counted: they
+//   could still fail, a spend backed by them could not be batched);
+// - no forced exit of the account waits in the L1 queue (it will empty the account first);
+// - the EdDSA signature verifies (last: the most expensive check).
+// A refused transaction is not stored. An admitted one is one INSERT, committed before the API
+// answers 202.
+//
+// The batcher checks again when it builds (a forced exit may have arrived meanwhile); what fails
+// there is dropped with its reason, and so are the same account's later nonces.
+
+import { TxType, L1Kind } from "./model/constants.js";
+import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, FieldRangeError, ZkrError } from "./model/errors.js";
+import { encodeTx, verifyTxSignature, type SignedTx } from "./model/tx.js";
+import type { Signature } from "./model/keys.js";
+import { RequestRejectedError, badRequest } from "./errors.js";
+import { txHash } from "./codec.js";
+import type { SequencerContext } from "./context.js";
+import type { TxRow } from "./store.js";
+import type { Statement } from "better-sqlite3";
+
+type Ctx = Omit<SequencerContext, "mempool">;
+
+/** In-memory totals of the pending transactions per account (rebuilt from the database at start). */
+export class Mempool {
+  private readonly count = new Map<bigint, bigint>();
+  private readonly debit = new Map<bigint, bigint>();
+  private readonly forcedExits = new Map<bigint, number>();
+  /** Number of pending transactions. */
+  size = 0;
+  private insert: Statement<unknown[]>;
+  private byHash: Statement<[string]>;
+
+  constructor(private readonly ctx: Ctx) {
+    this.insert = ctx.db.prepare(
+      "INSERT INTO txs (hash, type, from_idx, to_idx, amount, fee, nonce, sig_r8x, sig_r8y, sig_s, status, received_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+    );
+    this.byHash = ctx.db.prepare("SELECT status FROM txs WHERE hash = ?");
+    for (const r of ctx.db.prepare("SELECT from_idx, amount, fee FROM txs WHERE status = 'pending'").iterate() as IterableIterator<Pick<TxRow, "from_idx" | "amount" | "fee">>) {
+      this.add(BigInt(r.from_idx), BigInt(r.amount) + BigInt(r.fee));
+    }
+    this.resetForcedExits();
+  }
+
+  /** Recounts the forced exits waiting in the L1 queue (after the watcher or the batcher moved it). */
+  resetForcedExits(): void {
+    this.forcedExits.clear();
+    const { queue, state } = this.ctx;
+    for (let p = state.queueNext; p < BigInt(queue.length); p++) {
+      const r = queue.at(p);
+      if (r.kind === L1Kind.ForcedExit) this.forcedExits.set(r.index, (this.forcedExits.get(r.index) ?? 0) + 1);
+    }
+  }
+
+  /** The nonce the account's next transaction must carry. */
+  nextNonce(index: bigint): bigint {
+    return (this.ctx.state.accounts.get(index)?.nonce ?? 0n) + (this.count.get(index) ?? 0n);
+  }
+
+  /** Amount + fee of the account's pending transactions. */
+  pendingDebit(index: bigint): bigint {
+    return this.debit.get(index) ?? 0n;
+  }
+
+  /** Number of the account's pending transactions. */
+  pendingCount(index: bigint): bigint {
+    return this.count.get(index) ?? 0n;
+  }
+
+  private add(from: bigint, spend: bigint): void {
+    this.count.set(from, (this.count.get(from) ?? 0n) + 1n);
+    this.debit.set(from, (this.debit.get(from) ?? 0n) + spend);
+    this.size++;
+  }
+
+  /** Forgets a transaction that left the mempool (batched or dropped). */
+  remove(from: bigint, spend: bigint): void {
+    const c = (this.count.get(from) ?? 0n) - 1n;
+    const d = (this.debit.get(from) ?? 0n) - spend;
+    if (c <= 0n) {
+      this.count.delete(from);
+      this.debit.delete(from);
+    } else {
+      this.count.set(from, c);
+      this.debit.set(from, d);
+    }
+    this.size--;
+  }
+
+  /**
+   * Checks a signed transaction against the state and the mempool without storing it.
+   * @throws RequestRejectedError with the reason.
+   */
+  check(tx: SignedTx & { sig: Signature }): string {
+    const { state, config } = this.ctx;
+    const op = tx.type === TxType.Transfer ? "transfer" : "withdraw";
+    const a = state.accounts.get(tx.from);
+    if (!a) throw new RequestRejectedError(422, "unknown_account", `${op} from account ${tx.from}: an existing account expected, got an empty leaf`);
+    if (tx.type === TxType.Transfer) {
+      const b = state.accounts.get(tx.to);
+      if (!b) throw new RequestRejectedError(422, "unknown_account", `transfer to account ${tx.to}: an existing account expected, got an empty leaf`);
+      if (b.tokenId !== a.tokenId) throw new RequestRejectedError(422, "wrong_token", `transfer to account ${tx.to}: token ${a.tokenId} expected, got ${b.tokenId}`);
+    }
+    try {
+      encodeTx(tx);
+    } catch (e) {
+      if (e instanceof AmountOutOfRangeError || e instanceof FeeOutOfRangeError || e instanceof FieldRangeError) throw badRequest("out_of_range", e.shortMessage);
+      if (e instanceof InvalidTxError) throw badRequest("invalid_field", e.shortMessage);
+      throw e;
+    }
+    if (tx.fee > 0n) {
+      const feeAccount = config.feeAccount === undefined ? undefined : state.accounts.get(config.feeAccount);
+      if (!feeAccount) throw new RequestRejectedError(422, "bad_fee", `fee: 0 expected (this sequencer collects no fees), got ${tx.fee}`);
+      if (feeAccount.tokenId !== a.tokenId) {
+        throw new RequestRejectedError(422, "bad_fee", `fee: 0 expected (fees are collected in token ${feeAccount.tokenId}, account ${tx.from} holds token ${a.tokenId}), got ${tx.fee}`);
+      }
+    }
+    const hash = txHash(tx, state.chainId);
+    const expected = this.nextNonce(tx.from);
+    if (tx.nonce < expected) {
+      if (this.byHash.get(hash)) throw new RequestRejectedError(409, "duplicate", `transaction ${hash} was already received`);
+      throw new RequestRejectedError(409, "nonce_used", `${op} from account ${tx.from}: nonce ${expected} expected, got ${tx.nonce} (already used)`);
+    }
+    if (tx.nonce > expected) {
+      throw new RequestRejectedError(409, "nonce_gap", `${op} from account ${tx.from}: nonce ${expected} expected, got ${tx.nonce} (future nonces are refused; send ${expected} first)`);
+    }
+    if (this.forcedExits.has(tx.from)) {
+      throw new RequestRejectedError(409, "forced_exit_pending", `${op} from account ${tx.from}: a forced exit of this account waits in the L1 queue`);
+    }
+    const available = a.balance - this.pendingDebit(tx.from);
+    const required = tx.amount + tx.fee;
+    if (available < required) {
+      throw new RequestRejectedError(422, "insufficient_balance", `${op} from account ${tx.from}: balance of at least ${required} expected, got ${available} (${a.balance} less ${this.pendingDebit(tx.from)} pending)`);
+    }
+    if (this.size >= config.maxMempool) throw new RequestRejectedError(503, "mempool_full", `mempool full (${this.size} transactions wait); retry later`);
+    return hash;
+  }
+
+  /** Checks the signature. @throws RequestRejectedError (422 bad_signature). */
+  checkSignature(tx: SignedTx & { sig: Signature }): void {
+    const a = this.ctx.state.accounts.get(tx.from)!;
+    let ok: boolean;
+    try {
+      ok = verifyTxSignature(tx, [a.ax, a.ay], this.ctx.state.chainId);
+    } catch (e) {
+      if (e instanceof ZkrError) throw badRequest("out_of_range", e.shortMessage);
+      throw e;
+    }
+    if (!ok) throw new RequestRejectedError(422, "bad_signature", `${tx.type === TxType.Transfer ? "transfer" : "withdraw"} from account ${tx.from}: a signature by the account's key expected, it does not verify`);
+  }
+
+  /** Stores a checked transaction as pending (one committed INSERT) and counts it. */
+  store(tx: SignedTx & { sig: Signature }, hash: string): void {
+    try {
+      this.insert.run(
+        hash, tx.type, Number(tx.from), tx.type === TxType.Transfer ? Number(tx.to) : null, tx.amount.toString(), tx.fee.toString(),
+        Number(tx.nonce), tx.sig.r8x.toString(), tx.sig.r8y.toString(), tx.sig.s.toString(), Date.now(),
+      );
+    } catch (e) {
+      if ((e as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT")) throw new RequestRejectedError(409, "duplicate", `transaction ${hash} (or another with nonce ${tx.nonce} from account ${tx.from}) was already received`);
+      throw e;
+    }
+    this.add(tx.from, tx.amount + tx.fee);
+  }
+
+  /** Admits a transaction: every check, then stored. Returns its hash. @throws RequestRejectedError. */
+  admit(tx: SignedTx & { sig: Signature }): string {
+    const hash = this.check(tx);
+    this.checkSignature(tx);
+    this.store(tx, hash);
+    return hash;
+  }
+}

@@ -1,0 +1,152 @@
+// The sequencer process: opens the database, rebuilds the state, and runs
+// - the HTTP API (admission into the mempool),
+// - the batcher (every `tickMs`: collect proofs, then make a batch when one is due),
+// - the L1 watcher and the L1 submitter (every `pollMs`), when an L1 is configured.
+// Every step is a transaction on the database; stopping the process at any instant, gracefully or
+// not, loses nothing that was acknowledged.
+
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+import { openDatabase, type Db } from "./db.js";
+import { DEFAULTS, type SequencerConfig } from "./config.js";
+import { checkIdentity, loadQueue, loadState, type BatchRow } from "./store.js";
+import { Mempool } from "./mempool.js";
+import { batchDue, createBatch } from "./batcher.js";
+import { createApi } from "./api/index.js";
+import type { Log, SequencerContext } from "./context.js";
+import type { ProofQueue } from "./proofs.js";
+import { StateCorruptError } from "./errors.js";
+import { L1Watcher } from "./l1/watcher.js";
+import { L1Submitter } from "./l1/submitter.js";
+import { devnetProvider } from "../contracts/deploy.js";
+import type { JsonRpcProvider } from "ethers";
+
+export interface SequencerOptions {
+  proofs: ProofQueue;
+  log?: Log;
+  /** Called when a loop hits an error it cannot go past (the state disagrees with itself or L1). */
+  onFatal?: (e: Error) => void;
+}
+
+/** Moves batches whose proof is ready to `proven`. Returns how many. */
+export function collectProofs(ctx: SequencerContext): number {
+  const { db, proofs } = ctx;
+  let n = 0;
+  for (const b of db.prepare("SELECT number, public_input FROM batches WHERE status = 'created' ORDER BY number").all() as Array<Pick<BatchRow, "number" | "public_input">>) {
+    const r = proofs.result(db, b.number);
+    if (!r) continue;
+    if (r.publicSignals.length !== 1 || r.publicSignals[0] !== b.public_input) {
+      throw new StateCorruptError(`batch ${b.number}: proof for public input ${r.publicSignals.join(",")} expected ${b.public_input}`);
+    }
+    db.prepare("UPDATE batches SET status = 'proven', proof = ?, proven_at = ? WHERE number = ? AND status = 'created'").run(JSON.stringify(r.proof), Date.now(), b.number);
+    ctx.log(`batch ${b.number}: proven by ${r.worker} (${r.backend}, ${(r.provingMs / 1000).toFixed(1)} s)`);
+    n++;
+  }
+  return n;
+}
+
+export class Sequencer {
+  readonly ctx: SequencerContext;
+  readonly server: http.Server;
+  readonly provider?: JsonRpcProvider;
+  readonly watcher?: L1Watcher;
+  readonly submitter?: L1Submitter;
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private l1Busy = false;
+  private lastL1Error = "";
+
+  private constructor(readonly config: SequencerConfig, db: Db, private readonly opts: SequencerOptions) {
+    const log = opts.log ?? ((l: string) => process.stderr.write(`sequencer  ${l}\n`));
+    const id = { chainId: config.chainId, depth: config.depth, slots: config.slots, rollupAddress: config.l1?.rollupAddress };
+    checkIdentity(db, id);
+    opts.proofs.init(db);
+    const ctx = { db, config, state: loadState(db, id), queue: loadQueue(db), proofs: opts.proofs, log } as SequencerContext;
+    ctx.mempool = new Mempool(ctx);
+    this.ctx = ctx;
+    if (config.l1) {
+      this.provider = devnetProvider(config.l1.rpcUrl);
+      this.watcher = new L1Watcher(ctx, this.provider, config.l1);
+      this.submitter = new L1Submitter(ctx, this.provider, config.l1);
+    }
+    this.server = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null }));
+  }
+
+  /** Opens the database, rebuilds the state, starts the API and the loops. */
+  static async start(config: SequencerConfig, opts: SequencerOptions): Promise<Sequencer> {
+    const db = openDatabase(config.dbPath);
+    const s = new Sequencer(config, db, opts);
+    await new Promise<void>((resolve, reject) => {
+      s.server.once("error", reject);
+      s.server.listen(config.api.port, config.api.host, () => resolve());
+    });
+    s.ctx.log(`state: root ${s.ctx.state.root.toString(16).slice(0, 12)}…, next batch ${s.ctx.state.batchNumber}, ${s.ctx.state.accounts.size} accounts, ${s.ctx.mempool.size} pending txs, queue ${s.ctx.state.queueNext}/${s.ctx.queue.length}`);
+    s.loop(() => s.tick(), config.tickMs);
+    if (config.l1) s.loop(() => s.l1Step(), config.l1.pollMs ?? DEFAULTS.l1.pollMs);
+    return s;
+  }
+
+  /** The API's base URL. */
+  get url(): string {
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.address}:${a.port}`;
+  }
+
+  private loop(fn: () => void | Promise<void>, ms: number): void {
+    const run = async () => {
+      if (this.stopped) return;
+      try {
+        await fn();
+      } catch (e) {
+        this.fatal(e as Error);
+        return;
+      }
+      if (!this.stopped) this.timers.push(setTimeout(run, ms));
+    };
+    this.timers.push(setTimeout(run, 0));
+  }
+
+  private fatal(e: Error): void {
+    this.ctx.log(`FATAL: ${e.stack ?? e.message}`);
+    void this.stop();
+    this.opts.onFatal?.(e);
+  }
+
+  /** Local work: proofs in, batches out. */
+  tick(): void {
+    collectProofs(this.ctx);
+    const due = batchDue(this.ctx);
+    if (due.due) createBatch(this.ctx);
+  }
+
+  /** L1 work: read confirmed logs, then move the submitter as far as it goes. Network errors are retried. */
+  async l1Step(): Promise<void> {
+    if (this.l1Busy) return;
+    this.l1Busy = true;
+    try {
+      await this.watcher!.poll();
+      for (let i = 0; i < 8 && (await this.submitter!.step()); i++);
+      this.lastL1Error = "";
+    } catch (e) {
+      if (e instanceof StateCorruptError) throw e;
+      const msg = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message;
+      if (msg !== this.lastL1Error) this.ctx.log(`L1: ${msg} (retrying)`);
+      this.lastL1Error = msg;
+    } finally {
+      this.l1Busy = false;
+    }
+  }
+
+  /** Stops the loops and the API, closes the database. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.provider?.destroy();
+    this.ctx.db.close();
+  }
+}
