@@ -1,0 +1,89 @@
+// `zkr sync`: the state rebuilt from L1 alone. The L1 queue comes from the L1Request logs (every
+// hashed field is in the event, and each running hash is checked), the batches from the
+// BatchVerified logs (their txData is the calldata). Each batch is replayed by the model's
+// applyBatch, with signatures not checked (calldata carries none; the contract checked the proof)
+// and each signed slot's nonce taken from the account; its new root and data must be the logged
+// ones, and the final root the contract's `stateRoot`.
+
+import type { Provider } from "ethers";
+import { applyBatch } from "./model/batch.js";
+import { TxType } from "./model/constants.js";
+import { L1Queue } from "./model/queue.js";
+import { RollupState } from "./model/state.js";
+import { decodeBatchData, type Tx } from "./model/tx.js";
+import { Rollup__factory } from "../contracts/types/index.js";
+import { readRollupLogs, type BatchVerifiedLog } from "./l1/events.js";
+import { StateCorruptError } from "./errors.js";
+
+export interface SyncOptions {
+  provider: Provider;
+  rollupAddress: string;
+  /** First block to read (the rollup's deployment block; default 0). */
+  fromBlock?: number;
+  /** Last block to read (default: the latest). */
+  toBlock?: number;
+  /** Blocks per eth_getLogs call. */
+  chunk?: number;
+  log?: (line: string) => void;
+}
+
+export interface SyncResult {
+  state: RollupState;
+  queue: L1Queue;
+  batches: number;
+  toBlock: number;
+  /** The contract's stateRoot at `toBlock`. */
+  onChainRoot: bigint;
+  /** True when the rebuilt root is the contract's. */
+  matches: boolean;
+}
+
+/** The slots of a logged batch as transactions the model can replay. */
+export function replayTxs(state: RollupState, txData: Uint8Array): Tx[] {
+  const nonces = new Map<bigint, bigint>();
+  return decodeBatchData(txData).map((d): Tx => {
+    if (d.type !== TxType.Transfer && d.type !== TxType.Withdraw) return d;
+    const nonce = nonces.get(d.from) ?? state.accounts.get(d.from)?.nonce ?? 0n;
+    nonces.set(d.from, nonce + 1n);
+    return { ...d, nonce };
+  });
+}
+
+/** Applies one logged batch to `state`, checking it lands on the logged root with the logged data. */
+export function replayBatch(state: RollupState, queue: L1Queue, b: BatchVerifiedLog, slots: number): void {
+  if (BigInt(b.batchNumber) !== state.batchNumber) throw new StateCorruptError(`sync: batch ${state.batchNumber} expected next, got ${b.batchNumber}`);
+  if (b.oldRoot !== state.root) throw new StateCorruptError(`sync: batch ${b.batchNumber} starts from root ${b.oldRoot}, the rebuilt state is at ${state.root}`);
+  const res = applyBatch(state, replayTxs(state, b.txData), queue, { slots, feeAccount: BigInt(b.feeAccount), verifySignatures: false });
+  if (res.newRoot !== b.newRoot) throw new StateCorruptError(`sync: batch ${b.batchNumber} replays to root ${res.newRoot}, L1 logged ${b.newRoot}`);
+  if (Buffer.compare(Buffer.from(res.txData), Buffer.from(b.txData)) !== 0 || res.queueEnd !== BigInt(b.queueEnd) || res.feeAccount !== BigInt(b.feeAccount)) {
+    throw new StateCorruptError(`sync: batch ${b.batchNumber} replays to other public data than L1 logged`);
+  }
+}
+
+/** Rebuilds the state from L1 (see the file's header). */
+export async function syncFromL1(o: SyncOptions): Promise<SyncResult> {
+  const log = o.log ?? (() => {});
+  const rollup = Rollup__factory.connect(o.rollupAddress, o.provider);
+  const [depth, slots, network] = await Promise.all([rollup.depth(), rollup.slots(), o.provider.getNetwork()]);
+  const toBlock = o.toBlock ?? (await o.provider.getBlockNumber());
+  const state = new RollupState({ depth: Number(depth), chainId: network.chainId });
+  const queue = new L1Queue();
+  let batches = 0;
+  const chunk = o.chunk ?? 5000;
+  for (let from = o.fromBlock ?? 0; from <= toBlock; from += chunk) {
+    const to = Math.min(toBlock, from + chunk - 1);
+    for (const l of await readRollupLogs(o.provider, o.rollupAddress, from, to)) {
+      if (l.kind === "l1Request") {
+        if (l.position !== queue.length) throw new StateCorruptError(`sync: queue position ${queue.length} expected, got ${l.position}`);
+        const h = queue.append(l.request);
+        if (h !== l.queueHash) throw new StateCorruptError(`sync: queue position ${l.position}: hash ${l.queueHash} logged, ${h} computed`);
+      } else {
+        replayBatch(state, queue, l, Number(slots));
+        batches++;
+        log(`batch ${l.batchNumber} (block ${l.block}): root ${l.newRoot.toString(16).slice(0, 12)}…`);
+      }
+    }
+  }
+  const onChainRoot = await rollup.stateRoot({ blockTag: toBlock });
+  return { state, queue, batches, toBlock, onChainRoot, matches: onChainRoot === state.root };
+}

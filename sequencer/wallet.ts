@@ -1,0 +1,143 @@
+// A zkr wallet: a BabyJubJub key (L2: signs transfers and withdrawals) and an Ethereum key (L1:
+// deposits, claims, forced exits), kept in one JSON file readable by its owner only (0600).
+// The CLI (`zkr wallet …`), `zkr up --demo` and the end-to-end tests use it.
+
+import fs from "node:fs";
+import path from "node:path";
+import { HDNodeWallet, Wallet as EthWallet, type Provider } from "ethers";
+import { publicKey, randomPrivateKey, type PrivateKey, type PublicKey } from "./model/keys.js";
+import { TxType } from "./model/constants.js";
+import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat } from "./model/float.js";
+import { signTx, type TransferTx, type WithdrawTx } from "./model/tx.js";
+import type { Signature } from "./model/keys.js";
+import { ZkrError } from "./model/errors.js";
+import { rollupAt } from "../contracts/deploy.js";
+import type { Rollup } from "../contracts/types/index.js";
+import type { SequencerClient } from "./client.js";
+
+/** anvil's well-known development mnemonic: its accounts hold 10,000 ETH each on a devnet. */
+export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The private key of anvil's development account `i` (0 deploys and operates the devnet rollup). */
+export function devnetAccountKey(i: number): string {
+  return HDNodeWallet.fromPhrase(DEVNET_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
+}
+
+/** What the wallet file holds. */
+export interface WalletFile {
+  version: 1;
+  /** BabyJubJub private key, 32 bytes hex. */
+  l2Key: string;
+  /** Ethereum private key, 0x-hex. */
+  l1Key: string;
+}
+
+export class WalletError extends ZkrError {
+  override name = "WalletError" as const;
+}
+
+/** Writes a new wallet file with mode 0600; refuses to overwrite one. */
+export function createWalletFile(file: string, l1Key: string, l2Key: PrivateKey = randomPrivateKey()): WalletFile {
+  const w: WalletFile = { version: 1, l2Key: Buffer.from(l2Key).toString("hex"), l1Key };
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "wx", 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new WalletError(`wallet ${file}: a new file expected, one exists (delete it or pass --wallet)`);
+    throw e;
+  }
+  try {
+    fs.writeSync(fd, JSON.stringify(w, null, 2) + "\n");
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.chmodSync(file, 0o600); // whatever the umask
+  return w;
+}
+
+/** Reads a wallet file; refuses one that others can read. */
+export function readWalletFile(file: string): WalletFile {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw new WalletError(`wallet ${file}: not found (create one with 'zkr wallet create')`);
+  }
+  if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
+    throw new WalletError(`wallet ${file}: mode 0600 expected, got 0${(st.mode & 0o777).toString(8)} (chmod 600 ${file})`);
+  }
+  const w = JSON.parse(fs.readFileSync(file, "utf8")) as WalletFile;
+  if (w.version !== 1 || !/^[0-9a-f]{64}$/.test(w.l2Key) || !/^0x[0-9a-fA-F]{64}$/.test(w.l1Key)) throw new WalletError(`wallet ${file}: not a zkr wallet file`);
+  return w;
+}
+
+/** Rounds an amount down to what a slot can carry, for transfers, withdrawals and fees. */
+export function roundAmount(kind: "transfer" | "withdraw" | "fee", amount: bigint): bigint {
+  return roundDownToFloat(kind === "transfer" ? FLOAT32 : kind === "withdraw" ? FLOAT56 : FLOAT13, amount);
+}
+
+/** A loaded wallet bound to a chain. */
+export class ZkrWallet {
+  readonly sk: PrivateKey;
+  readonly pk: PublicKey;
+  readonly l1: EthWallet;
+
+  constructor(file: WalletFile, provider?: Provider) {
+    this.sk = Uint8Array.from(Buffer.from(file.l2Key, "hex"));
+    this.pk = publicKey(this.sk);
+    this.l1 = new EthWallet(file.l1Key, provider);
+  }
+
+  rollup(address: string): Rollup {
+    return rollupAt(address, this.l1);
+  }
+
+  /** Deposits ETH into a new account owned by this wallet's keys. Returns its index once mined. */
+  async deposit(rollupAddress: string, amount: bigint): Promise<{ index: bigint; txHash: string; block: number }> {
+    const rollup = this.rollup(rollupAddress);
+    const receipt = (await (await rollup.deposit(this.pk[0], this.pk[1], { value: amount })).wait())!;
+    for (const l of receipt.logs) {
+      const p = rollup.interface.parseLog(l);
+      if (p?.name === "L1Request") return { index: p.args.accountIndex as bigint, txHash: receipt.hash, block: receipt.blockNumber };
+    }
+    throw new WalletError(`deposit ${receipt.hash}: no L1Request log`);
+  }
+
+  /** Adds ETH to an existing account. */
+  async topUp(rollupAddress: string, index: bigint, amount: bigint): Promise<string> {
+    const r = (await (await this.rollup(rollupAddress).topUp(index, { value: amount })).wait())!;
+    return r.hash;
+  }
+
+  /** Asks L1 to pay out the account's whole balance (only its L1 address may). */
+  async forcedExit(rollupAddress: string, index: bigint): Promise<string> {
+    const r = (await (await this.rollup(rollupAddress).forcedExit(index)).wait())!;
+    return r.hash;
+  }
+
+  /** What verified withdrawals credited to this wallet's L1 address, not yet claimed. */
+  async claimable(rollupAddress: string, tokenId = 0n): Promise<bigint> {
+    return this.rollup(rollupAddress).pending(this.l1.address, tokenId);
+  }
+
+  /** Claims the credited withdrawals. */
+  async claim(rollupAddress: string, tokenId = 0n): Promise<{ amount: bigint; txHash: string }> {
+    const amount = await this.claimable(rollupAddress, tokenId);
+    if (amount === 0n) throw new WalletError(`claim: nothing credited to ${this.l1.address} in token ${tokenId}`);
+    const r = (await (await this.rollup(rollupAddress).claim(tokenId)).wait())!;
+    return { amount, txHash: r.hash };
+  }
+
+  /** Signs a transfer with the account's next nonce (asked from the sequencer). */
+  async signTransfer(client: SequencerClient, from: bigint, to: bigint, amount: bigint, fee = 0n): Promise<TransferTx & { sig: Signature }> {
+    const [acct, info] = await Promise.all([client.account(from), client.info()]);
+    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.chainId));
+  }
+
+  /** Signs a withdrawal with the account's next nonce. */
+  async signWithdraw(client: SequencerClient, from: bigint, amount: bigint, fee = 0n): Promise<WithdrawTx & { sig: Signature }> {
+    const [acct, info] = await Promise.all([client.account(from), client.info()]);
+    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.chainId));
+  }
+}

@@ -1,0 +1,149 @@
+// The rollup end to end on anvil: the sequencer (API, batcher, L1 watcher and submitter) with the
+// prover service (CPU, 4×8 dev keys) on one SQLite database, and two users with their own L1
+// accounts. Deposits from both, transfers both ways, a withdrawal and its claim, a forced exit and
+// its claim; each transaction goes pending → in batch → proven → submitted → verified on L1, and
+// `zkr sync` rebuilds from L1 alone the root that the contract and the sequencer hold.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { JsonRpcProvider } from "ethers";
+import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
+import { devnetProvider } from "../contracts/deploy.js";
+import { Sequencer } from "../sequencer/sequencer.js";
+import { sqliteProofQueue } from "../sequencer/proofs.js";
+import { DEFAULTS, type SequencerConfig } from "../sequencer/config.js";
+import { SequencerClient, type TxView } from "../sequencer/client.js";
+import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
+import { syncFromL1 } from "../sequencer/sync.js";
+import { startProverService, type ProverService } from "../prover/service/service.js";
+import { releaseSnarkjs } from "../circuits/witness.js";
+import { user } from "./helpers/scenario.js";
+import { tmpDir } from "./helpers/sequencer.js";
+
+const ETH = 10n ** 18n;
+const log = (l: string) => process.stderr.write(`  ${l}\n`);
+let dir: string;
+let devnet: LaunchedDevnet;
+let provider: JsonRpcProvider;
+let seq: Sequencer;
+let prover: ProverService;
+let client: SequencerClient;
+let alice: ZkrWallet;
+let bob: ZkrWallet;
+let rollup: string;
+const idx: Record<string, bigint> = {};
+const seen: Record<string, string[]> = {};
+
+const walletOf = (name: string, l1: number) =>
+  new ZkrWallet({ version: 1, l2Key: Buffer.from(user(name).sk).toString("hex"), l1Key: devnetAccountKey(l1) }, provider);
+
+/** Waits until the transaction is verified on L1, recording every stage seen on the way. */
+async function verified(hash: string): Promise<TxView> {
+  seen[hash] = [];
+  return client.waitFor(hash, "verified", { timeoutMs: 180_000, pollMs: 50, onStage: (t) => seen[hash].push(t.stage) });
+}
+
+async function untilAccount(pk: readonly [bigint, bigint], n: number): Promise<bigint[]> {
+  for (let i = 0; i < 600; i++) {
+    const a = await client.accountsOf(pk);
+    if (a.length >= n) return a.map((x) => BigInt(x.index));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("account did not appear");
+}
+
+async function batchesVerified(): Promise<void> {
+  for (;;) {
+    const open = seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status != 'verified'").get() as { n: number };
+    if (open.n === 0 && seq.ctx.mempool.size === 0 && Number(seq.ctx.state.queueNext) === seq.ctx.queue.length) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  dir = tmpDir("zkr-e2e-");
+  devnet = await launchDevnet({ txs: 4, depth: 8, port: 0, out: dir, log });
+  provider = devnetProvider(devnet.deployment.rpcUrl);
+  rollup = devnet.deployment.addresses.rollup;
+  const dbPath = path.join(dir, "sequencer.db");
+  const config: SequencerConfig = {
+    dbPath, chainId: BigInt(devnet.deployment.chainId), slots: 4, depth: 8,
+    batchMaxWaitMs: 300, maxUnprovenBatches: 8, maxMempool: 10_000, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
+    l1: { ...DEFAULTS.l1, rpcUrl: devnet.deployment.rpcUrl, rollupAddress: rollup, deployBlock: devnet.deployment.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
+  };
+  seq = await Sequencer.start(config, { proofs: sqliteProofQueue, log, onFatal: (e) => log(`FATAL ${e.message}`) });
+  prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
+  client = new SequencerClient(seq.url);
+  alice = walletOf("alice", 1);
+  bob = walletOf("bob", 2);
+});
+
+afterAll(async () => {
+  await prover?.stop({ release: true });
+  await seq?.stop();
+  await releaseSnarkjs();
+  provider?.destroy();
+  await devnet?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("deposits from two L1 accounts become L2 accounts", async () => {
+  const a = await alice.deposit(rollup, 2n * ETH);
+  const b = await bob.deposit(rollup, ETH);
+  expect([a.index, b.index]).toEqual([0n, 1n]);
+  idx.alice = (await untilAccount(alice.pk, 1))[0];
+  idx.bob = (await untilAccount(bob.pk, 1))[0];
+  expect((await client.account(idx.alice)).balance).toBe((2n * ETH).toString());
+  expect((await client.account(idx.bob)).ethAddr.toLowerCase()).toBe(bob.l1.address.toLowerCase());
+});
+
+test("transfers both ways and a withdrawal reach every stage; the withdrawal is claimed on L1", async () => {
+  const t1 = await client.submit(await alice.signTransfer(client, idx.alice, idx.bob, 5n * 10n ** 17n));
+  const t2 = await client.submit(await bob.signTransfer(client, idx.bob, idx.alice, 2n * 10n ** 17n));
+  const w = await client.submit(await alice.signWithdraw(client, idx.alice, 3n * 10n ** 17n));
+  const done = await Promise.all([t1, t2, w].map(verified));
+  for (const t of done) {
+    expect(t.stage).toBe("verified");
+    expect(t.l1Tx).toMatch(/^0x[0-9a-f]{64}$/);
+  }
+  // Every stage was observed in order, except that a poll can miss a short one.
+  const order = ["pending", "in_batch", "proven", "submitted", "verified"];
+  for (const h of [t1, t2, w]) {
+    const s = seen[h];
+    expect(s.map((x) => order.indexOf(x))).toEqual([...s.map((x) => order.indexOf(x))].sort());
+    expect(s).toContain("in_batch");
+    expect(s.at(-1)).toBe("verified");
+  }
+  const b = await client.batch(done[2].batch!);
+  expect(b).toMatchObject({ status: "verified" });
+  expect(b.provenAt).not.toBeNull();
+  expect((await client.account(idx.alice)).balance).toBe((2n * ETH - 5n * 10n ** 17n + 2n * 10n ** 17n - 3n * 10n ** 17n).toString());
+  expect((await client.account(idx.bob)).balance).toBe((ETH + 3n * 10n ** 17n).toString());
+
+  expect(await alice.claimable(rollup)).toBe(3n * 10n ** 17n);
+  const before = await provider.getBalance(alice.l1.address);
+  const c = await alice.claim(rollup);
+  const receipt = (await provider.getTransactionReceipt(c.txHash))!;
+  expect((await provider.getBalance(alice.l1.address)) - before + receipt.fee).toBe(3n * 10n ** 17n);
+  await expect(alice.claim(rollup)).rejects.toThrow(/nothing credited/);
+});
+
+test("a forced exit pays bob's whole balance out on L1", async () => {
+  await bob.forcedExit(rollup, idx.bob);
+  for (let i = 0; i < 1800 && (await client.account(idx.bob)).balance !== "0"; i++) await new Promise((r) => setTimeout(r, 100));
+  await batchesVerified();
+  expect(await bob.claimable(rollup)).toBe(ETH + 3n * 10n ** 17n);
+  await bob.claim(rollup);
+  expect(await bob.claimable(rollup)).toBe(0n);
+});
+
+test("zkr sync rebuilds from L1 alone the root the contract and the sequencer hold", async () => {
+  await batchesVerified();
+  const r = await syncFromL1({ provider, rollupAddress: rollup, fromBlock: devnet.deployment.deployBlock });
+  expect(r.matches).toBe(true);
+  expect(r.state.root).toBe(seq.ctx.state.root);
+  expect(r.batches).toBe(Number(seq.ctx.state.batchNumber));
+  for (const [i, a] of seq.ctx.state.accounts) expect(r.state.accounts.get(i)).toEqual(a);
+  const verifiedCount = seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'verified' AND verified_block IS NOT NULL").get() as { n: number };
+  expect(verifiedCount.n).toBe(r.batches);
+});
