@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ROOT, circuitName } from "../../circuits/build.js";
 import { DEV_KEYS_WARNING, devKeys } from "../../circuits/devkeys.js";
-import { startAnvil } from "../../contracts/anvil.js";
+import { startAnvil, type Anvil } from "../../contracts/anvil.js";
 import { compileContracts } from "../../contracts/compile.js";
 import { deployRollup, devnetProvider } from "../../contracts/deploy.js";
 import { int } from "./options.js";
@@ -46,6 +46,93 @@ function writeAtomic(file: string, data: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** Options of {@link launchDevnet}. */
+export interface LaunchDevnetOptions {
+  txs: number;
+  depth: number;
+  /** anvil's port (0: any free port). */
+  port: number;
+  /** Directory of deployment.json. */
+  out: string;
+  log?: (line: string) => void;
+}
+
+/** A running devnet: anvil with the rollup deployed and its deployment.json written. */
+export interface LaunchedDevnet {
+  anvil: Anvil;
+  deployment: DevnetDeployment;
+  /** Path of deployment.json. */
+  file: string;
+  /** Stops anvil and removes deployment.json (idempotent). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Makes (or reuses) the dev keys, compiles the contracts, starts anvil and deploys the rollup
+ * (anvil's account 0 deploys and operates); writes deployment.json. Used by `zkr devnet` and
+ * `zkr up`. A signal before the deployment is written still stops anvil.
+ */
+export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevnet> {
+  const say = o.log ?? (() => {});
+  const config = { txs: o.txs, depth: o.depth };
+  const name = circuitName(config);
+  const keys = await devKeys(config, { log: say });
+  const compiled = compileContracts({ verifierFile: keys.verifier, name, log: say });
+
+  const anvil = await startAnvil({ port: o.port });
+  const outFile = path.join(path.resolve(o.out), DEPLOYMENT_FILE);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      fs.rmSync(outFile, { force: true });
+      await anvil.stop();
+    })());
+  // Until the deployment is written, a signal must still stop anvil.
+  const early = () => void stop().then(() => process.exit(130));
+  process.once("SIGINT", early);
+  process.once("SIGTERM", early);
+
+  const provider = devnetProvider(anvil.url);
+  let deployment: DevnetDeployment;
+  try {
+    const deployer = await provider.getSigner(0);
+    const dep = await deployRollup({ deployer, slots: o.txs, depth: o.depth, artifacts: compiled, log: say });
+    const rel = (f: string) => path.relative(ROOT, f);
+    const artefacts: DevnetDeployment["artefacts"] = {
+      rollup: { file: rel(compiled.files.rollup), sha256: sha256File(compiled.files.rollup) },
+      verifier: { file: rel(compiled.files.verifier), sha256: sha256File(compiled.files.verifier) },
+      poseidon6: { file: rel(compiled.files.poseidon6), sha256: sha256File(compiled.files.poseidon6) },
+      poseidon4: { file: rel(compiled.files.poseidon4), sha256: sha256File(compiled.files.poseidon4) },
+      zkey: { file: rel(keys.zkey), sha256: sha256File(keys.zkey) },
+      vkey: { file: rel(keys.vkey), sha256: sha256File(keys.vkey) },
+      wasm: { file: rel(keys.circuit.wasm), sha256: sha256File(keys.circuit.wasm) },
+    };
+    deployment = {
+      rpcUrl: anvil.url,
+      chainId: Number(dep.chainId),
+      configuration: { ...config, circuit: name },
+      operator: await deployer.getAddress(),
+      addresses: dep.addresses,
+      genesisRoot: dep.genesisRoot.toString(),
+      deployBlock: dep.blockNumber,
+      artefacts,
+      anvilPid: anvil.process.pid ?? -1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    };
+    fs.mkdirSync(path.dirname(outFile), { recursive: true });
+    writeAtomic(outFile, JSON.stringify(deployment, null, 2) + "\n");
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    provider.destroy();
+    process.removeListener("SIGINT", early);
+    process.removeListener("SIGTERM", early);
+  }
+  return { anvil, deployment, file: outFile, stop };
+}
+
 export function registerDevnet(program: Command): void {
   program
     .command("devnet")
@@ -56,63 +143,9 @@ export function registerDevnet(program: Command): void {
     .option("--out <dir>", "directory of deployment.json", DEVNET_DIR)
     .action(async (o: { txs: number; depth: number; port: number; out: string }) => {
       const say = (l: string) => console.error(`devnet  ${l}`);
-      const config = { txs: o.txs, depth: o.depth };
-      const name = circuitName(config);
       console.error(DEV_KEYS_WARNING);
-      const keys = await devKeys(config, { log: say });
-      const compiled = compileContracts({ verifierFile: keys.verifier, name, log: say });
-
-      const anvil = await startAnvil({ port: o.port });
-      const outFile = path.join(path.resolve(o.out), DEPLOYMENT_FILE);
-      let stopping: Promise<void> | undefined;
-      const stop = (): Promise<void> =>
-        (stopping ??= (async () => {
-          fs.rmSync(outFile, { force: true });
-          await anvil.stop();
-        })());
-      // Until the deployment is written, a signal must still stop anvil.
-      const early = () => void stop().then(() => process.exit(130));
-      process.once("SIGINT", early);
-      process.once("SIGTERM", early);
-
-      const provider = devnetProvider(anvil.url);
-      let deployment: DevnetDeployment;
-      try {
-        const deployer = await provider.getSigner(0);
-        const dep = await deployRollup({ deployer, slots: o.txs, depth: o.depth, artifacts: compiled, log: say });
-        const rel = (f: string) => path.relative(ROOT, f);
-        const artefacts: DevnetDeployment["artefacts"] = {
-          rollup: { file: rel(compiled.files.rollup), sha256: sha256File(compiled.files.rollup) },
-          verifier: { file: rel(compiled.files.verifier), sha256: sha256File(compiled.files.verifier) },
-          poseidon6: { file: rel(compiled.files.poseidon6), sha256: sha256File(compiled.files.poseidon6) },
-          poseidon4: { file: rel(compiled.files.poseidon4), sha256: sha256File(compiled.files.poseidon4) },
-          zkey: { file: rel(keys.zkey), sha256: sha256File(keys.zkey) },
-          vkey: { file: rel(keys.vkey), sha256: sha256File(keys.vkey) },
-          wasm: { file: rel(keys.circuit.wasm), sha256: sha256File(keys.circuit.wasm) },
-        };
-        deployment = {
-          rpcUrl: anvil.url,
-          chainId: Number(dep.chainId),
-          configuration: { ...config, circuit: name },
-          operator: await deployer.getAddress(),
-          addresses: dep.addresses,
-          genesisRoot: dep.genesisRoot.toString(),
-          deployBlock: dep.blockNumber,
-          artefacts,
-          anvilPid: anvil.process.pid ?? -1,
-          pid: process.pid,
-          startedAt: new Date().toISOString(),
-        };
-        fs.mkdirSync(path.dirname(outFile), { recursive: true });
-        writeAtomic(outFile, JSON.stringify(deployment, null, 2) + "\n");
-      } catch (err) {
-        await stop();
-        throw err;
-      } finally {
-        provider.destroy();
-        process.removeListener("SIGINT", early);
-        process.removeListener("SIGTERM", early);
-      }
+      const { anvil, deployment, file: outFile, stop } = await launchDevnet({ ...o, log: say });
+      const name = deployment.configuration.circuit;
 
       console.log(`rpc url:     ${deployment.rpcUrl} (chain id ${deployment.chainId})`);
       console.log(`rollup:      ${deployment.addresses.rollup} (${name}, dev keys)`);
