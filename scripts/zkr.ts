@@ -11,6 +11,9 @@ import { registerDemo } from "./commands/demo.js";
 import { registerDevnet } from "./commands/devnet.js";
 import { registerProve } from "./commands/prove.js";
 import { registerSetup } from "./commands/setup.js";
+import { registerSync } from "./commands/sync.js";
+import { registerUp } from "./commands/up.js";
+import { registerWallet } from "./commands/wallet.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
 
@@ -27,6 +30,9 @@ registerDemo(program);
 registerDevnet(program);
 registerProve(program);
 registerSetup(program);
+registerSync(program);
+registerUp(program);
+registerWallet(program);
 
 try {
   await program.parseAsync(process.argv);

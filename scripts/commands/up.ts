@@ -1,0 +1,209 @@
+/**
+ * `zkr up` (what `npm start` runs): the whole rollup on this machine. Starts anvil with the
+ * contracts on insecure dev keys (`zkr devnet`'s launch), the sequencer (API, batcher, L1 watcher
+ * and submitter) on a fresh SQLite database, and the prover service as a child process on the
+ * same database; prints where everything is and runs until Ctrl-C. `--demo` then runs a deposit →
+ * transfer → withdraw → claim through it and prints each stage.
+ *
+ * The chain is not kept between runs, so neither is the sequencer's database: both start empty.
+ */
+import type { Command } from "commander";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { formatEther, parseEther } from "ethers";
+import { ROOT } from "../../circuits/build.js";
+import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
+import { devnetProvider } from "../../contracts/deploy.js";
+import { DEFAULTS } from "../../sequencer/config.js";
+import { Sequencer } from "../../sequencer/sequencer.js";
+import { sqliteProofQueue } from "../../sequencer/proofs.js";
+import { SequencerClient, type TxView } from "../../sequencer/client.js";
+import { ZkrWallet, devnetAccountKey } from "../../sequencer/wallet.js";
+import { randomPrivateKey } from "../../sequencer/model/keys.js";
+import { DEVNET_DIR, launchDevnet, type DevnetDeployment } from "./devnet.js";
+import { int } from "./options.js";
+
+/** Written beside deployment.json: where the sequencer listens (the wallet reads it). */
+export const SEQUENCER_FILE = "sequencer.json";
+
+export interface UpEndpoints {
+  apiUrl: string;
+  dbPath: string;
+  proverPid: number;
+  pid: number;
+}
+
+interface UpOptions {
+  txs: number;
+  depth: number;
+  port: number;
+  apiPort: number;
+  batchWait: number;
+  demo?: boolean;
+  exitAfterDemo?: boolean;
+  verbose?: boolean;
+}
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+
+/** Starts `zkr prover` on the database; its log lines go to stderr with a prefix. */
+function startProver(dbPath: string, circuit: string, verbose: boolean): ChildProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "zkr.js"), "prover", "--db", dbPath, "--warm", circuit, "--backend", "cpu"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: ROOT,
+  });
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) {
+      if (!line.trim()) continue;
+      if (verbose || /error|fail|proven|warm|loaded|INSECURE/i.test(line)) process.stderr.write(`prover     ${line.replace(/^\S+ prover /, "")}\n`);
+    }
+  };
+  child.stdout!.on("data", forward);
+  child.stderr!.on("data", forward);
+  return child;
+}
+
+/** deposit → transfer → withdraw → claim through the running rollup, printing each stage. */
+export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: string) => void = console.log): Promise<void> {
+  const provider = devnetProvider(dep.rpcUrl);
+  const client = new SequencerClient(apiUrl);
+  const rollup = dep.addresses.rollup;
+  const file = (l1: number) => ({ version: 1 as const, l2Key: Buffer.from(randomPrivateKey()).toString("hex"), l1Key: devnetAccountKey(l1) });
+  const alice = new ZkrWallet(file(1), provider);
+  const bob = new ZkrWallet(file(2), provider);
+  const t0 = Date.now();
+  const at = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
+  const follow = (what: string, hash: string) =>
+    client.waitFor(hash, "verified", {
+      timeoutMs: 300_000,
+      pollMs: 100,
+      onStage: (t: TxView) => say(`${at()} ${what}: ${t.stage}${t.stage === "in_batch" ? ` ${t.batch}` : ""}${t.l1Tx && t.stage === "submitted" ? ` (L1 tx ${t.l1Tx.slice(0, 12)}…)` : ""}${t.verifiedBlock && t.stage === "verified" ? ` on L1 (block ${t.verifiedBlock})` : ""}`),
+    });
+  try {
+    say(`demo: alice (L1 ${alice.l1.address}) and bob (L1 ${bob.l1.address}), fresh L2 keys`);
+    const da = await alice.deposit(rollup, parseEther("1"));
+    say(`${at()} alice deposits 1 ETH on L1 (tx ${da.txHash.slice(0, 12)}…): L2 account ${da.index}`);
+    const db = await bob.deposit(rollup, parseEther("0.5"));
+    say(`${at()} bob deposits 0.5 ETH on L1 (tx ${db.txHash.slice(0, 12)}…): L2 account ${db.index}`);
+    while ((await client.accountsOf(bob.pk)).length === 0) await new Promise((r) => setTimeout(r, 200));
+    say(`${at()} both deposits are in a batch; the accounts exist on L2`);
+
+    const t = await client.submit(await alice.signTransfer(client, da.index, db.index, parseEther("0.25")));
+    say(`${at()} alice → bob 0.25 ETH (L2 transfer ${t.slice(0, 12)}…): pending`);
+    const w = await client.submit(await alice.signWithdraw(client, da.index, parseEther("0.1")));
+    say(`${at()} alice withdraws 0.1 ETH (L2 withdrawal ${w.slice(0, 12)}…): pending`);
+    await Promise.all([follow("transfer  ", t), follow("withdrawal", w)]);
+
+    const before = await provider.getBalance(alice.l1.address);
+    const c = await alice.claim(rollup);
+    const fee = (await provider.getTransactionReceipt(c.txHash))!.fee;
+    const after = await provider.getBalance(alice.l1.address);
+    say(`${at()} alice claims ${formatEther(c.amount)} ETH on L1 (tx ${c.txHash.slice(0, 12)}…): L1 balance +${formatEther(after - before + fee)} ETH before gas`);
+    for (const [name, wlt, i] of [["alice", alice, da.index], ["bob", bob, db.index]] as const) {
+      const a = await client.account(i);
+      say(`${name}: L2 account ${i} holds ${formatEther(a.balance)} ETH (nonce ${a.nonce}); L1 claimable ${formatEther(await wlt.claimable(rollup))} ETH`);
+    }
+    say(`demo done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    provider.destroy();
+  }
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command("up")
+    .description("run the whole rollup locally: anvil + contracts, sequencer, prover (dev keys); Ctrl-C stops it")
+    .option("--txs <n>", "transactions per batch", int("txs"), 4)
+    .option("--depth <d>", "account-index bits of the state tree", int("depth"), 8)
+    .option("--port <port>", "anvil's port (0: any free port)", int("port"), 8545)
+    .option("--api-port <port>", "the sequencer API's port (0: any free port)", int("api-port"), 8080)
+    .option("--batch-wait <ms>", "longest wait before a partial batch is made", int("batch-wait"), 1000)
+    .option("--demo", "then run deposit → transfer → withdraw → claim and print each stage")
+    .option("--exit-after-demo", "with --demo: stop everything when the demo is done")
+    .option("--verbose", "print every prover line")
+    .action(async (o: UpOptions) => {
+      const say = (l: string) => process.stderr.write(`${stamp()} ${l}\n`);
+      process.stderr.write(DEV_KEYS_WARNING + "\n");
+      say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth} (the first run compiles the circuit and makes its keys: about a minute)`);
+      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out: DEVNET_DIR, log: (l) => say(`devnet     ${l}`) });
+      const dep = devnet.deployment;
+      const dbPath = path.join(DEVNET_DIR, "sequencer.db");
+      for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+      const endpointsFile = path.join(DEVNET_DIR, SEQUENCER_FILE);
+
+      let seq: Sequencer | undefined;
+      let prover: ChildProcess | undefined;
+      let stopping: Promise<void> | undefined;
+      const stop = () =>
+        (stopping ??= (async () => {
+          if (prover && prover.exitCode === null) {
+            const exited = new Promise((r) => prover!.once("exit", r));
+            prover.kill("SIGTERM");
+            const t = setTimeout(() => prover!.kill("SIGKILL"), 5000);
+            await exited;
+            clearTimeout(t);
+          }
+          await seq?.stop();
+          fs.rmSync(endpointsFile, { force: true });
+          await devnet.stop();
+        })());
+      let fatal: ((e: Error) => void) | undefined;
+      const failed = new Promise<Error>((resolve) => (fatal = resolve));
+      try {
+        seq = await Sequencer.start(
+          {
+            dbPath, chainId: BigInt(dep.chainId), slots: o.txs, depth: o.depth,
+            batchMaxWaitMs: o.batchWait, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, maxMempool: DEFAULTS.maxMempool, tickMs: DEFAULTS.tickMs,
+            api: { host: "127.0.0.1", port: o.apiPort },
+            l1: { ...DEFAULTS.l1, rpcUrl: dep.rpcUrl, rollupAddress: dep.addresses.rollup, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 200 },
+          },
+          { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
+        );
+        prover = startProver(dbPath, `${o.txs}x${o.depth}`, !!o.verbose);
+        prover.once("exit", (code, signal) => { if (!stopping) fatal?.(new Error(`the prover exited (${code ?? signal})`)); });
+        const endpoints: UpEndpoints = { apiUrl: seq.url, dbPath, proverPid: prover.pid ?? -1, pid: process.pid };
+        fs.writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2) + "\n");
+      } catch (e) {
+        await stop();
+        throw e;
+      }
+
+      const rel = (f: string) => path.relative(process.cwd(), f) || f;
+      console.log("");
+      console.log(`zkr is running (rollup_${o.txs}x${o.depth}, insecure dev keys)`);
+      console.log(`  L1 RPC:       ${dep.rpcUrl} (anvil, chain id ${dep.chainId})`);
+      console.log(`  rollup:       ${dep.addresses.rollup}`);
+      console.log(`  verifier:     ${dep.addresses.verifier}`);
+      console.log(`  operator:     ${dep.operator} (anvil account 0)`);
+      console.log(`  sequencer:    ${seq.url}  (GET /health, /info, /accounts/:i, /txs/:hash, /batches/:n; POST /txs)`);
+      console.log(`  database:     ${rel(dbPath)}`);
+      console.log(`  prover:       pid ${prover.pid} (zkr prover --db ${rel(dbPath)}, cpu backend)`);
+      console.log(`  deployment:   ${rel(devnet.file)}`);
+      console.log(`  try:          npx zkr wallet create && npx zkr wallet deposit 1 && npx zkr wallet balance`);
+      console.log("Ctrl-C stops everything (the chain and the database are not kept).");
+      console.log("");
+
+      const signalled = new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      });
+      let error: Error | undefined;
+      try {
+        if (o.demo) {
+          const demo = runDemo(dep, seq.url);
+          const r = await Promise.race([demo.then(() => "done" as const), failed, signalled.then(() => "signal" as const)]);
+          if (r instanceof Error) throw r;
+          if (r === "signal" || o.exitAfterDemo) return;
+        }
+        const r = await Promise.race([failed, signalled]);
+        if (r instanceof Error) throw r;
+      } catch (e) {
+        error = e as Error;
+      } finally {
+        say("stopping");
+        await stop();
+      }
+      if (error) throw error;
+    });
+}
