@@ -159,14 +159,14 @@ export function createBatch(ctx: SequencerContext): BatchResult | undefined {
         setMeta(db, "queue_next", state.queueNext);
         setMeta(db, "root", state.root);
         proofs.enqueue(db, proofJobSpec(res, { txs: config.slots, depth: config.depth }));
-        crashPoint("batch:before-commit");
+        crashPoint("batch:before-commit", res.batchNumber);
       })();
     } catch (e) {
       // The state was changed in memory but not stored: take it back from the database.
       ctx.state = loadState(db, { chainId: state.chainId, depth: state.depth, slots: config.slots });
       throw e;
     }
-    crashPoint("batch:after-commit");
+    if (res) crashPoint("batch:after-commit", res.batchNumber);
     for (const d of dropped) {
       mempool.remove(BigInt(d.row.from_idx), BigInt(d.row.amount) + BigInt(d.row.fee));
       ctx.log(`batcher: dropped tx ${d.row.hash}: ${d.reason}`);

@@ -23,12 +23,15 @@ export interface SequencerContext {
 }
 
 /**
- * Fault injection for the crash tests: when `ZKR_CRASH_AT` names this point, the process kills
- * itself with SIGKILL on the spot (no handlers, no flush), as a power cut or OOM kill would.
+ * Fault injection for the crash tests: when `ZKR_CRASH_AT` is `name`, or `name@n` and this is
+ * batch `n`, the process kills itself with SIGKILL on the spot (no handlers, no flush), as a power
+ * cut or an OOM kill would.
  */
-export function crashPoint(name: string): void {
-  if (process.env.ZKR_CRASH_AT === name) {
-    process.stderr.write(`crash point ${name}: SIGKILL\n`);
+export function crashPoint(name: string, batch?: number | bigint): void {
+  const at = process.env.ZKR_CRASH_AT;
+  if (at === undefined) return;
+  if (at === name || (batch !== undefined && at === `${name}@${batch}`)) {
+    process.stderr.write(`crash point ${at}: SIGKILL\n`);
     process.kill(process.pid, "SIGKILL");
   }
 }

@@ -108,10 +108,10 @@ export class L1Submitter {
         .run(batch, attempt, nonce, hash, raw, maxFee.toString(), priority.toString(), gasLimit.toString(), Date.now());
       db.prepare("UPDATE batches SET status = 'submitting', l1_tx = ?, error = NULL WHERE number = ?").run(hash, batch);
     })();
-    crashPoint("submit:before-broadcast");
+    crashPoint("submit:before-broadcast", batch);
     this.ctx.log(`batch ${batch}: submitBatch ${attempt === 0 ? "sent" : `replaced (attempt ${attempt + 1})`} as ${hash} (nonce ${nonce}, gas limit ${gasLimit}, max fee ${maxFee})`);
     await this.broadcast(raw);
-    crashPoint("submit:after-broadcast");
+    crashPoint("submit:after-broadcast", batch);
   }
 
   private async broadcast(raw: string): Promise<void> {
@@ -150,7 +150,9 @@ export class L1Submitter {
       return true;
     }
     if (!(await this.provider.getTransaction(last.tx_hash))) {
-      await this.broadcast(last.raw); // recorded but never sent (or dropped by the node)
+      // Recorded but never sent (a crash between the two), or dropped by the node: the same bytes again.
+      this.ctx.log(`batch ${b.number}: recorded submitBatch ${last.tx_hash} unknown to the node; broadcasting it again`);
+      await this.broadcast(last.raw);
       return true;
     }
     if (Date.now() - last.sent_at >= this.l1.stuckTxMs) {
