@@ -12,16 +12,21 @@
 //   could still fail, a spend backed by them could not be batched);
 // - no forced exit of the account waits in the L1 queue (it will empty the account first);
 // - the EdDSA signature verifies (last: the most expensive check).
-// A refused transaction is not stored. An admitted one is one INSERT, committed before the API
+// A refused transaction is not stored. An admitted one is INSERTed and committed before the API
 // answers 202.
+//
+// Group admission (`admitAsync`, what the API uses): requests that arrive while the event loop is
+// busy are checked on arrival, then verified together (one batch verification of their
+// signatures) and stored in one transaction at the next turn of the loop; each is checked again
+// just before its INSERT, since an earlier one of the group may have taken its nonce or balance.
 //
 // The batcher checks again when it builds (a forced exit may have arrived meanwhile); what fails
 // there is dropped with its reason, and so are the same account's later nonces.
 
 import { TxType, L1Kind } from "./model/constants.js";
 import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, FieldRangeError, ZkrError } from "./model/errors.js";
-import { encodeTx, verifyTxSignature, type SignedTx } from "./model/tx.js";
-import type { Signature } from "./model/keys.js";
+import { encodeTx, signatureMessage, type SignedTx } from "./model/tx.js";
+import { verify, type PublicKey, type Signature } from "./model/keys.js";
 import { RequestRejectedError, badRequest } from "./errors.js";
 import { txHash } from "./codec.js";
 import type { SequencerContext } from "./context.js";
@@ -29,6 +34,17 @@ import type { TxRow } from "./store.js";
 import type { Statement } from "better-sqlite3";
 
 type Ctx = Omit<SequencerContext, "mempool">;
+
+/** One signature to check: the signed message, the signature, the key. */
+export interface SignatureItem { msg: bigint; sig: Signature; pk: PublicKey }
+
+/** Verifies many signatures; `result[i]` says whether item i is valid. */
+export type VerifyMany = (items: readonly SignatureItem[]) => boolean[];
+
+/** One at a time with the model's `verify`. */
+export const verifyEach: VerifyMany = (items) => items.map((i) => verify(i.msg, i.sig, i.pk));
+
+interface Waiting { tx: SignedTx & { sig: Signature }; hash: string; done: (err: Error | undefined, hash?: string) => void }
 
 /** In-memory totals of the pending transactions per account (rebuilt from the database at start). */
 export class Mempool {
@@ -146,17 +162,84 @@ export class Mempool {
     return hash;
   }
 
-  /** Checks the signature. @throws RequestRejectedError (422 bad_signature). */
-  checkSignature(tx: SignedTx & { sig: Signature }): void {
+  /** What the signature check of a (checked) transaction needs. @throws RequestRejectedError for a malformed message. */
+  signatureItem(tx: SignedTx & { sig: Signature }): SignatureItem {
     const a = this.ctx.state.accounts.get(tx.from)!;
-    let ok: boolean;
     try {
-      ok = verifyTxSignature(tx, [a.ax, a.ay], this.ctx.state.chainId);
+      return { msg: signatureMessage(tx, this.ctx.state.chainId), sig: tx.sig, pk: [a.ax, a.ay] };
     } catch (e) {
       if (e instanceof ZkrError) throw badRequest("out_of_range", e.shortMessage);
       throw e;
     }
-    if (!ok) throw new RequestRejectedError(422, "bad_signature", `${tx.type === TxType.Transfer ? "transfer" : "withdraw"} from account ${tx.from}: a signature by the account's key expected, it does not verify`);
+  }
+
+  private badSignature(tx: SignedTx): RequestRejectedError {
+    return new RequestRejectedError(422, "bad_signature", `${tx.type === TxType.Transfer ? "transfer" : "withdraw"} from account ${tx.from}: a signature by the account's key expected, it does not verify`);
+  }
+
+  /** Checks the signature. @throws RequestRejectedError (422 bad_signature). */
+  checkSignature(tx: SignedTx & { sig: Signature }): void {
+    if (!this.verifyMany([this.signatureItem(tx)])[0]) throw this.badSignature(tx);
+  }
+
+  /** How signatures are verified (replaceable: a batch verifier). */
+  verifyMany: VerifyMany = verifyEach;
+  private waiting: Waiting[] = [];
+
+  /**
+   * Admits a transaction with the others that arrive in the same turn of the event loop (see the
+   * file's header). Resolves with its hash once stored; rejects with RequestRejectedError.
+   */
+  admitAsync(tx: SignedTx & { sig: Signature }): Promise<string> {
+    const hash = this.check(tx);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ tx, hash, done: (err, h) => (err ? reject(err) : resolve(h!)) });
+      if (this.waiting.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Verifies and stores the waiting group (one transaction). */
+  private flush(): void {
+    const group = this.waiting;
+    this.waiting = [];
+    const out: Array<Error | string> = new Array(group.length);
+    let ok: boolean[];
+    try {
+      ok = this.verifyMany(group.map((w) => this.signatureItem(w.tx)));
+    } catch (e) {
+      for (const w of group) w.done(e as Error);
+      return;
+    }
+    const counts = { count: new Map(this.count), debit: new Map(this.debit), size: this.size };
+    try {
+      this.ctx.db.transaction(() => {
+        group.forEach((w, i) => {
+          if (!ok[i]) {
+            out[i] = this.badSignature(w.tx);
+            return;
+          }
+          try {
+            this.store(w.tx, this.check(w.tx));
+            out[i] = w.hash;
+          } catch (e) {
+            if (!(e instanceof RequestRejectedError)) throw e;
+            out[i] = e;
+          }
+        });
+      })();
+    } catch (e) {
+      // Nothing of the group was stored: take the in-memory totals back.
+      this.count.clear(); for (const [k, v] of counts.count) this.count.set(k, v);
+      this.debit.clear(); for (const [k, v] of counts.debit) this.debit.set(k, v);
+      this.size = counts.size;
+      for (const w of group) w.done(e as Error);
+      return;
+    }
+    group.forEach((w, i) => {
+      const r = out[i];
+      if (typeof r === "string") w.done(undefined, r);
+      else w.done(r);
+    });
   }
 
   /** Stores a checked transaction as pending (one committed INSERT) and counts it. */

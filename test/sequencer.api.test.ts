@@ -215,8 +215,24 @@ test("a forced exit that empties an account makes its pending transfer invalid: 
   expect((await http(seq.url + "/accounts/2", "GET")).body.nextNonce).toBe(String(bobNonce));
 });
 
+test("concurrent submissions are admitted as a group: of two with one nonce one wins, a bad signature is refused alone", async () => {
+  const n = seq.ctx.mempool.nextNonce(1n);
+  const before = (seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM txs").get() as { n: number }).n;
+  const a = transfer(1n, 2n, 1000n, n);
+  const b = transfer(1n, 2n, 2000n, n);
+  const c = withdraw(3n, 10n ** 18n, seq.ctx.mempool.nextNonce(3n), carol.sk);
+  const bad = { ...txToJson(withdraw(0n, 5n, seq.ctx.mempool.nextNonce(0n), op.sk)), amount: "6" };
+  const [ra, rb, rc, rbad] = await Promise.all([postTx(a), postTx(b), postTx(c), http(seq.url + "/txs", "POST", JSON.stringify(bad))]);
+  expect([ra.status, rb.status].sort()).toEqual([202, 409]);
+  expect([ra, rb].find((r) => r.status === 409)!.body.error).toMatch(/nonce_used|duplicate/);
+  expect(rc.status).toBe(202);
+  expect({ status: rbad.status, code: rbad.body.error }).toEqual({ status: 422, code: "bad_signature" });
+  expect((seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM txs").get() as { n: number }).n).toBe(before + 2);
+  expect(seq.ctx.mempool.nextNonce(1n)).toBe(n + 1n);
+});
+
 test("a restart rebuilds the same state, queue and mempool from the database", async () => {
-  expect((await postTx(transfer(1n, 2n, 10n ** 16n, seq.ctx.state.accounts.get(1n)!.nonce))).status).toBe(202);
+  expect((await postTx(transfer(1n, 2n, 10n ** 16n, seq.ctx.mempool.nextNonce(1n)))).status).toBe(202);
   const before = { root: seq.ctx.state.root, batch: seq.ctx.state.batchNumber, queue: seq.ctx.queue.head, mempool: seq.ctx.mempool.size, next: seq.ctx.mempool.nextNonce(1n) };
   const config = seq.config;
   await seq.stop();

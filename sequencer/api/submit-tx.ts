@@ -5,8 +5,8 @@ import { parseTxJson } from "../codec.js";
 import type { SequencerContext } from "../context.js";
 import type { ApiRequest, ApiResponse } from "./http.js";
 
-export function submitTx(ctx: SequencerContext, req: ApiRequest): ApiResponse {
+export async function submitTx(ctx: SequencerContext, req: ApiRequest): Promise<ApiResponse> {
   const tx = parseTxJson(req.body);
-  const hash = ctx.mempool.admit(tx);
+  const hash = await ctx.mempool.admitAsync(tx);
   return { status: 202, body: { hash, stage: "pending" } };
 }
