@@ -7,6 +7,12 @@ export * from "./poseidon.js";
 export * from "./tree.js";
 export * from "./account.js";
 export * from "./keys.js";
+export {
+  BABYJUB_A, BABYJUB_D, BABYJUB_COFACTOR, BABYJUB_IDENTITY, BABYJUB_BASE8, babyjubOnCurve, babyjubAdd, babyjubNeg, babyjubEq,
+  babyjubMulNaive, babyjubMsmNaive, babyjubInSubgroupNaive, babyjubDerived, type BabyJubPoint, type BabyJubDerived,
+} from "./babyjub.js";
+export { babyjubMulBase, babyjubMul, babyjubMsm, babyjubInSubgroup, poseidon5Wasm } from "./babyjub-fast.js";
+export * from "./eddsa.js";
 export * from "./float.js";
 export * from "./tx.js";
 export * from "./queue.js";
