@@ -1,0 +1,93 @@
+// The sequencer's L1 side against anvil: the watcher acts only on logs with the configured
+// confirmations (2 here), and the submitter replaces a stuck submitBatch (mining paused) with the
+// same nonce and higher fees; once mining resumes exactly one of them lands and the batch is
+// verified after its confirmations.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { JsonRpcProvider } from "ethers";
+import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
+import { devnetProvider, rollupAt } from "../contracts/deploy.js";
+import { Sequencer } from "../sequencer/sequencer.js";
+import { sqliteProofQueue } from "../sequencer/proofs.js";
+import { DEFAULTS } from "../sequencer/config.js";
+import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
+import { startProverService, type ProverService } from "../prover/service/service.js";
+import { releaseSnarkjs } from "../circuits/witness.js";
+import { user } from "./helpers/scenario.js";
+import { tmpDir } from "./helpers/sequencer.js";
+
+const log = (l: string) => process.stderr.write(`  ${l}\n`);
+let dir: string;
+let devnet: LaunchedDevnet;
+let provider: JsonRpcProvider;
+let seq: Sequencer;
+let prover: ProverService;
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  dir = tmpDir("zkr-l1-");
+  devnet = await launchDevnet({ txs: 4, depth: 8, port: 0, out: dir, log });
+  provider = devnetProvider(devnet.deployment.rpcUrl);
+  const d = devnet.deployment;
+  const dbPath = path.join(dir, "sequencer.db");
+  seq = await Sequencer.start({
+    dbPath, chainId: BigInt(d.chainId), slots: 4, depth: 8, batchMaxWaitMs: 200, maxUnprovenBatches: 8, maxMempool: 1000, tickMs: 50,
+    api: { host: "127.0.0.1", port: 0 },
+    l1: { ...DEFAULTS.l1, rpcUrl: d.rpcUrl, rollupAddress: d.addresses.rollup, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100, confirmations: 2, stuckTxMs: 1500 },
+  }, { proofs: sqliteProofQueue, log });
+  prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
+});
+
+afterAll(async () => {
+  await prover?.stop({ release: true });
+  await seq?.stop();
+  await releaseSnarkjs();
+  provider?.destroy();
+  await devnet?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("logs count only with 2 confirmations; a stuck submitBatch is replaced with the same nonce; one lands", async () => {
+  const d = devnet.deployment;
+  const alice = new ZkrWallet({ version: 1, l2Key: Buffer.from(user("alice").sk).toString("hex"), l1Key: devnetAccountKey(1) }, provider);
+  const dep = await alice.deposit(d.addresses.rollup, 10n ** 18n);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(seq.ctx.queue.length).toBe(0); // 0 confirmations so far
+  await provider.send("anvil_mine", ["0x1"]);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(seq.ctx.queue.length).toBe(0); // 1
+  await provider.send("anvil_mine", ["0x1"]);
+  await until("the deposit to be read", () => seq.ctx.queue.length === 1); // 2
+  expect(Number(seq.watcher!.lastBlock)).toBe(dep.block);
+
+  // Batch 0 is made and proven while mining is paused: its submitBatch cannot be mined.
+  await provider.send("evm_setAutomine", [false]);
+  const attempts = () => seq.ctx.db.prepare("SELECT attempt, nonce, max_fee, priority_fee, tx_hash FROM submissions WHERE batch = 0 ORDER BY attempt").all() as Array<{ attempt: number; nonce: number; max_fee: string; priority_fee: string; tx_hash: string }>;
+  await until("a replacement", () => attempts().length >= 2, 180_000);
+  const [first, second] = attempts();
+  expect(second.nonce).toBe(first.nonce);
+  expect(BigInt(second.max_fee)).toBeGreaterThan((BigInt(first.max_fee) * 112n) / 100n);
+  expect(BigInt(second.priority_fee)).toBeGreaterThan((BigInt(first.priority_fee) * 112n) / 100n);
+  expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(0n);
+
+  await provider.send("evm_setAutomine", [true]);
+  await provider.send("anvil_mine", ["0x1"]);
+  await until("batch 0 mined", () => (seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status === "submitted");
+  const mined = await Promise.all(attempts().map((a) => provider.getTransactionReceipt(a.tx_hash)));
+  expect(mined.filter((r) => r !== null)).toHaveLength(1);
+  expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(1n);
+  expect(await provider.getTransactionCount(d.operator)).toBe(5); // 4 deployments + one submitBatch
+  // Verified only once its log has 2 confirmations.
+  await new Promise((r) => setTimeout(r, 600));
+  expect((seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status).toBe("submitted");
+  await provider.send("anvil_mine", ["0x2"]);
+  await until("batch 0 verified", () => (seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status === "verified");
+});
