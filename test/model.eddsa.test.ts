@@ -12,7 +12,7 @@ import {
 } from "../sequencer/model/index.js";
 import { finv, fmod, fsqrt } from "../sequencer/model/babyjub.js";
 import {
-  babyjubInSubgroup, babyjubMsm, babyjubMul, babyjubMulBase, babyjubMulKeyTable, poseidon5Wasm, scalarWords, signedWindows, wnaf,
+  babyjubEngine, babyjubInSubgroup, babyjubMsm, babyjubMul, babyjubMulBase, babyjubMulKeyTable, poseidon5Wasm, scalarWords, signedWindows, wnaf,
 } from "../sequencer/model/babyjub-fast.js";
 import { poseidon5Constants, poseidon5Plan, poseidon5PlanHash } from "../sequencer/model/poseidon5-wasm.js";
 import { refEddsa, type RefEddsa } from "./helpers/circomlibjs-ref.js";
@@ -174,6 +174,50 @@ describe("Baby Jubjub arithmetic against the naive twin", () => {
     for (let i = 0; i < 4; i++) {
       const p = randomPoint(g);
       expect(babyjubInSubgroup(p)).toBe(babyjubInSubgroupNaive(p));
+    }
+  });
+
+  test("the fused field kernels (dot product of 6, multiply-add) equal bigint arithmetic, at the 2m input bound too", () => {
+    const g = rng(107);
+    const e = babyjubEngine();
+    const m = e.mark();
+    try {
+      const a = e.scratch(6 * 36);
+      const b = e.scratch(6 * 36);
+      const out = e.scratch(36);
+      // elements in the kernels' form: any value below 2m stands for value·2^-261 mod r
+      const R_INV = finv(1n << 261n);
+      const write = (at: number, v: bigint) => {
+        const dv = new DataView(e.memory.buffer);
+        for (let j = 0; j < 9; j++) dv.setUint32(at + 4 * j, Number((v >> BigInt(29 * j)) & 0x1fffffffn), true);
+      };
+      const value = (v: bigint) => fmod(v * R_INV);
+      const pick = (i: number) => (i % 4 === 0 ? 2n * r - 1n - g.bigint(8) : i % 4 === 1 ? g.bigint(8) : g.below(2n * r));
+      for (let i = 0; i < 40; i++) {
+        const xs = Array.from({ length: 6 }, (_, j) => pick(i + j));
+        const ys = Array.from({ length: 6 }, (_, j) => pick(i + j + 1));
+        xs.forEach((v, j) => write(a + 36 * j, v));
+        ys.forEach((v, j) => write(b + 36 * j, v));
+        e.k.fr_dot6(a, b, out);
+        const dot = e.readField(out);
+        expect(dot).toBe(fmod(xs.reduce((acc, v, j) => acc + value(v) * value(ys[j]), 0n)));
+        e.k.fr_mulAdd(a, b, a + 36, out);
+        expect(e.readField(out)).toBe(fmod(value(xs[0]) * value(ys[0]) + value(xs[1])));
+        // outputs stay below 2m with normalized limbs (what every other kernel assumes)
+        for (const k of ["fr_dot6", "fr_mulAdd"] as const) {
+          if (k === "fr_dot6") e.k.fr_dot6(a, b, out);
+          else e.k.fr_mulAdd(a, b, a + 36, out);
+          let raw = 0n;
+          for (let j = 8; j >= 0; j--) {
+            const limb = new DataView(e.memory.buffer).getUint32(out + 4 * j, true);
+            expect(limb).toBeLessThan(2 ** 29);
+            raw = (raw << 29n) | BigInt(limb);
+          }
+          expect(raw < 2n * r).toBe(true);
+        }
+      }
+    } finally {
+      e.release(m);
     }
   });
 

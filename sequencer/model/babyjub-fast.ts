@@ -16,7 +16,7 @@
 //   bits/6 additions, doublings shared) for small n, signed-digit Pippenger (bits/c mixed additions
 //   per point, 2^c·18M of bucket reduction per window) for large n; a cost model picks.
 
-import { BABYJUB_BASE8, BABYJUB_SUBORDER, babyjubDerived, finv, fmod, type BabyJubPoint } from "./babyjub.js";
+import { BABYJUB_BASE8, babyjubDerived, finv, fmod, type BabyJubPoint } from "./babyjub.js";
 import { E, EXT_BYTES, NIELS_BYTES, RAW_BYTES, babyjubWasm } from "./babyjub-wasm.js";
 import { SNARK_FIELD } from "./constants.js";
 
@@ -579,14 +579,10 @@ export class BabyJubEngine {
     const k = this.k;
     k.fr_sub(niels + E, niels, out);
     k.fr_add(niels + E, niels, out + E);
-    k.fr_mul(out, this.half(), out);
-    k.fr_mul(out + E, this.half(), out + E);
+    k.fr_mul(out, this.halfAt, out);
+    k.fr_mul(out + E, this.halfAt, out + E);
     k.fr_one(out + 2 * E);
     k.fr_mul(out, out + E, out + 3 * E);
-  }
-
-  private half(): number {
-    return this.halfAt;
   }
 
   // ---- Poseidon ----
@@ -723,6 +719,3 @@ export function poseidon5Wasm(inputs: readonly bigint[]): bigint {
     e.release(m);
   }
 }
-
-/** l, re-exported for the verifier's range checks. */
-export const SUBORDER = BABYJUB_SUBORDER;

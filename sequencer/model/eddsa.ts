@@ -285,6 +285,14 @@ export function configureEddsaVerifier(options: EddsaVerifierOptions): void {
 }
 
 /**
+ * Builds the WebAssembly module, the fixed-base table and the verifier now (≈ 0.1–0.3 s, once per
+ * thread) rather than in the first verification: call it at startup where latency matters.
+ */
+export function warmUpEddsaVerifier(): void {
+  instance();
+}
+
+/**
  * Verifies an EdDSA-Poseidon signature exactly as the circuit would accept it (see the header's
  * rules). Never throws: malformed input of any kind gives false.
  */
