@@ -29,7 +29,7 @@ import { randomBytes } from "node:crypto";
 import type { PublicKey, Signature } from "./keys.js";
 import { BABYJUB_SUBORDER } from "./babyjub.js";
 import { E, EXT_BYTES, NIELS_BYTES, RAW_BYTES } from "./babyjub-wasm.js";
-import { BabyJubEngine, KEY_TABLE_BYTES, babyjubEngine, type KeyTable } from "./babyjub-fast.js";
+import { BabyJubEngine, KEY_TABLE_BYTES, babyjubEngine, scalarWords, type KeyTable } from "./babyjub-fast.js";
 import { SNARK_FIELD } from "./constants.js";
 
 /** One signature to verify. */
@@ -172,6 +172,7 @@ class Verifier {
       const s: bigint[] = new Array(n);
       const h: bigint[] = new Array(n);
       const keyOf = new Int32Array(n);
+      const keyTables: (KeyTable | undefined)[] = [];
       // distinct keys of the batch: ax → [ay, key index] (key index −1: invalid key)
       const keyIndex = new Map<bigint, [bigint, number][]>();
       let nKeys = 0;
@@ -191,6 +192,7 @@ class Verifier {
               e.k.fr_sub(cached.at + E, cached.at, at);
               e.k.fr_add(cached.at + E, cached.at, at + E);
               e.k.fr_copy(cached.at + 2 * E, at + 2 * E);
+              keyTables[nKeys] = cached;
               kid = nKeys++;
             } else if (this.loadKey(p.ax, p.ay, at)) kid = nKeys++;
             const list = keyIndex.get(p.ax) ?? [];
@@ -215,6 +217,15 @@ class Verifier {
 
       // Whether Σ zᵢ·(Sᵢ·B8 − R8ᵢ − hᵢ·8Aᵢ) = 0 over `set` (z = 1 for a single item).
       const equation = (set: readonly number[]): boolean => {
+        const table = set.length === 1 ? keyTables[keyOf[set[0]]] : undefined;
+        if (table !== undefined) {
+          // one item, key cached: S·B8 − h·8A = R8 through the key's table, as verify() does
+          const i = set[0];
+          e.mulKeyTable(table, scalarWords(h[i], 10, this.words), acc, true);
+          e.addMulBase(acc, s[i]);
+          e.k.bj_subNiels(acc, rNiels + i * NIELS_BYTES, acc);
+          return e.k.bj_isIdentity(acc) === 1;
+        }
         const z: bigint[] = [];
         if (set.length === 1) z.push(1n);
         else {
