@@ -20,6 +20,7 @@ import { L1Watcher } from "./l1/watcher.js";
 import { L1Submitter } from "./l1/submitter.js";
 import { devnetProvider } from "../contracts/deploy.js";
 import type { JsonRpcProvider } from "ethers";
+import { warmUpEddsaVerifier } from "./model/eddsa.js";
 
 export interface SequencerOptions {
   proofs: ProofQueue;
@@ -75,6 +76,7 @@ export class Sequencer {
   /** Opens the database, rebuilds the state, starts the API and the loops. */
   static async start(config: SequencerConfig, opts: SequencerOptions): Promise<Sequencer> {
     const db = openDatabase(config.dbPath);
+    warmUpEddsaVerifier(); // its tables are built now rather than in the first request
     const s = new Sequencer(config, db, opts);
     await new Promise<void>((resolve, reject) => {
       s.server.once("error", reject);

@@ -1,0 +1,243 @@
+/**
+ * Sequencer API benchmark: signed transfers accepted per second (202 Accepted, stored in SQLite)
+ * by the sequencer's HTTP API, measured from outside the sequencer process.
+ *
+ *   npx tsx bench/api.ts --txs 20000 --accounts 200 --clients 32
+ *
+ * 1. A fresh sequencer database gets `--accounts` funded accounts (through the L1 queue, applied by
+ *    batches, as on a chain) and the sequencer starts as a child process on it (no L1, no prover:
+ *    during the run the batcher makes batches, signatures checked again by applyBatch, until
+ *    `maxUnprovenBatches` (8) wait for proofs; then only the API runs).
+ * 2. `--txs` transfers are signed beforehand (EdDSA-Poseidon, each account's nonces in order) and
+ *    cached in build/bench-api/ by their parameters, since signing is not what is measured.
+ * 3. `--clients` concurrent HTTP/1.1 keep-alive clients send them; each owns a set of accounts
+ *    and sends an account's next nonce only after the previous one was accepted (the mempool
+ *    refuses nonce gaps), round-robin over its accounts.
+ * 4. The result: accepted per second over the whole run, latency percentiles, refusals (should be
+ *    none), and a check that the database holds exactly the accepted transactions.
+ *
+ * Writes bench/results/api-<date>.json with the machine. The clients run on the same machine and
+ * share its cores with the sequencer (stated in the result).
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { ROOT } from "../circuits/build.js";
+import { TxType } from "../sequencer/model/constants.js";
+import { L1Kind } from "../sequencer/model/constants.js";
+import { privateKeyFromSeed, publicKey } from "../sequencer/model/keys.js";
+import { signTx } from "../sequencer/model/tx.js";
+import { txToJson, type TxJson } from "../sequencer/codec.js";
+import { openDatabase } from "../sequencer/db.js";
+import type { L1Request } from "../sequencer/model/queue.js";
+
+const CHAIN_ID = 31337n;
+const seedOf = (i: number) => `zkr-bench-api-${i}`;
+
+interface SignJob { from: number; to: number; nonces: number[] }
+
+/** Worker thread: signs transfers (signing is slow and not what is measured). */
+if (!isMainThread) {
+  const jobs = workerData as SignJob[];
+  const out: Array<{ from: number; nonce: number; json: TxJson }> = [];
+  for (const j of jobs) {
+    const sk = privateKeyFromSeed(seedOf(j.from));
+    for (const n of j.nonces) {
+      const amount = BigInt(1000 + (n % 7));
+      out.push({ from: j.from, nonce: n, json: txToJson(signTx({ type: TxType.Transfer, from: BigInt(j.from), to: BigInt(j.to), amount, fee: 0n, nonce: BigInt(n) }, sk, CHAIN_ID)) });
+    }
+  }
+  parentPort!.postMessage(out);
+} else {
+  await main();
+}
+
+async function signAll(nTx: number, nAcc: number, threads: number): Promise<TxJson[][]> {
+  const cacheDir = path.join(ROOT, "build", "bench-api");
+  const cache = path.join(cacheDir, `txs-${nTx}-${nAcc}.json`);
+  if (fs.existsSync(cache)) return JSON.parse(fs.readFileSync(cache, "utf8")) as TxJson[][];
+  const perAcc = Math.ceil(nTx / nAcc);
+  const jobs: SignJob[] = Array.from({ length: nAcc }, (_, a) => ({ from: a, to: (a + 1) % nAcc, nonces: Array.from({ length: perAcc }, (_, n) => n) }));
+  const t = performance.now();
+  const parts = await Promise.all(
+    Array.from({ length: threads }, (_, w) =>
+      new Promise<Array<{ from: number; nonce: number; json: TxJson }>>((resolve, reject) => {
+        // A worker thread needs its own TypeScript loader.
+        const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+        const worker = new Worker(boot, { eval: true, workerData: jobs.filter((_, i) => i % threads === w) });
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      })),
+  );
+  const byAcc: TxJson[][] = Array.from({ length: nAcc }, () => []);
+  for (const p of parts) for (const x of p) byAcc[x.from][x.nonce] = x.json;
+  let total = 0;
+  for (const list of byAcc) {
+    list.length = Math.min(list.length, Math.max(0, nTx - total));
+    total += list.length;
+  }
+  console.error(`signed ${total} transfers in ${((performance.now() - t) / 1000).toFixed(1)} s on ${threads} threads (cached in ${path.relative(ROOT, cache)})`);
+  fs.mkdirSync(cacheDir, { recursive: true });
+  fs.writeFileSync(cache, JSON.stringify(byAcc));
+  return byAcc;
+}
+
+/** A fresh database with `n` funded accounts (create-deposits applied by batches). */
+async function seedDatabase(dbPath: string, n: number): Promise<void> {
+  const { checkIdentity, loadState, loadQueue } = await import("../sequencer/store.js");
+  const { Mempool } = await import("../sequencer/mempool.js");
+  const { sqliteProofQueue } = await import("../sequencer/proofs.js");
+  const { createBatch } = await import("../sequencer/batcher.js");
+  const { L1Watcher } = await import("../sequencer/l1/watcher.js");
+  const { L1Queue } = await import("../sequencer/model/queue.js");
+  const { DEFAULTS } = await import("../sequencer/config.js");
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+  const db = openDatabase(dbPath);
+  const id = { chainId: CHAIN_ID, depth: 8, slots: 4 };
+  checkIdentity(db, id);
+  sqliteProofQueue.init(db);
+  const config = { dbPath, chainId: CHAIN_ID, slots: 4, depth: 8, batchMaxWaitMs: 0, maxUnprovenBatches: 1e9, maxMempool: 1e9, tickMs: 50, api: { host: "127.0.0.1", port: 0 } };
+  const ctx = { db, config, state: loadState(db, id), queue: loadQueue(db), proofs: sqliteProofQueue, log: () => {} } as never as import("../sequencer/context.js").SequencerContext;
+  ctx.mempool = new Mempool(ctx);
+  const mirror = new L1Queue();
+  const logs = Array.from({ length: n }, (_, i) => {
+    const pk = publicKey(privateKeyFromSeed(seedOf(i)));
+    const request: L1Request = { kind: L1Kind.CreateDeposit, index: BigInt(i), tokenId: 0n, ethAddr: BigInt(i + 1), amount: 10n ** 18n, ax: pk[0], ay: pk[1] };
+    return { kind: "l1Request" as const, position: i, request, queueHash: mirror.append(request), block: 1, txHash: "0x" + "0".repeat(64), logIndex: i };
+  });
+  new L1Watcher(ctx, undefined as never, { ...DEFAULTS.l1, rpcUrl: "", rollupAddress: "", deployBlock: 0, operatorKey: "" }).apply(logs, 1);
+  while (createBatch(ctx)) { /* 4 deposits per batch */ }
+  // As if proven and verified: during the run the batcher makes batches until maxUnprovenBatches.
+  db.prepare("UPDATE batches SET status = 'verified'").run();
+  db.prepare("DELETE FROM proof_jobs").run();
+  db.close();
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const { values: a } = parseArgs({
+    options: {
+      txs: { type: "string", default: "20000" },
+      accounts: { type: "string", default: "200" },
+      clients: { type: "string", default: "32" },
+      "sign-threads": { type: "string", default: String(Math.max(1, os.availableParallelism())) },
+    },
+  });
+  const nTx = Number(a.txs);
+  const nAcc = Number(a.accounts);
+  const nClients = Number(a.clients);
+  if (nAcc > 256 || nAcc < 2) throw new Error("--accounts: 2..256 (a depth-8 tree)");
+  const byAcc = await signAll(nTx, nAcc, Number(a["sign-threads"]));
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-bench-api-"));
+  const dbPath = path.join(dir, "sequencer.db");
+  await seedDatabase(dbPath, nAcc);
+  const configFile = path.join(dir, "config.json");
+  fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), slots: 4, depth: 8, batchMaxWaitMs: 1000, maxUnprovenBatches: 8, tickMs: 50, api: { host: "127.0.0.1", port: 0 } }));
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "sequencer", "main.ts"), configFile], { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const m = /\{"listening":"([^"]+)"/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (c) => reject(new Error(`sequencer exited (${c})`)));
+  });
+  const { hostname, port } = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: nClients });
+  const post = (body: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: hostname, port, path: "/txs", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (data += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+
+  // Each client owns accounts c, c + nClients, …; sends round-robin over them, in nonce order.
+  const latencies: number[] = [];
+  const refusals: Record<string, number> = {};
+  let accepted = 0;
+  const client = async (c: number) => {
+    const mine = byAcc.filter((_, i) => i % nClients === c).map((l) => l.map((j) => JSON.stringify(j)));
+    const depth = Math.max(...mine.map((l) => l.length), 0);
+    for (let n = 0; n < depth; n++) {
+      for (const list of mine) {
+        if (n >= list.length) continue;
+        const t = performance.now();
+        const r = await post(list[n]);
+        latencies.push(performance.now() - t);
+        if (r.status === 202) accepted++;
+        else {
+          const code = `${r.status} ${(JSON.parse(r.body) as { error: string }).error}`;
+          refusals[code] = (refusals[code] ?? 0) + 1;
+        }
+      }
+    }
+  };
+  // Warm-up: the first transaction of each account (JIT, connections), not counted in the rate.
+  const warm = byAcc.map((l) => l.shift()!).filter(Boolean);
+  await Promise.all(Array.from({ length: nClients }, async (_, c) => { for (let i = c; i < warm.length; i += nClients) await post(JSON.stringify(warm[i])); }));
+  const loadBefore = os.loadavg()[0];
+  const cpu0 = cpuSeconds(child.pid!);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: nClients }, (_, c) => client(c)));
+  const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = cpuSeconds(child.pid!) - cpu0;
+  agent.destroy();
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+
+  const db = openDatabase(dbPath);
+  const stored = (db.prepare("SELECT COUNT(*) AS n FROM txs WHERE status != 'dropped'").get() as { n: number }).n;
+  const batches = (db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'created'").get() as { n: number }).n;
+  db.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  latencies.sort((x, y) => x - y);
+  const sent = latencies.length;
+  const result = {
+    benchmark: "sequencer API: signed transfers accepted per second",
+    date: new Date().toISOString(),
+    command: `npx tsx bench/api.ts --txs ${nTx} --accounts ${nAcc} --clients ${nClients}`,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, loadAvgBefore: loadBefore },
+    setup: { accounts: nAcc, clients: nClients, http: "HTTP/1.1 keep-alive, node:http client", sequencer: "child process (node:http, better-sqlite3 WAL synchronous=NORMAL), no L1, no prover", sharedCores: "the clients run on the same machine" },
+    sent,
+    accepted,
+    refusals,
+    seconds: Number(seconds.toFixed(3)),
+    acceptedPerSecond: Math.round(accepted / seconds),
+    // Load-independent: what one core of the sequencer process does (the process is single-threaded).
+    serverCpuSeconds: Number(serverCpu.toFixed(2)),
+    acceptedPerServerCpuSecond: Math.round(accepted / serverCpu),
+    latencyMs: { p50: Number(percentile(latencies, 50).toFixed(2)), p90: Number(percentile(latencies, 90).toFixed(2)), p99: Number(percentile(latencies, 99).toFixed(2)), max: Number(latencies[sent - 1].toFixed(2)) },
+    storedInDatabase: stored,
+    storedMatchesAccepted: stored === accepted + warm.length,
+    batchesMadeDuringRun: batches,
+  };
+  console.log(JSON.stringify(result, null, 2));
+  const out = path.join(ROOT, "bench", "results", `api-${result.date.slice(0, 10)}.json`);
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+  console.error(`${result.acceptedPerSecond} transfers/s accepted (${accepted} in ${seconds.toFixed(2)} s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms; ${result.acceptedPerServerCpuSecond} per CPU-second of the sequencer, load ${loadBefore.toFixed(1)}); written to ${path.relative(ROOT, out)}`);
+  if (!result.storedMatchesAccepted) throw new Error(`the database holds ${stored} transactions, ${accepted + warm.length} were accepted`);
+}
