@@ -7,7 +7,8 @@ import { createRequire } from "node:module";
 import { poseidon5 } from "poseidon-lite";
 import {
   BABYJUB_A, BABYJUB_BASE8, BABYJUB_D, BABYJUB_IDENTITY, BABYJUB_SUBORDER, SNARK_FIELD, babyjubAdd, babyjubDerived, babyjubEq,
-  babyjubInSubgroupNaive, babyjubMsmNaive, babyjubMulNaive, babyjubNeg, babyjubOnCurve, configureEddsaVerifier, isSmallOrder, privateKeyFromSeed, publicKey, sign, verify, verifyBatch, verifyEddsa, type BabyJubPoint, type EddsaBatchItem,
+  babyjubInSubgroupNaive, babyjubMsmNaive, babyjubMulNaive, babyjubNeg, babyjubOnCurve, configureEddsaVerifier, isSmallOrder,
+  publicKey, sign, verify, verifyBatch, verifyEddsa, ZkrError, type BabyJubPoint, type EddsaBatchItem,
   type PublicKey, type Signature,
 } from "../sequencer/model/index.js";
 import { finv, fmod, fsqrt } from "../sequencer/model/babyjub.js";
@@ -324,7 +325,8 @@ describe("verify equals zk-kit's verifySignature plus the circuit's rules", () =
         if (i % 3 === 0) configureEddsaVerifier({ keyCacheSize: 3 - round });
       }
     }
-    expect(() => configureEddsaVerifier({ keyCacheSize: -1 })).toThrow(RangeError);
+    expect(() => configureEddsaVerifier({ keyCacheSize: -1 })).toThrow(ZkrError);
+    expect(() => configureEddsaVerifier({ keyCacheSize: 1.5 })).toThrow(/keyCacheSize a non-negative integer expected, got 1.5/);
   });
 
   test("malformed input gives false, never an exception", () => {

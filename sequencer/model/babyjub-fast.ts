@@ -117,7 +117,10 @@ export function bitLength(k: bigint): number {
   return 4 * (hex.length - 1) + (32 - Math.clz32(parseInt(hex[0], 16)));
 }
 
-/** Little-endian 32-bit words of k (< 2^(32·(n−1))), one zero word of padding; n words in all. */
+/**
+ * The n little-endian 32-bit words of 0 ≤ k < 2^(32·n). The recodings read a little past a scalar's
+ * last bit: leave zero words above it (the default 10 words hold 256-bit scalars with 2 spare).
+ */
 export function scalarWords(k: bigint, n = 10, out = new Uint32Array(n)): Uint32Array {
   let v = k;
   for (let i = 0; i < n; i++) {

@@ -31,6 +31,7 @@ import { BABYJUB_SUBORDER } from "./babyjub.js";
 import { E, EXT_BYTES, NIELS_BYTES, RAW_BYTES } from "./babyjub-wasm.js";
 import { BabyJubEngine, KEY_TABLE_BYTES, babyjubEngine, scalarWords, type KeyTable } from "./babyjub-fast.js";
 import { SNARK_FIELD } from "./constants.js";
+import { ZkrError } from "./errors.js";
 
 /** One signature to verify. */
 export interface EddsaBatchItem {
@@ -288,7 +289,7 @@ function instance(): Verifier {
 export function configureEddsaVerifier(options: EddsaVerifierOptions): void {
   if (options.keyCacheSize !== undefined) {
     if (!Number.isInteger(options.keyCacheSize) || options.keyCacheSize < 0) {
-      throw new RangeError(`configureEddsaVerifier: keyCacheSize a non-negative integer expected, got ${String(options.keyCacheSize)}`);
+      throw new ZkrError(`configureEddsaVerifier: keyCacheSize a non-negative integer expected, got ${String(options.keyCacheSize)}`);
     }
     capacity = options.keyCacheSize;
     verifier?.setCapacity(capacity);
