@@ -4,8 +4,10 @@
 // its claim; each transaction goes pending → in batch → proven → submitted → verified on L1, and
 // `zkr sync` rebuilds from L1 alone the root that the contract and the sequencer hold.
 
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import type { JsonRpcProvider } from "ethers";
 import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
 import { devnetProvider } from "../contracts/deploy.js";
@@ -13,7 +15,7 @@ import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
 import { DEFAULTS, type SequencerConfig } from "../sequencer/config.js";
 import { SequencerClient, type TxView } from "../sequencer/client.js";
-import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
+import { ZkrWallet, devnetAccountKey, readWalletFile } from "../sequencer/wallet.js";
 import { syncFromL1 } from "../sequencer/sync.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
@@ -33,6 +35,12 @@ let bob: ZkrWallet;
 let rollup: string;
 const idx: Record<string, bigint> = {};
 const seen: Record<string, string[]> = {};
+
+/** Runs the zkr CLI; resolves with its stdout. */
+async function zkr(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join("bin", "zkr.js"), ...args], { cwd: path.resolve(".") });
+  return stdout;
+}
 
 const walletOf = (name: string, l1: number) =>
   new ZkrWallet({ version: 1, l2Key: Buffer.from(user(name).sk).toString("hex"), l1Key: devnetAccountKey(l1) }, provider);
@@ -137,6 +145,21 @@ test("a forced exit pays bob's whole balance out on L1", async () => {
   expect(await bob.claimable(rollup)).toBe(0n);
 });
 
+test("the wallet CLI: create (0600), deposit, balance, transfer, status", async () => {
+  const file = path.join(dir, "wallet.json");
+  const where = ["--wallet", file, "--deployment", devnet.file, "--api", seq.url];
+  expect(await zkr("wallet", "create", "--l1-account", "3", ...where)).toMatch(/L1 address: 0x90F79bf6EB2c4f870365E785982E1f101E93b906/);
+  expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  await expect(zkr("wallet", "create", ...where)).rejects.toThrow(/a new file expected, one exists/);
+  expect(await zkr("wallet", "deposit", "0.5", ...where)).toMatch(/deposit of 0.5 ETH: L1 tx 0x[0-9a-f]{64} \(block \d+\); L2 account 2/);
+  await untilAccount(new ZkrWallet(readWalletFile(file)).pk, 1);
+  expect(await zkr("wallet", "balance", ...where)).toMatch(/L2 account 2: 0.5 ETH \(spendable 0.5, nonce 0, 0 pending\)/);
+  const out = await zkr("wallet", "transfer", "--to", String(idx.alice), "0.1", ...where);
+  const hash = /: (0x[0-9a-f]{64}) \(pending/.exec(out)![1];
+  await verified(hash);
+  expect(await zkr("wallet", "status", hash, ...where)).toMatch(new RegExp(`${hash}: transfer 0.1 ETH from 2 to ${idx.alice}: verified \\(batch \\d+, L1 tx 0x[0-9a-f]{64}, block \\d+\\)`));
+});
+
 test("zkr sync rebuilds from L1 alone the root the contract and the sequencer hold", async () => {
   await batchesVerified();
   const r = await syncFromL1({ provider, rollupAddress: rollup, fromBlock: devnet.deployment.deployBlock });
@@ -144,6 +167,7 @@ test("zkr sync rebuilds from L1 alone the root the contract and the sequencer ho
   expect(r.state.root).toBe(seq.ctx.state.root);
   expect(r.batches).toBe(Number(seq.ctx.state.batchNumber));
   for (const [i, a] of seq.ctx.state.accounts) expect(r.state.accounts.get(i)).toEqual(a);
+  expect(await zkr("sync", "--deployment", devnet.file)).toMatch(new RegExp(`batches:     ${r.batches}[\\s\\S]*root:        ${r.state.root}[\\s\\S]*OK: the state rebuilt from L1 reaches the on-chain root`));
   const verifiedCount = seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'verified' AND verified_block IS NOT NULL").get() as { n: number };
   expect(verifiedCount.n).toBe(r.batches);
 });
