@@ -2,6 +2,8 @@
 // (batching, confirmations, gas). `zkr up` fills it from the devnet's deployment; tests build it
 // directly.
 
+import os from "node:os";
+
 /** How the sequencer talks to L1. Absent: the sequencer batches and proves but reads and writes no chain (tests). */
 export interface L1Config {
   rpcUrl: string;
@@ -42,9 +44,19 @@ export interface SequencerConfig {
   maxMempool: number;
   /** Milliseconds between batcher and proof-result polls. */
   tickMs: number;
+  /**
+   * Worker threads that verify the API's signatures (0: on the main thread). One per spare core
+   * lets HTTP and SQLite keep the main thread; `defaultVerifyThreads()` picks that.
+   */
+  verifyThreads?: number;
   /** HTTP API; port 0 picks a free one. */
   api: { host: string; port: number };
   l1?: L1Config;
+}
+
+/** One verification thread per core beyond the main thread's, at most 4. */
+export function defaultVerifyThreads(): number {
+  return Math.min(4, Math.max(0, os.availableParallelism() - 1));
 }
 
 /** Defaults for everything but the chain and circuit. */

@@ -4,7 +4,7 @@
 // kill it with SIGKILL and start it again on the same database.
 
 import fs from "node:fs";
-import { DEFAULTS, type SequencerConfig } from "./config.js";
+import { DEFAULTS, defaultVerifyThreads, type SequencerConfig } from "./config.js";
 import { Sequencer } from "./sequencer.js";
 import { sqliteProofQueue } from "./proofs.js";
 
@@ -32,6 +32,7 @@ export function configFromJson(j: SequencerConfigJson): SequencerConfig {
     maxUnprovenBatches: j.maxUnprovenBatches ?? DEFAULTS.maxUnprovenBatches,
     maxMempool: j.maxMempool ?? DEFAULTS.maxMempool,
     tickMs: j.tickMs ?? DEFAULTS.tickMs,
+    verifyThreads: j.verifyThreads ?? defaultVerifyThreads(),
     api: { ...DEFAULTS.api, ...j.api },
     l1: j.l1 && { ...DEFAULTS.l1, ...j.l1 },
   };

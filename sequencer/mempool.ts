@@ -15,10 +15,11 @@
 // A refused transaction is not stored. An admitted one is INSERTed and committed before the API
 // answers 202.
 //
-// Group admission (`admitAsync`, what the API uses): requests that arrive while the event loop is
-// busy are checked on arrival, then verified together (one batch verification of their
-// signatures) and stored in one transaction at the next turn of the loop; each is checked again
-// just before its INSERT, since an earlier one of the group may have taken its nonce or balance.
+// Group admission (`admitAsync`, what the API uses): requests are checked on arrival; those that
+// arrive while the previous group is being verified form the next group, whose signatures are
+// verified together (on a worker thread when the sequencer has a VerifyPool, so HTTP and SQLite
+// keep the main thread) and which is stored in one transaction; each is checked again just before
+// its INSERT, since an earlier one may have taken its nonce or balance meanwhile.
 //
 // The batcher checks again when it builds (a forced exit may have arrived meanwhile); what fails
 // there is dropped with its reason, and so are the same account's later nonces.
@@ -26,8 +27,9 @@
 import { TxType, L1Kind } from "./model/constants.js";
 import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, FieldRangeError, ZkrError } from "./model/errors.js";
 import { encodeTx, signatureMessage, type SignedTx } from "./model/tx.js";
-import { verify, type PublicKey, type Signature } from "./model/keys.js";
-import { verifyBatch } from "./model/eddsa.js";
+import type { Signature } from "./model/keys.js";
+import { verifyGroup, type SignatureItem, type VerifyMany } from "./signatures.js";
+import type { VerifyPool } from "./verify-pool.js";
 import { RequestRejectedError, badRequest } from "./errors.js";
 import { txHash } from "./codec.js";
 import type { SequencerContext } from "./context.js";
@@ -36,23 +38,7 @@ import type { Statement } from "better-sqlite3";
 
 type Ctx = Omit<SequencerContext, "mempool">;
 
-/** One signature to check: the signed message, the signature, the key. */
-export interface SignatureItem { msg: bigint; sig: Signature; pk: PublicKey }
-
-/** Verifies many signatures; `result[i]` says whether item i is valid. */
-export type VerifyMany = (items: readonly SignatureItem[]) => boolean[];
-
-/** One at a time with the model's `verify`. */
-export const verifyEach: VerifyMany = (items) => items.map((i) => verify(i.msg, i.sig, i.pk));
-
-/**
- * Large groups at once with the model's batch verifier (one MSM); smaller ones one by one, which
- * measured faster below about 32 signatures when the keys' tables are cached (bench/README.md).
- */
-export const verifyGroup: VerifyMany = (items) => (items.length < BATCH_VERIFY_MIN ? verifyEach(items) : verifyBatch(items));
-
-/** Smallest group verified with verifyBatch. */
-export const BATCH_VERIFY_MIN = 32;
+export type { SignatureItem, VerifyMany } from "./signatures.js";
 
 interface Waiting { tx: SignedTx & { sig: Signature }; hash: string; done: (err: Error | undefined, hash?: string) => void }
 
@@ -192,30 +178,45 @@ export class Mempool {
     if (!this.verifyMany([this.signatureItem(tx)])[0]) throw this.badSignature(tx);
   }
 
-  /** How signatures are verified (replaceable: a batch verifier). */
+  /** How signatures are verified in this thread (replaceable). */
   verifyMany: VerifyMany = verifyGroup;
+  /** When set, group signature checks run on these worker threads instead. */
+  pool: VerifyPool | undefined;
   private waiting: Waiting[] = [];
+  private flushing = false;
 
   /**
-   * Admits a transaction with the others that arrive in the same turn of the event loop (see the
-   * file's header). Resolves with its hash once stored; rejects with RequestRejectedError.
+   * Admits a transaction with the others that arrive while the previous group is being verified
+   * (see the file's header). Resolves with its hash once stored; rejects with RequestRejectedError.
    */
   admitAsync(tx: SignedTx & { sig: Signature }): Promise<string> {
     const hash = this.check(tx);
     return new Promise((resolve, reject) => {
       this.waiting.push({ tx, hash, done: (err, h) => (err ? reject(err) : resolve(h!)) });
-      if (this.waiting.length === 1) setImmediate(() => this.flush());
+      this.schedule();
     });
   }
 
-  /** Verifies and stores the waiting group (one transaction). */
-  private flush(): void {
+  private schedule(): void {
+    if (this.flushing || this.waiting.length === 0) return;
+    this.flushing = true;
+    setImmediate(() => {
+      void this.flush().finally(() => {
+        this.flushing = false;
+        this.schedule();
+      });
+    });
+  }
+
+  /** Verifies and stores the waiting group (one transaction). Never throws. */
+  private async flush(): Promise<void> {
     const group = this.waiting;
     this.waiting = [];
     const out: Array<Error | string> = new Array(group.length);
     let ok: boolean[];
     try {
-      ok = this.verifyMany(group.map((w) => this.signatureItem(w.tx)));
+      const items = group.map((w) => this.signatureItem(w.tx));
+      ok = this.pool ? await this.pool.verify(items) : this.verifyMany(items);
     } catch (e) {
       for (const w of group) w.done(e as Error);
       return;
@@ -229,6 +230,7 @@ export class Mempool {
             return;
           }
           try {
+            // Checked again: the state and the mempool may have moved since it arrived.
             this.store(w.tx, this.check(w.tx));
             out[i] = w.hash;
           } catch (e) {

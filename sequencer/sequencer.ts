@@ -21,6 +21,7 @@ import { L1Submitter } from "./l1/submitter.js";
 import { devnetProvider } from "../contracts/deploy.js";
 import type { JsonRpcProvider } from "ethers";
 import { warmUpEddsaVerifier } from "./model/eddsa.js";
+import { VerifyPool } from "./verify-pool.js";
 
 export interface SequencerOptions {
   proofs: ProofQueue;
@@ -53,6 +54,7 @@ export class Sequencer {
   readonly watcher?: L1Watcher;
   readonly submitter?: L1Submitter;
   private timers: NodeJS.Timeout[] = [];
+  private pool?: VerifyPool;
   private stopped = false;
   private l1Busy = false;
   private lastL1Error = "";
@@ -78,10 +80,12 @@ export class Sequencer {
     const db = openDatabase(config.dbPath);
     warmUpEddsaVerifier(); // its tables are built now rather than in the first request
     const s = new Sequencer(config, db, opts);
+    if ((config.verifyThreads ?? 0) > 0) s.ctx.mempool.pool = s.pool = VerifyPool.start(config.verifyThreads!);
     await new Promise<void>((resolve, reject) => {
       s.server.once("error", reject);
       s.server.listen(config.api.port, config.api.host, () => resolve());
     });
+    if (s.pool) s.ctx.log(`signatures verified on ${config.verifyThreads} worker thread(s)`);
     s.ctx.log(`state: root ${s.ctx.state.root.toString(16).slice(0, 12)}…, next batch ${s.ctx.state.batchNumber}, ${s.ctx.state.accounts.size} accounts, ${s.ctx.mempool.size} pending txs, queue ${s.ctx.state.queueNext}/${s.ctx.queue.length}`);
     s.loop(() => s.tick(), config.tickMs);
     if (config.l1) s.loop(() => s.l1Step(), config.l1.pollMs ?? DEFAULTS.l1.pollMs);
@@ -149,6 +153,7 @@ export class Sequencer {
       this.server.closeAllConnections();
     });
     this.provider?.destroy();
+    await this.pool?.close();
     this.ctx.db.close();
   }
 }

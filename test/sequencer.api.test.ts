@@ -62,7 +62,8 @@ async function refused(body: string | object, status: number, code: string, reas
 
 beforeAll(async () => {
   dir = tmpDir("zkr-seq-api-");
-  seq = await startOffline(offlineConfig(path.join(dir, "seq.db")));
+  // Signatures are verified on a worker thread, as in production (`verifyThreads`).
+  seq = await startOffline(offlineConfig(path.join(dir, "seq.db"), { verifyThreads: 1 }));
   // Accounts 0 (operator, fee account), 1 alice, 2 bob (ETH), 3 carol (token 1).
   feedL1(seq, mirror, [
     createDeposit(0n, op.pk, op.ethAddr, 0n),

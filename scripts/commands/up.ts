@@ -15,7 +15,7 @@ import { formatEther, parseEther } from "ethers";
 import { ROOT } from "../../circuits/build.js";
 import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
 import { devnetProvider } from "../../contracts/deploy.js";
-import { DEFAULTS } from "../../sequencer/config.js";
+import { DEFAULTS, defaultVerifyThreads } from "../../sequencer/config.js";
 import { Sequencer } from "../../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { SequencerClient, type TxView } from "../../sequencer/client.js";
@@ -155,7 +155,7 @@ export function registerUp(program: Command): void {
           {
             dbPath, chainId: BigInt(dep.chainId), slots: o.txs, depth: o.depth,
             batchMaxWaitMs: o.batchWait, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, maxMempool: DEFAULTS.maxMempool, tickMs: DEFAULTS.tickMs,
-            api: { host: "127.0.0.1", port: o.apiPort },
+            api: { host: "127.0.0.1", port: o.apiPort }, verifyThreads: defaultVerifyThreads(),
             l1: { ...DEFAULTS.l1, rpcUrl: dep.rpcUrl, rollupAddress: dep.addresses.rollup, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 200 },
           },
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
