@@ -43,6 +43,7 @@ interface UpOptions {
   demo?: boolean;
   exitAfterDemo?: boolean;
   verbose?: boolean;
+  out: string;
 }
 
 const stamp = () => new Date().toISOString().slice(11, 19);
@@ -122,15 +123,17 @@ export function registerUp(program: Command): void {
     .option("--demo", "then run deposit → transfer → withdraw → claim and print each stage")
     .option("--exit-after-demo", "with --demo: stop everything when the demo is done")
     .option("--verbose", "print every prover line")
+    .option("--out <dir>", "directory of deployment.json, sequencer.json and the database", DEVNET_DIR)
     .action(async (o: UpOptions) => {
       const say = (l: string) => process.stderr.write(`${stamp()} ${l}\n`);
       process.stderr.write(DEV_KEYS_WARNING + "\n");
       say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth} (the first run compiles the circuit and makes its keys: about a minute)`);
-      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out: DEVNET_DIR, log: (l) => say(`devnet     ${l}`) });
+      const out = path.resolve(o.out);
+      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, log: (l) => say(`devnet     ${l}`) });
       const dep = devnet.deployment;
-      const dbPath = path.join(DEVNET_DIR, "sequencer.db");
+      const dbPath = path.join(out, "sequencer.db");
       for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
-      const endpointsFile = path.join(DEVNET_DIR, SEQUENCER_FILE);
+      const endpointsFile = path.join(out, SEQUENCER_FILE);
 
       let seq: Sequencer | undefined;
       let prover: ChildProcess | undefined;
