@@ -10,13 +10,13 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { JsonRpcProvider } from "ethers";
 import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
-import { devnetProvider } from "../contracts/deploy.js";
+import { devnetProvider, rollupAt } from "../contracts/deploy.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
 import { DEFAULTS, type SequencerConfig } from "../sequencer/config.js";
 import { SequencerClient, type TxView } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey, readWalletFile } from "../sequencer/wallet.js";
-import { syncFromL1 } from "../sequencer/sync.js";
+import { syncFromL1, writeSyncedDatabase } from "../sequencer/sync.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "./helpers/scenario.js";
@@ -28,6 +28,7 @@ let dir: string;
 let devnet: LaunchedDevnet;
 let provider: JsonRpcProvider;
 let seq: Sequencer;
+let config: SequencerConfig;
 let prover: ProverService;
 let client: SequencerClient;
 let alice: ZkrWallet;
@@ -74,7 +75,7 @@ beforeAll(async () => {
   provider = devnetProvider(devnet.deployment.rpcUrl);
   rollup = devnet.deployment.addresses.rollup;
   const dbPath = path.join(dir, "sequencer.db");
-  const config: SequencerConfig = {
+  config = {
     dbPath, chainId: BigInt(devnet.deployment.chainId), slots: 4, depth: 8,
     batchMaxWaitMs: 300, maxUnprovenBatches: 8, maxMempool: 10_000, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
     l1: { ...DEFAULTS.l1, rpcUrl: devnet.deployment.rpcUrl, rollupAddress: rollup, deployBlock: devnet.deployment.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
@@ -171,3 +172,22 @@ test("zkr sync rebuilds from L1 alone the root the contract and the sequencer ho
   const verifiedCount = seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'verified' AND verified_block IS NOT NULL").get() as { n: number };
   expect(verifiedCount.n).toBe(r.batches);
 });
+
+test("a sequencer that lost its database starts again from one zkr sync wrote, and goes on", async () => {
+  const r = await syncFromL1({ provider, rollupAddress: rollup, fromBlock: devnet.deployment.deployBlock });
+  const restored = path.join(dir, "restored.db");
+  writeSyncedDatabase(restored, r, rollup);
+  expect(() => writeSyncedDatabase(restored, r, rollup)).toThrow(/exists/);
+  const before = { root: seq.ctx.state.root, next: seq.ctx.state.batchNumber, queue: seq.ctx.queue.head, nonce: seq.ctx.state.accounts.get(idx.alice)!.nonce };
+  await prover.stop({ release: true });
+  await seq.stop();
+  seq = await Sequencer.start({ ...config, dbPath: restored }, { proofs: sqliteProofQueue, log, onFatal: (e) => log(`FATAL ${e.message}`) });
+  prover = await startProverService({ db: restored, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
+  client = new SequencerClient(seq.url);
+  expect({ root: seq.ctx.state.root, next: seq.ctx.state.batchNumber, queue: seq.ctx.queue.head, nonce: seq.ctx.state.accounts.get(idx.alice)!.nonce }).toEqual(before);
+  // Nonces came back from the replay: alice's next transfer is accepted and lands on L1.
+  const h = await client.submit(await alice.signTransfer(client, idx.alice, 2n, 10n ** 16n));
+  expect((await verified(h)).stage).toBe("verified");
+  expect(await rollupAt(rollup, provider).stateRoot()).toBe(seq.ctx.state.root);
+});
+

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import fs from "node:fs";
 import path from "node:path";
 import { devnetProvider } from "../../contracts/deploy.js";
-import { syncFromL1 } from "../../sequencer/sync.js";
+import { syncFromL1, writeSyncedDatabase } from "../../sequencer/sync.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet.js";
 import { int } from "./options.js";
 
@@ -20,7 +20,8 @@ export function registerSync(program: Command): void {
     .option("--rollup <address>", "rollup contract (instead of --deployment)")
     .option("--from-block <n>", "first block to read (the rollup's deployment)", int("from-block"))
     .option("--accounts", "print every account")
-    .action(async (o: { deployment: string; rpc?: string; rollup?: string; fromBlock?: number; accounts?: boolean }) => {
+    .option("--db <file>", "also write a new sequencer database from it (a sequencer that lost its own starts again from L1)")
+    .action(async (o: { deployment: string; rpc?: string; rollup?: string; fromBlock?: number; accounts?: boolean; db?: string }) => {
       let rpc = o.rpc;
       let rollup = o.rollup;
       let fromBlock = o.fromBlock;
@@ -44,6 +45,10 @@ export function registerSync(program: Command): void {
         console.log(`on-chain:    ${r.onChainRoot}`);
         if (!r.matches) throw new Error("the rebuilt root differs from the contract's stateRoot");
         console.log("OK: the state rebuilt from L1 reaches the on-chain root");
+        if (o.db) {
+          writeSyncedDatabase(o.db, r, rollup);
+          console.log(`sequencer database written: ${o.db} (L1 read up to block ${r.toBlock})`);
+        }
       } finally {
         provider.destroy();
       }

@@ -65,7 +65,7 @@ export class L1Watcher {
               ax.toString(), ay.toString(), h.toString(), log.block, log.txHash, Date.now());
           } else {
             const row = db.prepare("SELECT number, new_root, status FROM batches WHERE number = ?").get(log.batchNumber) as Pick<BatchRow, "number" | "new_root" | "status"> | undefined;
-            if (!row) throw new StateCorruptError(`L1 verified batch ${log.batchNumber}, which this database does not hold (rebuild it with zkr sync)`);
+            if (!row) throw new StateCorruptError(`L1 verified batch ${log.batchNumber}, which this database does not hold (rebuild the database from L1 with 'zkr sync --db')`);
             if (BigInt(row.new_root) !== log.newRoot) throw new StateCorruptError(`batch ${log.batchNumber}: root ${log.newRoot} on L1, ${row.new_root} here`);
             if (row.status !== "verified") {
               db.prepare("UPDATE batches SET status = 'verified', verified_block = ?, l1_tx = ?, l1_block = ?, error = NULL WHERE number = ?").run(log.block, log.txHash, log.block, log.batchNumber);
