@@ -30,13 +30,27 @@ export interface SequencerOptions {
   onFatal?: (e: Error) => void;
 }
 
-/** Moves batches whose proof is ready to `proven`. Returns how many. */
+const reportedFailures = new WeakMap<SequencerContext, Set<number>>();
+
+/**
+ * Moves batches whose proof is ready to `proven`. Returns how many. A job that failed for good is
+ * reported once (and in /health): its batch, and every later one, cannot reach L1 until it is
+ * retried (`retryProofJob`) after the cause is fixed.
+ */
 export function collectProofs(ctx: SequencerContext): number {
   const { db, proofs } = ctx;
   let n = 0;
   for (const b of db.prepare("SELECT number, public_input FROM batches WHERE status = 'created' ORDER BY number").all() as Array<Pick<BatchRow, "number" | "public_input">>) {
     const r = proofs.result(db, b.number);
-    if (!r) continue;
+    if (!r) {
+      if (proofs.status(db, b.number) === "failed") {
+        const seen = reportedFailures.get(ctx) ?? new Set<number>();
+        reportedFailures.set(ctx, seen);
+        if (!seen.has(b.number)) ctx.log(`batch ${b.number}: ERROR: its proof job failed for good; later batches wait behind it`);
+        seen.add(b.number);
+      }
+      continue;
+    }
     if (r.publicSignals.length !== 1 || r.publicSignals[0] !== b.public_input) {
       throw new StateCorruptError(`batch ${b.number}: proof for public input ${r.publicSignals.join(",")} expected ${b.public_input}`);
     }
