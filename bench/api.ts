@@ -30,13 +30,12 @@ import { parseArgs } from "node:util";
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { ROOT } from "../circuits/build.js";
 import { TxType } from "../sequencer/model/constants.js";
-import { L1Kind } from "../sequencer/model/constants.js";
 import { privateKeyFromSeed, publicKey } from "../sequencer/model/keys.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { txToJson, type TxJson } from "../sequencer/codec.js";
 import { openDatabase } from "../sequencer/db.js";
+import { seedDatabase } from "../test/helpers/sequencer.js";
 import { defaultVerifyThreads } from "../sequencer/config.js";
-import type { L1Request } from "../sequencer/model/queue.js";
 
 const CHAIN_ID = 31337n;
 const seedOf = (i: number) => `zkr-bench-api-${i}`;
@@ -89,37 +88,6 @@ async function signAll(nTx: number, nAcc: number, threads: number): Promise<TxJs
   return byAcc;
 }
 
-/** A fresh database with `n` funded accounts (create-deposits applied by batches). */
-async function seedDatabase(dbPath: string, n: number): Promise<void> {
-  const { checkIdentity, loadState, loadQueue } = await import("../sequencer/store.js");
-  const { Mempool } = await import("../sequencer/mempool.js");
-  const { sqliteProofQueue } = await import("../sequencer/proofs.js");
-  const { createBatch } = await import("../sequencer/batcher.js");
-  const { L1Watcher } = await import("../sequencer/l1/watcher.js");
-  const { L1Queue } = await import("../sequencer/model/queue.js");
-  const { DEFAULTS } = await import("../sequencer/config.js");
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
-  const db = openDatabase(dbPath);
-  const id = { chainId: CHAIN_ID, depth: 8, slots: 4 };
-  checkIdentity(db, id);
-  sqliteProofQueue.init(db);
-  const config = { dbPath, chainId: CHAIN_ID, slots: 4, depth: 8, batchMaxWaitMs: 0, maxUnprovenBatches: 1e9, maxMempool: 1e9, tickMs: 50, api: { host: "127.0.0.1", port: 0 } };
-  const ctx = { db, config, state: loadState(db, id), queue: loadQueue(db), proofs: sqliteProofQueue, log: () => {} } as never as import("../sequencer/context.js").SequencerContext;
-  ctx.mempool = new Mempool(ctx);
-  const mirror = new L1Queue();
-  const logs = Array.from({ length: n }, (_, i) => {
-    const pk = publicKey(privateKeyFromSeed(seedOf(i)));
-    const request: L1Request = { kind: L1Kind.CreateDeposit, index: BigInt(i), tokenId: 0n, ethAddr: BigInt(i + 1), amount: 10n ** 18n, ax: pk[0], ay: pk[1] };
-    return { kind: "l1Request" as const, position: i, request, queueHash: mirror.append(request), block: 1, txHash: "0x" + "0".repeat(64), logIndex: i };
-  });
-  new L1Watcher(ctx, undefined as never, { ...DEFAULTS.l1, rpcUrl: "", rollupAddress: "", deployBlock: 0, operatorKey: "" }).apply(logs, 1);
-  while (createBatch(ctx)) { /* 4 deposits per batch */ }
-  // As if proven and verified: during the run the batcher makes batches until maxUnprovenBatches.
-  db.prepare("UPDATE batches SET status = 'verified'").run();
-  db.prepare("DELETE FROM proof_jobs").run();
-  db.close();
-}
-
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
 function cpuSeconds(pid: number): number {
   try {
@@ -153,7 +121,7 @@ async function main(): Promise<void> {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-bench-api-"));
   const dbPath = path.join(dir, "sequencer.db");
-  await seedDatabase(dbPath, nAcc);
+  seedDatabase(dbPath, { chainId: CHAIN_ID, depth: 8, slots: 4 }, Array.from({ length: nAcc }, (_, i) => publicKey(privateKeyFromSeed(seedOf(i)))));
   const configFile = path.join(dir, "config.json");
   fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), slots: 4, depth: 8, batchMaxWaitMs: 1000, maxUnprovenBatches: 8, tickMs: 50, verifyThreads, api: { host: "127.0.0.1", port: 0 } }));
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "sequencer", "main.ts"), configFile], { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });

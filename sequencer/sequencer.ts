@@ -94,7 +94,7 @@ export class Sequencer {
     const db = openDatabase(config.dbPath);
     warmUpEddsaVerifier(); // its tables are built now rather than in the first request
     const s = new Sequencer(config, db, opts);
-    if ((config.verifyThreads ?? 0) > 0) s.ctx.mempool.pool = s.pool = VerifyPool.start(config.verifyThreads!);
+    if ((config.verifyThreads ?? 0) > 0) s.ctx.mempool.pool = s.pool = await VerifyPool.start(config.verifyThreads!);
     await new Promise<void>((resolve, reject) => {
       s.server.once("error", reject);
       s.server.listen(config.api.port, config.api.host, () => resolve());

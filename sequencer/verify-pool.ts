@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import path from "node:path";
 import type { SignatureItem } from "./signatures.js";
 
-interface Slot { worker: Worker; ids: Set<number> }
+interface Slot { worker: Worker; ids: Set<number>; ready: Promise<void> }
 
 export class VerifyPool {
   private readonly slots: Slot[] = [];
@@ -31,8 +31,20 @@ export class VerifyPool {
 
   /** A worker; one that fails or exits fails its groups and is replaced (the API answers 500 for them). */
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(this.boot, { eval: true }), ids: new Set() };
-    slot.worker.on("message", (m: { id: number; ok?: boolean[]; error?: string }) => {
+    const worker = new Worker(this.boot, { eval: true });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onReady = (m: { ready?: boolean }) => {
+        if (!m.ready) return;
+        worker.off("message", onReady);
+        resolve();
+      };
+      worker.on("message", onReady);
+      worker.once("error", reject);
+    });
+    ready.catch(() => {}); // a failure before ready is reported through `ready` to start(), or fails groups later
+    const slot: Slot = { worker, ids: new Set(), ready };
+    slot.worker.on("message", (m: { id?: number; ok?: boolean[]; error?: string; ready?: boolean }) => {
+      if (m.id === undefined) return;
       slot.ids.delete(m.id);
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -52,13 +64,21 @@ export class VerifyPool {
     };
     slot.worker.once("error", fail);
     slot.worker.once("exit", (code) => fail(new Error(`signature worker exited (${code})`)));
-    slot.worker.unref();
+    // Until it is ready the worker keeps the process alive (start() awaits it); after, it does not.
+    void ready.then(() => worker.unref(), () => {});
     return slot;
   }
 
-  /** Starts `threads` workers (at least 1). */
-  static start(threads: number): VerifyPool {
-    return new VerifyPool(Math.max(1, threads));
+  /** Starts `threads` workers (at least 1) and resolves once each has its verifier ready. */
+  static async start(threads: number): Promise<VerifyPool> {
+    const pool = new VerifyPool(Math.max(1, threads));
+    try {
+      await Promise.all(pool.slots.map((s) => s.ready));
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
   }
 
   /** Verifies a group on the least busy worker. */

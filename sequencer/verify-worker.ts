@@ -5,6 +5,7 @@ import { warmUpEddsaVerifier } from "./model/eddsa.js";
 import { verifyGroup, type SignatureItem } from "./signatures.js";
 
 warmUpEddsaVerifier();
+parentPort!.postMessage({ ready: true });
 parentPort!.on("message", (m: { id: number; items: SignatureItem[] }) => {
   try {
     parentPort!.postMessage({ id: m.id, ok: verifyGroup(m.items) });

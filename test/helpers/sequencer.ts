@@ -12,6 +12,11 @@ import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { L1Watcher } from "../../sequencer/l1/watcher.js";
 import type { L1RequestLog } from "../../sequencer/l1/events.js";
 import type { Provider } from "ethers";
+import { openDatabase } from "../../sequencer/db.js";
+import { checkIdentity, loadQueue, loadState } from "../../sequencer/store.js";
+import { Mempool } from "../../sequencer/mempool.js";
+import { createBatch } from "../../sequencer/batcher.js";
+import type { SequencerContext } from "../../sequencer/context.js";
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -57,3 +62,32 @@ export async function http(url: string, method: string, body?: string, headers: 
   try { json = JSON.parse(text); } catch { json = text; }
   return { status: res.status, body: json };
 }
+
+/**
+ * A fresh database (at `dbPath`, replacing any) whose accounts `0 … keys.length − 1` hold 1 ETH
+ * each, created through the L1 queue and applied by batches as on a chain; those batches are marked
+ * verified (their proof jobs removed), as if they went through. For sequencers without L1.
+ */
+export function seedDatabase(dbPath: string, id: { chainId: bigint; depth: number; slots: number }, keys: ReadonlyArray<readonly [bigint, bigint]>): void {
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+  const db = openDatabase(dbPath);
+  try {
+    checkIdentity(db, id);
+    sqliteProofQueue.init(db);
+    const config = { ...offlineConfig(dbPath), chainId: id.chainId, depth: id.depth, slots: id.slots, feeAccount: undefined, batchMaxWaitMs: 0 };
+    const ctx = { db, config, state: loadState(db, id), queue: loadQueue(db), proofs: sqliteProofQueue, log: () => {} } as unknown as SequencerContext;
+    ctx.mempool = new Mempool(ctx);
+    const mirror = new L1Queue();
+    const logs: L1RequestLog[] = keys.map((pk, i) => {
+      const request = createDeposit(BigInt(i), pk, BigInt(i + 1), 10n ** 18n);
+      return { kind: "l1Request", position: i, request, queueHash: mirror.append(request), block: 1, txHash: "0x" + "0".repeat(64), logIndex: i };
+    });
+    new L1Watcher(ctx, undefined as unknown as Provider, { ...DEFAULTS.l1, rpcUrl: "", rollupAddress: "", deployBlock: 0, operatorKey: "" }).apply(logs, 1);
+    while (createBatch(ctx)) { /* slots deposits per batch */ }
+    db.prepare("UPDATE batches SET status = 'verified'").run();
+    db.prepare("DELETE FROM proof_jobs").run();
+  } finally {
+    db.close();
+  }
+}
+
