@@ -149,13 +149,20 @@ export class L1Submitter {
       this.fail(b, `nonce ${last.nonce} was used by another transaction`);
       return true;
     }
+    const stuck = Date.now() - last.sent_at >= this.l1.stuckTxMs;
     if (!(await this.provider.getTransaction(last.tx_hash))) {
-      // Recorded but never sent (a crash between the two), or dropped by the node: the same bytes again.
+      // Recorded but never sent (a crash between the two), or dropped by the node: the same bytes
+      // again; if the node refuses them (fees too low by now), a replacement once it is overdue.
       this.ctx.log(`batch ${b.number}: recorded submitBatch ${last.tx_hash} unknown to the node; broadcasting it again`);
-      await this.broadcast(last.raw);
-      return true;
+      try {
+        await this.broadcast(last.raw);
+        return true;
+      } catch (e) {
+        if (!stuck) throw e;
+        this.ctx.log(`batch ${b.number}: the node refuses it (${(e as { shortMessage?: string }).shortMessage ?? (e as Error).message}); replacing it`);
+      }
     }
-    if (Date.now() - last.sent_at >= this.l1.stuckTxMs) {
+    if (stuck) {
       const fees = await this.provider.getFeeData();
       const bump = (old: bigint, now: bigint | null) => {
         const raised = (old * BUMP_NUM) / BUMP_DEN + 1n;
