@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { createRequire } from "node:module";
 import { releaseSnarkjs } from "../circuits/witness.js";
+import { registerBench } from "./commands/bench.js";
 import { registerCircuits } from "./commands/circuits.js";
 import { registerCeremony } from "./commands/ceremony.js";
 import { registerDemo } from "./commands/demo.js";
@@ -25,6 +26,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerBench(program);
 registerCircuits(program);
 registerCeremony(program);
 registerDemo(program);

@@ -1,0 +1,134 @@
+/**
+ * Log-log line charts as one self-contained SVG string: a grid of panels (small multiples) that
+ * share the x range, each with its own y range, decade (y) and power-of-two (x) ticks, grid and
+ * axis labels; a title and one legend for all panels (one entry per distinct label). No
+ * dependencies; the benchmark harness plots time against size with it (bench/report.ts), a panel
+ * per kernel and a line per backend.
+ *
+ * Each series is one `<g class="series" data-…>` element holding a polyline and its markers, so
+ * that tests and readers can find a series by its attributes.
+ */
+
+/** One line of a panel. `attrs` become `data-<key>` attributes of its group. */
+export interface Series {
+  label: string;
+  color: string;
+  /** SVG stroke-dasharray, or undefined for a solid line. */
+  dash?: string;
+  points: { x: number; y: number }[];
+  attrs?: Record<string, string>;
+}
+
+export interface Panel {
+  title: string;
+  series: Series[];
+}
+
+export interface LogLogChart {
+  title: string;
+  subtitle?: string;
+  xLabel: string;
+  yLabel: string;
+  panels: Panel[];
+  /** Tick label of an x value (default: the value); x ticks are at powers of two. */
+  xTick?: (x: number) => string;
+  /** Tick label of a y value (default: the value); y ticks are at powers of ten. */
+  yTick?: (y: number) => string;
+  /** Panels per row (default: up to 3). */
+  columns?: number;
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+/** Escapes text for XML content and attribute values. */
+export function xmlEscape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
+const valid = (p: { x: number; y: number }) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y);
+
+/** Whole powers (of 2 or 10) around values' logarithms; a single value gets one step either side. */
+function range(logs: number[], pad: number): [number, number] {
+  if (!logs.length) return [0, 1];
+  const lo = Math.floor(Math.min(...logs));
+  const hi = Math.ceil(Math.max(...logs));
+  return hi === lo ? [lo - pad, hi + 1] : [lo, hi];
+}
+
+/**
+ * Renders the chart. Points with x ≤ 0 or y ≤ 0 (no logarithm) are left out; a panel with no
+ * points renders its frame and says so.
+ */
+export function logLogSvg(c: LogLogChart): string {
+  const cols = Math.max(1, Math.min(c.columns ?? 3, c.panels.length || 1));
+  const rows = Math.max(1, Math.ceil(c.panels.length / cols));
+  const PW = c.panelWidth ?? 330;
+  const PH = c.panelHeight ?? 250;
+  const pm = { left: 64, right: 14, top: 26, bottom: 44 };
+  const legend = [...new Map(c.panels.flatMap((p) => p.series).map((s) => [s.label, s])).values()];
+  const legendW = 170;
+  const top = c.subtitle ? 58 : 40;
+  const W = cols * PW + legendW + 10;
+  const H = Math.max(top + rows * PH + 26, top + legend.length * 20 + 20);
+  const xs = c.panels.flatMap((p) => p.series.flatMap((s) => s.points.filter(valid).map((q) => Math.log2(q.x))));
+  const [x0, x1] = range(xs, 1);
+  const xStep = x1 - x0 > 8 ? 2 : 1;
+  const xTick = c.xTick ?? ((x: number) => String(x));
+  const yTick = c.yTick ?? ((y: number) => String(y));
+
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
+  out.push(`<title>${xmlEscape(c.title)}</title>`);
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
+  out.push(`<text x="${pm.left}" y="22" font-size="15" font-weight="bold">${xmlEscape(c.title)}</text>`);
+  if (c.subtitle) out.push(`<text x="${pm.left}" y="40" fill="#555555">${xmlEscape(c.subtitle)}</text>`);
+
+  c.panels.forEach((panel, i) => {
+    const ox = (i % cols) * PW;
+    const oy = top + Math.floor(i / cols) * PH;
+    const left = ox + pm.left;
+    const ptop = oy + pm.top;
+    const pw = PW - pm.left - pm.right;
+    const ph = PH - pm.top - pm.bottom;
+    const ys = panel.series.flatMap((s) => s.points.filter(valid).map((q) => Math.log10(q.y)));
+    const [y0, y1] = range(ys, 0);
+    const X = (x: number) => left + ((Math.log2(x) - x0) / (x1 - x0)) * pw;
+    const Y = (y: number) => ptop + ph - ((Math.log10(y) - y0) / (y1 - y0)) * ph;
+    out.push(`<g class="panel" data-title="${xmlEscape(panel.title)}">`);
+    out.push(`<text x="${left}" y="${ptop - 8}" font-weight="bold">${xmlEscape(panel.title)}</text>`);
+    out.push(`<g class="grid" stroke="#e3e3e3" stroke-width="1">`);
+    for (let e = x0; e <= x1; e += xStep) out.push(`<line x1="${r1(X(2 ** e))}" y1="${ptop}" x2="${r1(X(2 ** e))}" y2="${ptop + ph}"/>`);
+    for (let e = y0; e <= y1; e++) out.push(`<line x1="${left}" y1="${r1(Y(10 ** e))}" x2="${left + pw}" y2="${r1(Y(10 ** e))}"/>`);
+    out.push(`</g>`);
+    out.push(`<g class="ticks" fill="#333333">`);
+    for (let e = x0; e <= x1; e += xStep) out.push(`<text x="${r1(X(2 ** e))}" y="${ptop + ph + 14}" text-anchor="middle">${xmlEscape(xTick(2 ** e))}</text>`);
+    for (let e = y0; e <= y1; e++) out.push(`<text x="${left - 6}" y="${r1(Y(10 ** e) + 4)}" text-anchor="end">${xmlEscape(yTick(10 ** e))}</text>`);
+    out.push(`</g>`);
+    out.push(`<rect x="${left}" y="${ptop}" width="${pw}" height="${ph}" fill="none" stroke="#333333"/>`);
+    out.push(`<text class="x-label" x="${left + pw / 2}" y="${ptop + ph + 32}" text-anchor="middle">${xmlEscape(c.xLabel)}</text>`);
+    out.push(`<text class="y-label" transform="translate(${ox + 14} ${ptop + ph / 2}) rotate(-90)" text-anchor="middle">${xmlEscape(c.yLabel)}</text>`);
+    if (!ys.length) out.push(`<text x="${left + pw / 2}" y="${ptop + ph / 2}" text-anchor="middle" fill="#999999">no data</text>`);
+    for (const s of panel.series) {
+      const p = s.points.filter(valid).sort((a, b) => a.x - b.x);
+      const data = Object.entries(s.attrs ?? {}).map(([k, v]) => ` data-${k}="${xmlEscape(v)}"`).join("");
+      out.push(`<g class="series"${data}>`);
+      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${p.map((q) => `${r1(X(q.x))},${r1(Y(q.y))}`).join(" ")}"/>`);
+      for (const q of p) out.push(`<circle cx="${r1(X(q.x))}" cy="${r1(Y(q.y))}" r="3" fill="${s.color}"/>`);
+      out.push(`</g>`);
+    }
+    out.push(`</g>`);
+  });
+
+  if (!c.panels.length) out.push(`<text x="${pm.left}" y="${top + 30}" fill="#999999">no data</text>`);
+  out.push(`<g class="legend">`);
+  const lx = cols * PW + 10;
+  legend.forEach((s, i) => {
+    const ly = top + pm.top + 4 + i * 20;
+    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 28}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
+    out.push(`<text x="${lx + 36}" y="${ly + 4}">${xmlEscape(s.label)}</text>`);
+  });
+  out.push(`</g>`);
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}

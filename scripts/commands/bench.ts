@@ -1,0 +1,58 @@
+/**
+ * `zkr bench`: MSM, NTT and full proofs on zkr's backends against snarkjs (and rapidsnark when it
+ * is on PATH), same inputs, same run. Writes bench/results/bench-<time>.{json,md,svg} and prints
+ * the table. The measuring is bench/harness.ts's; the rendering bench/report.ts's.
+ */
+import type { Command } from "commander";
+import { KERNELS, parseBackends, parseKernels, parseSizes, runAndReport } from "../../bench/harness.js";
+import { RESULTS_DIR } from "../../bench/lib.js";
+import { parseConfigs } from "./circuits.js";
+import { int } from "./options.js";
+
+/** Defaults of a full and of a quick run (`--quick` must finish in minutes on 2 cores). */
+const DEFAULTS = {
+  full: { sizes: "12,14,16,18,20,22", configs: "4x8,16x8", runs: 5, proofRuns: 3, softwareMaxLog: 14 },
+  quick: { sizes: "12,14", configs: "4x8", runs: 3, proofRuns: 2, softwareMaxLog: 12 },
+};
+
+interface BenchCliOptions {
+  quick?: boolean;
+  sizes?: string;
+  kernels: string;
+  backends: string;
+  configs?: string;
+  runs?: number;
+  proofRuns?: number;
+  softwareMaxLog?: number;
+  out: string;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command("bench")
+    .description("benchmark MSM, NTT and full proofs: zkr's backends against snarkjs (and rapidsnark) on the same inputs")
+    .option("--quick", `small sizes (${DEFAULTS.quick.sizes}), one configuration (${DEFAULTS.quick.configs}), fewer runs: minutes on 2 cores`)
+    .option("--sizes <list>", `log2 kernel sizes, or none (default ${DEFAULTS.full.sizes}, as memory allows)`)
+    .option("--kernels <list>", `kernels, or none: ${Object.keys(KERNELS).join(",")}`, Object.keys(KERNELS).join(","))
+    .option("--backends <list>", "zkr backends besides the snarkjs baseline (webgpu only when an adapter exists)", "webgpu,cpu")
+    .option("--configs <list>", `circuit configurations TXSxDEPTH for full proofs, or none (default ${DEFAULTS.full.configs})`)
+    .option("--runs <n>", "timed kernel runs after a warm-up", int("runs"))
+    .option("--proof-runs <n>", "timed proofs per prover after a warm-up", int("proof-runs"))
+    .option("--software-max-log <n>", "largest log2 size for webgpu on a software adapter (llvmpipe)", int("software-max-log"))
+    .option("--out <dir>", "folder of the result files", RESULTS_DIR)
+    .action(async (o: BenchCliOptions) => {
+      const d = o.quick ? DEFAULTS.quick : DEFAULTS.full;
+      const configs = o.configs ?? d.configs;
+      await runAndReport({
+        quick: !!o.quick,
+        sizes: parseSizes(o.sizes ?? d.sizes),
+        kernels: parseKernels(o.kernels),
+        backends: parseBackends(o.backends),
+        configs: configs === "none" ? [] : parseConfigs(configs),
+        runs: o.runs ?? d.runs,
+        proofRuns: o.proofRuns ?? o.runs ?? d.proofRuns,
+        softwareMaxLog: o.softwareMaxLog ?? d.softwareMaxLog,
+        log: (l) => console.error(`bench  ${l}`),
+      }, o.out);
+    });
+}
