@@ -305,7 +305,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       try {
         for (const [bname, backend] of backends) {
           if (software(bname)) {
-            skipped.push({ what: `${bname} proof of ${name}`, why: `software adapter; a 2^${keys.power} proof there takes far too long` });
+            skipped.push({ what: `${bname} proof of ${name}`, why: `software adapter: its MSMs and NTTs would run at 2^${keys.power}, above --software-max-log ${o.softwareMaxLog}` });
             continue;
           }
           // Cold: read the zkey, load the bases, prove — what snarkjs does on every call.

@@ -67,7 +67,8 @@ export function logLogSvg(c: LogLogChart): string {
   const PH = c.panelHeight ?? 250;
   const pm = { left: 64, right: 14, top: 26, bottom: 44 };
   const legend = [...new Map(c.panels.flatMap((p) => p.series).map((s) => [s.label, s])).values()];
-  const legendW = 170;
+  // About 6.5 px per character at 11 px Helvetica, plus the line sample.
+  const legendW = Math.max(120, 48 + Math.ceil(6.5 * Math.max(0, ...legend.map((l) => l.label.length))));
   const top = c.subtitle ? 58 : 40;
   const W = cols * PW + legendW + 10;
   const H = Math.max(top + rows * PH + 26, top + legend.length * 20 + 20);
