@@ -157,3 +157,61 @@ export function g2BytesToJson(bytes: Uint8Array, offset = 0): [[string, string],
   const [x0, x1, y0, y1] = c.map((v) => fromMontP(v).toString());
   return [[x0, x1], [y0, y1], ["1", "0"]];
 }
+
+// ---- Fq and Fq2 behind one interface -------------------------------------------------------------
+
+/**
+ * Fq and Fq2 as objects with one set of operations, for code generic over G1 and G2 (the naive
+ * twins, the WebGPU backend's host side). Elements are standard-form bigints (pairs for Fq2).
+ */
+export interface HostField<T> {
+  zero: T;
+  one: T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  inv(a: T): T;
+  isZero(a: T): boolean;
+  eq(a: T, b: T): boolean;
+  /** Elements per coordinate in 32-byte words. */
+  degree: 1 | 2;
+  /** Reads a Montgomery LE element at byte `o`. */
+  read(bytes: Uint8Array, o: number): T;
+  /** Writes a Montgomery LE element at byte `o`. */
+  write(v: T, bytes: Uint8Array, o: number): void;
+}
+
+export const HostFq: HostField<bigint> = {
+  zero: 0n,
+  one: 1n,
+  add: (a, b) => mod(a + b, P),
+  sub: (a, b) => mod(a - b, P),
+  mul: (a, b) => (a * b) % P,
+  inv: (a) => invMod(a, P),
+  isZero: (a) => a === 0n,
+  eq: (a, b) => a === b,
+  degree: 1,
+  read: (bytes, o) => fromMontP(leToBigint(bytes, o)),
+  write: (v, bytes, o) => bigintToLe(toMontP(v), bytes, o),
+};
+
+type Fq2 = readonly [bigint, bigint];
+export const HostFq2: HostField<Fq2> = {
+  zero: [0n, 0n],
+  one: [1n, 0n],
+  add: (a, b) => [mod(a[0] + b[0], P), mod(a[1] + b[1], P)],
+  sub: (a, b) => [mod(a[0] - b[0], P), mod(a[1] - b[1], P)],
+  mul: (a, b) => [mod(a[0] * b[0] - a[1] * b[1], P), mod(a[0] * b[1] + a[1] * b[0], P)],
+  inv: (a) => {
+    const t = invMod(mod(a[0] * a[0] + a[1] * a[1], P), P);
+    return [(a[0] * t) % P, mod(-a[1] * t, P)];
+  },
+  isZero: (a) => a[0] === 0n && a[1] === 0n,
+  eq: (a, b) => a[0] === b[0] && a[1] === b[1],
+  degree: 2,
+  read: (bytes, o) => [fromMontP(leToBigint(bytes, o)), fromMontP(leToBigint(bytes, o + 32))],
+  write: (v, bytes, o) => {
+    bigintToLe(toMontP(v[0]), bytes, o);
+    bigintToLe(toMontP(v[1]), bytes, o + 32);
+  },
+};

@@ -11,11 +11,16 @@ import { readWtns, readZkey } from "./zkey.js";
 export { Groth16Prover, type Groth16Proof } from "./groth16.js";
 export { readZkey, readWtns } from "./zkey.js";
 
-/** Backends by name. `ffjs` is snarkjs's engine, the outside reference. */
-export const BACKENDS = ["cpu", "webgpu", "ffjs"] as const;
+/** Backends by name. `ffjs` is snarkjs's engine, the outside reference; `auto` picks one. */
+export const BACKENDS = ["auto", "webgpu", "cpu", "ffjs"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-/** Starts a backend by name; a backend that cannot start is an error, never a silent fallback. */
+/**
+ * Starts a backend by name; a backend that cannot start is an error, never a silent fallback.
+ * `auto` is the one exception by design: WebGPU when a hardware adapter with the needed limits
+ * is found, else the cpu, and it logs which and why (a software adapter such as llvmpipe is
+ * correct but far slower than the cpu backend, so `auto` does not pick it).
+ */
 export async function createBackend(name: string, log: ProverLog = () => {}): Promise<ProverBackend> {
   switch (name) {
     case "cpu": {
@@ -29,8 +34,27 @@ export async function createBackend(name: string, log: ProverLog = () => {}): Pr
       log("backend: ffjs (snarkjs's engine, the reference)");
       return createFfjsBackend();
     }
-    case "webgpu":
-      throw new BackendError("webgpu", "the WebGPU backend is not built yet; use --backend cpu");
+    case "webgpu": {
+      const { createWebGpuBackend } = await import("./webgpu/index.js");
+      const b = await createWebGpuBackend({ log });
+      log(`backend: webgpu on ${b.adapter.name} (${b.adapter.backend}${b.adapter.software ? ", a software adapter: slow" : ""})`);
+      return b;
+    }
+    case "auto": {
+      const { createWebGpuBackend } = await import("./webgpu/index.js");
+      let why: string;
+      try {
+        const b = await createWebGpuBackend({ onlyHardware: true, log });
+        log(`backend: auto picked webgpu on ${b.adapter.name} (${b.adapter.backend})`);
+        return b;
+      } catch (err) {
+        why = (err as Error).message;
+      }
+      const { createCpuBackend } = await import("./cpu/index.js");
+      const b = await createCpuBackend();
+      log(`backend: auto picked cpu (${why.replace(/^webgpu: /, "")})`);
+      return b;
+    }
     default:
       throw new BackendError(name, `unknown backend; one of ${BACKENDS.join(", ")} expected`);
   }

@@ -12,16 +12,14 @@ import { createCpuBackend, type CpuBackend } from "../prover/cpu/index.js";
 import { MAX_WINDOW } from "../prover/cpu/msm.js";
 import { expandBases } from "../prover/cpu/points.js";
 import { referenceMsm, referenceNtt } from "../prover/cpu/reference.js";
-import { rng, type Rng } from "./helpers/rng.js";
+import { rng } from "./helpers/rng.js";
+import { bases, ffjsMsm, hex, msm, sameScalars, scalars, size } from "./helpers/msm.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let curve: any;
 let cpu: CpuBackend;
 
 const R = FR_MODULUS;
-const size = (g: Group): number => (g === "G1" ? G1_BYTES : G2_BYTES);
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-
 beforeAll(async () => {
   curve = await buildBn128();
   cpu = (await createCpuBackend({ threads: 2 })) as CpuBackend;
@@ -32,101 +30,16 @@ afterAll(async () => {
   await curve?.terminate();
 });
 
-/** k random group elements (LEM) from ffjavascript. */
-function seedPoints(g: Group, k: number, r: Rng): Uint8Array {
-  const G = g === "G1" ? curve.G1 : curve.G2;
-  const out = new Uint8Array(k * size(g));
-  for (let i = 0; i < k; i++) G.toRprLEM(out, i * size(g), G.toAffine(G.timesScalar(G.g, r.below(R - 1n) + 1n)));
-  return out;
-}
-
-/** n random points, with special points at fixed spots: ∞, a duplicate, a negation. */
-async function bases(g: Group, n: number, r: Rng, special = true): Promise<Uint8Array> {
-  const s = size(g);
-  const out = n <= 8 ? seedPoints(g, Math.max(n, 2), r).slice(0, n * s) : await expandBases(g, seedPoints(g, 8, r), n);
-  if (special && n >= 6) {
-    out.fill(0, 1 * s, 2 * s); // ∞
-    out.copyWithin(3 * s, 2 * s, 3 * s); // P3 = P2
-    const G = g === "G1" ? curve.G1 : curve.G2;
-    const p = G.fromRprLEM(out, 4 * s);
-    G.toRprLEM(out, 5 * s, G.neg(p)); // P5 = −P4
-  }
-  return out;
-}
-
-type ScalarKind = "full" | "mix" | "zero" | "one" | "rminus1" | "small";
-/** n scalars; "mix" is circom-like (44% 0, 31% 1, 25% random) plus r − 1 and 2 here and there. */
-function scalars(n: number, kind: ScalarKind, r: Rng): Uint8Array {
-  const out = new Uint8Array(n * 32);
-  for (let i = 0; i < n; i++) {
-    let v: bigint;
-    switch (kind) {
-      case "full":
-        v = r.below(R);
-        break;
-      case "zero":
-        v = 0n;
-        break;
-      case "one":
-        v = 1n;
-        break;
-      case "rminus1":
-        v = R - 1n;
-        break;
-      case "small":
-        v = BigInt(r.int(8));
-        break;
-      case "mix": {
-        const k = r.int(100);
-        v = k < 44 ? 0n : k < 75 ? 1n : k < 78 ? R - 1n : k < 80 ? 2n : r.below(R);
-        break;
-      }
-    }
-    writeScalar(out, i, v);
-  }
-  return out;
-}
-
-/** The same scalar at the duplicated and the opposite points, so they share buckets. */
-function sameScalars(sc: Uint8Array): Uint8Array {
-  const out = sc.slice();
-  if (out.length >= 6 * 32) {
-    out.copyWithin(3 * 32, 2 * 32, 3 * 32);
-    out.copyWithin(5 * 32, 4 * 32, 5 * 32);
-  }
-  return out;
-}
-
-/** ffjavascript's MSM, as LEM bytes (all zero for infinity). */
-async function ffjsMsm(g: Group, b: Uint8Array, sc: Uint8Array): Promise<Uint8Array> {
-  const G = g === "G1" ? curve.G1 : curve.G2;
-  const n = sc.length / 32;
-  const out = new Uint8Array(size(g));
-  if (n === 0) return out;
-  const p = G.toAffine(await G.multiExpAffine(b.subarray(0, n * size(g)), sc));
-  if (!G.isZero(p)) G.toRprLEM(out, 0, p);
-  return out;
-}
-
-async function msm(be: ProverBackend, g: Group, b: Uint8Array, sc: Uint8Array): Promise<Uint8Array> {
-  const h = await be.loadBases(g, b);
-  try {
-    return await be.msm(h, sc);
-  } finally {
-    await h.release();
-  }
-}
-
 describe("cpu MSM", () => {
   test.each(["G1", "G2"] as const)("%s: small inputs equal the naive twin and ffjavascript", async (g) => {
     const r = rng(g === "G1" ? 11 : 12);
     for (const n of [1, 2, 3, 6, 7, 13]) {
-      const b = await bases(g, n, r);
+      const b = await bases(curve, g, n, r);
       for (const kind of ["full", "mix", "zero", "one", "rminus1", "small"] as const) {
         const sc = sameScalars(scalars(n, kind, r));
         const got = await msm(cpu, g, b, sc);
         expect(hex(got)).toBe(hex(referenceMsm(g, b, sc)));
-        expect(hex(got)).toBe(hex(await ffjsMsm(g, b, sc)));
+        expect(hex(got)).toBe(hex(await ffjsMsm(curve, g, b, sc)));
       }
     }
   });
@@ -134,14 +47,14 @@ describe("cpu MSM", () => {
   test.each(["G1", "G2"] as const)("%s: larger inputs (several worker ranges) equal ffjavascript", async (g) => {
     const r = rng(g === "G1" ? 21 : 22);
     const n = g === "G1" ? 5003 : 2503;
-    const b = await bases(g, n, r);
+    const b = await bases(curve, g, n, r);
     const h = await cpu.loadBases(g, b);
     for (const kind of ["full", "mix"] as const) {
       const sc = sameScalars(scalars(n, kind, r));
-      expect(hex(await cpu.msm(h, sc))).toBe(hex(await ffjsMsm(g, b, sc)));
+      expect(hex(await cpu.msm(h, sc))).toBe(hex(await ffjsMsm(curve, g, b, sc)));
       // a prefix of the bases
       const k = Math.floor(n / 3) + 1;
-      expect(hex(await cpu.msm(h, sc.subarray(0, k * 32)))).toBe(hex(await ffjsMsm(g, b, sc.subarray(0, k * 32))));
+      expect(hex(await cpu.msm(h, sc.subarray(0, k * 32)))).toBe(hex(await ffjsMsm(curve, g, b, sc.subarray(0, k * 32))));
     }
     await h.release();
   });
@@ -149,7 +62,7 @@ describe("cpu MSM", () => {
   test("P + (−P) in one bucket, P + P in one bucket, and sums that cancel to infinity", async () => {
     const r = rng(31);
     for (const g of ["G1", "G2"] as const) {
-      const b = await bases(g, 6, r);
+      const b = await bases(curve, g, 6, r);
       // 1·P4 + 1·(−P4) = ∞; 0·rest
       const sc = scalars(6, "zero", r);
       writeScalar(sc, 4, 1n);
@@ -177,7 +90,7 @@ describe("cpu MSM", () => {
       const be = await createCpuBackend({ threads: 1, windowBits: c });
       try {
         for (const g of ["G1", "G2"] as const) {
-          const b = await bases(g, 6, r); // P3 = P2, P5 = −P4
+          const b = await bases(curve, g, 6, r); // P3 = P2, P5 = −P4
           const full = 2n ** BigInt(c);
           // window 0 digits: 3 → +3; 2^c − 3 → −3 (carry 1)
           const cases: [number, bigint, number, bigint][] = [
@@ -203,7 +116,7 @@ describe("cpu MSM", () => {
 
   test("empty input is infinity; all-zero scalars and all-infinity bases are infinity", async () => {
     for (const g of ["G1", "G2"] as const) {
-      const b = await bases(g, 8, rng(41));
+      const b = await bases(curve, g, 8, rng(41));
       const h = await cpu.loadBases(g, b);
       expect(hex(await cpu.msm(h, new Uint8Array(0)))).toBe(hex(new Uint8Array(size(g))));
       expect(hex(await cpu.msm(h, new Uint8Array(8 * 32)))).toBe(hex(new Uint8Array(size(g))));
@@ -220,14 +133,14 @@ describe("cpu MSM", () => {
 
   test("every window size 1..16 gives the known answer (G1 and G2, tree and streaming paths)", async () => {
     const r = rng(51);
-    const g1 = await bases("G1", 3001, r);
-    const g2 = await bases("G2", 401, r);
+    const g1 = await bases(curve, "G1", 3001, r);
+    const g2 = await bases(curve, "G2", 401, r);
     const s1 = sameScalars(scalars(3001, "mix", r));
     const s1full = sameScalars(scalars(601, "full", r));
     const s2 = sameScalars(scalars(401, "mix", r));
-    const want1 = await ffjsMsm("G1", g1, s1);
-    const want1full = await ffjsMsm("G1", g1, s1full);
-    const want2 = await ffjsMsm("G2", g2, s2);
+    const want1 = await ffjsMsm(curve, "G1", g1, s1);
+    const want1full = await ffjsMsm(curve, "G1", g1, s1full);
+    const want2 = await ffjsMsm(curve, "G2", g2, s2);
     for (let c = 1; c <= 16; c++) {
       const be = (await createCpuBackend({ threads: 2, windowBits: c })) as CpuBackend;
       try {
@@ -247,7 +160,7 @@ describe("cpu MSM", () => {
   test("releases what it allocates", async () => {
     const used = cpu.debugHeapUsed();
     const r = rng(61);
-    const b = await bases("G1", 700, r);
+    const b = await bases(curve, "G1", 700, r);
     const h = await cpu.loadBases("G1", b);
     await cpu.msm(h, scalars(700, "mix", r));
     await cpu.ntt(scalars(64, "full", r));
@@ -327,7 +240,7 @@ describe("cpu backend errors", () => {
   };
 
   test("bad lengths, scalars ≥ r, more scalars than bases", async () => {
-    const b = await bases("G1", 4, rng(81), false);
+    const b = await bases(curve, "G1", 4, rng(81), false);
     await expectBackendError(cpu.loadBases("G1", b.subarray(0, 100)), /multiple of 64 bytes expected, got 100/);
     await expectBackendError(cpu.loadBases("G2", b.subarray(0, 64)), /multiple of 128 bytes expected, got 64/);
     const h = await cpu.loadBases("G1", b);
@@ -358,7 +271,7 @@ describe("cpu backend errors", () => {
     await expect(createCpuBackend({ windowBits: MAX_WINDOW + 1 })).rejects.toThrow(/windowBits: an integer in \[1, 24\] expected/);
     await expect(createCpuBackend({ threads: 0 })).rejects.toThrow(/threads/);
     const other = await createCpuBackend({ threads: 1 });
-    const b = await bases("G1", 2, rng(82), false);
+    const b = await bases(curve, "G1", 2, rng(82), false);
     const h = await other.loadBases("G1", b);
     await expectBackendError(cpu.msm(h, new Uint8Array(32)), /loaded by this backend/);
     await other.close();
@@ -369,8 +282,8 @@ describe("cpu backend errors", () => {
   test("a crashed worker rejects its call with a BackendError; the pool goes on", async () => {
     await expectBackendError(cpu.debugCrashWorker(), /worker task crash failed/);
     const r = rng(83);
-    const b = await bases("G1", 9, r);
+    const b = await bases(curve, "G1", 9, r);
     const sc = scalars(9, "full", r);
-    expect(hex(await msm(cpu, "G1", b, sc))).toBe(hex(await ffjsMsm("G1", b, sc)));
+    expect(hex(await msm(cpu, "G1", b, sc))).toBe(hex(await ffjsMsm(curve, "G1", b, sc)));
   });
 });

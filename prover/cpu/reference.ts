@@ -5,43 +5,13 @@
  * polynomial at every point of the (coset) domain directly, O(n²).
  */
 import { FR_BYTES, G1_BYTES, G2_BYTES, readScalar, writeScalar, type Group, type NttOptions } from "../backend.js";
-import { P, R, frRootOfUnity, invMod, mod, powMod } from "../curve.js";
+import { HostFq, HostFq2, P, R, frRootOfUnity, invMod, mod, powMod, type HostField } from "../curve.js";
 
-/** A field's operations on its bigint (or bigint pair) elements. */
-interface Field<T> {
-  zero: T;
-  one: T;
-  add(a: T, b: T): T;
-  sub(a: T, b: T): T;
-  mul(a: T, b: T): T;
-  inv(a: T): T;
-  isZero(a: T): boolean;
-}
+type Field<T> = HostField<T>;
+type Fq2 = readonly [bigint, bigint];
+const fq = HostFq;
+const fq2 = HostFq2;
 
-const fq: Field<bigint> = {
-  zero: 0n,
-  one: 1n,
-  add: (a, b) => mod(a + b, P),
-  sub: (a, b) => mod(a - b, P),
-  mul: (a, b) => mod(a * b, P),
-  inv: (a) => invMod(a, P),
-  isZero: (a) => mod(a, P) === 0n,
-};
-
-type Fq2 = [bigint, bigint];
-/** Fq[u]/(u² + 1). */
-const fq2: Field<Fq2> = {
-  zero: [0n, 0n],
-  one: [1n, 0n],
-  add: (a, b) => [fq.add(a[0], b[0]), fq.add(a[1], b[1])],
-  sub: (a, b) => [fq.sub(a[0], b[0]), fq.sub(a[1], b[1])],
-  mul: (a, b) => [mod(a[0] * b[0] - a[1] * b[1], P), mod(a[0] * b[1] + a[1] * b[0], P)],
-  inv: (a) => {
-    const t = invMod(mod(a[0] * a[0] + a[1] * a[1], P), P);
-    return [mod(a[0] * t, P), mod(-a[1] * t, P)];
-  },
-  isZero: (a) => fq.isZero(a[0]) && fq.isZero(a[1]),
-};
 
 /** Jacobian point (X, Y, Z); Z = 0 is infinity. */
 type Jac<T> = { x: T; y: T; z: T };

@@ -14,7 +14,7 @@ export function registerProve(program: Command): void {
     .option("--wasm <file>", "the circuit's witness generator (.wasm), with --input")
     .option("--input <file>", "circuit input (JSON)")
     .option("--wtns <file>", "a ready witness (.wtns) instead of --wasm/--input")
-    .option("--backend <name>", "cpu | webgpu | ffjs (snarkjs's engine, for comparison)", "cpu")
+    .option("--backend <name>", "auto | webgpu | cpu | ffjs (snarkjs's engine, for comparison)", "auto")
     .option("--proof <file>", "where to write the proof", "proof.json")
     .option("--public <file>", "where to write the public signals", "public.json")
     .action(async (o: { zkey: string; wasm?: string; input?: string; wtns?: string; backend: string; proof: string; public: string }) => {

@@ -1,0 +1,257 @@
+/**
+ * The WebGPU device layer: finds an adapter through Dawn's node bindings (npm `webgpu`), opens a
+ * device with the adapter's own limits, and wraps the few operations the kernels need (buffers,
+ * uploads, read-backs, pipelines, dispatches split across the workgroup-count limit) so that every
+ * failure (validation, out of memory, device lost) surfaces as a BackendError.
+ *
+ * Adapters are tried in order: Dawn's default (Vulkan on Linux, a real GPU), then its OpenGL ES
+ * backend in compatibility mode (Mesa's llvmpipe where there is no GPU). `ZKR_WEBGPU_BACKEND=
+ * vulkan|opengles` forces one. After `requestDevice()` Dawn keeps a thread busy until
+ * `device.destroy()`: `close()` must run for the process to exit.
+ */
+import { create, globals } from "webgpu";
+import { BackendError } from "../backend.js";
+
+// Dawn's classes (GPUBufferUsage, GPUMapMode, …) as globals, once per process.
+let installed = false;
+function installGlobals(): void {
+  if (installed) return;
+  for (const [k, v] of Object.entries(globals)) {
+    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+  }
+  installed = true;
+}
+
+/** What the backend reports about the adapter it runs on. */
+export interface AdapterDescription {
+  /** Dawn backend: `vulkan`, `opengles`, … */
+  backend: string;
+  /** Adapter name (device, vendor, description, as far as the driver says). */
+  name: string;
+  /** True for software rasterisers (llvmpipe, lavapipe, SwiftShader): correct, but slow. */
+  software: boolean;
+}
+
+/** The limits the kernels plan their work around. */
+export interface GpuLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBuffersPerShaderStage: number;
+}
+
+/** Raised when the device is lost mid-work: the caller may retry on another backend. */
+export class DeviceLostError extends BackendError {
+  override name = "DeviceLostError";
+  readonly retryable = true;
+  constructor(reason: string) {
+    super("webgpu", `the GPU device was lost (${reason}); retry on the cpu backend`);
+  }
+}
+
+const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader/i;
+const WORKGROUP = 64;
+
+type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
+
+/** A device and its helpers. */
+export class Gpu {
+  private lostReason: string | undefined;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private closed = false;
+
+  private constructor(
+    /** Dawn's instance: it must outlive the device (a collected instance crashes the process). */
+    private readonly instance: GPU,
+    readonly device: GPUDevice,
+    readonly adapter: AdapterDescription,
+    readonly limits: GpuLimits,
+  ) {
+    void device.lost.then((info) => {
+      if (!this.closed) this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /**
+   * Opens the first adapter that works, with its own limits requested. Returns null when no
+   * adapter exists; `onlyHardware` skips software adapters (what `--backend auto` wants).
+   */
+  static async open(opts: { onlyHardware?: boolean; log?: (l: string) => void } = {}): Promise<Gpu | null> {
+    installGlobals();
+    const forced = process.env.ZKR_WEBGPU_BACKEND;
+    const tries: { backend: string; flags: string[]; options: GPURequestAdapterOptions }[] = [
+      { backend: "vulkan", flags: [] as string[], options: { powerPreference: "high-performance" } as GPURequestAdapterOptions },
+      { backend: "opengles", flags: ["backend=opengles"], options: { featureLevel: "compatibility" } as GPURequestAdapterOptions },
+    ].filter((t) => !forced || t.backend === forced);
+    if (tries.some((t) => t.backend === "opengles") && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
+    for (const t of tries) {
+      const gpu = create(t.flags) as unknown as GPU;
+      const adapter = await gpu.requestAdapter(t.options).catch(() => null);
+      if (!adapter) continue;
+      const info = adapter.info;
+      const name = [info.description, info.device, info.vendor, info.architecture].filter(Boolean).join(" / ") || "unnamed adapter";
+      const software = SOFTWARE.test(name) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+      if (opts.onlyHardware && software) {
+        opts.log?.(`webgpu: skipping the software adapter ${name}`);
+        continue;
+      }
+      const l = adapter.limits;
+      const requiredLimits: Record<string, number> = {
+        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+        maxBufferSize: l.maxBufferSize,
+        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      };
+      let device: GPUDevice;
+      try {
+        device = await adapter.requestDevice({ requiredLimits });
+      } catch (err) {
+        opts.log?.(`webgpu: ${name} refused a device (${(err as Error).message})`);
+        continue;
+      }
+      const limits: GpuLimits = {
+        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+        maxBufferSize: device.limits.maxBufferSize,
+        maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
+      };
+      return new Gpu(gpu, device, { backend: t.backend, name, software }, limits);
+    }
+    return null;
+  }
+
+  /** Throws DeviceLostError once the device is gone. */
+  check(): void {
+    if (this.lostReason) throw new DeviceLostError(this.lostReason);
+    if (this.closed) throw new BackendError("webgpu", "the backend is closed");
+  }
+
+  /** A storage buffer of `size` bytes (zeroed, as WebGPU guarantees). */
+  buffer(size: number, label: string, extraUsage = 0): GPUBuffer {
+    this.check();
+    if (size > this.limits.maxBufferSize) {
+      throw new BackendError("webgpu", `${label}: ${size} bytes exceed the adapter's maxBufferSize (${this.limits.maxBufferSize})`);
+    }
+    return this.device.createBuffer({
+      label,
+      size: Math.max(16, Math.ceil(size / 16) * 16),
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
+    });
+  }
+
+  /** A buffer holding `data`. */
+  upload(data: ArrayBufferView, label: string): GPUBuffer {
+    const buf = this.buffer(data.byteLength, label);
+    this.write(buf, data);
+    return buf;
+  }
+
+  /** Writes `data` at `offset` of `buf` (padded to 4 bytes as writeBuffer requires). */
+  write(buf: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    this.check();
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.length % 4 === 0) this.device.queue.writeBuffer(buf, offset, bytes as Uint8Array<ArrayBuffer>);
+    else {
+      const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+      padded.set(bytes);
+      this.device.queue.writeBuffer(buf, offset, padded);
+    }
+  }
+
+  /** A uniform buffer of u32 parameters. */
+  uniforms(values: readonly number[]): GPUBuffer {
+    this.check();
+    const data = new Uint32Array(Math.max(4, Math.ceil(values.length / 4) * 4));
+    data.set(values);
+    const buf = this.device.createBuffer({ label: "params", size: data.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(buf, 0, data);
+    return buf;
+  }
+
+  /** Compiles (once) a compute pipeline from WGSL; shader errors become BackendErrors. */
+  async pipeline(key: string, code: string): Promise<GPUComputePipeline> {
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    this.check();
+    this.device.pushErrorScope("validation");
+    const module = this.device.createShaderModule({ label: key, code });
+    // An invalid module must be caught here: Dawn's async pipeline creation never settles on one.
+    const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === "error");
+    if (errors.length > 0) {
+      await this.device.popErrorScope();
+      throw new BackendError("webgpu", `shader ${key} does not compile: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("; ")}`);
+    }
+    const pipeline = await this.device.createComputePipelineAsync({ label: key, layout: "auto", compute: { module, entryPoint: "main" } }).catch((err: Error) => {
+      throw new BackendError("webgpu", `shader ${key}: ${err.message}`);
+    });
+    const err = await this.device.popErrorScope();
+    if (err) throw new BackendError("webgpu", `shader ${key}: ${err.message}`);
+    this.pipelines.set(key, pipeline);
+    return pipeline;
+  }
+
+  /**
+   * Records a dispatch of `threads` invocations (workgroups of 64; the count is split over x and
+   * y when it exceeds the per-dimension limit; kernels compute their id as x + y·64·num_workgroups.x).
+   */
+  dispatch(pass: GPUComputePassEncoder, pipeline: GPUComputePipeline, bindings: Binding[], threads: number): void {
+    if (threads <= 0) return;
+    const group = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((b, i) => ({ binding: i, resource: "buffer" in b ? b : { buffer: b } })),
+    });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    const groups = Math.ceil(threads / WORKGROUP);
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    const x = Math.min(groups, max);
+    pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+  }
+
+  /** Runs `record` in one command buffer and waits for the queue; errors become BackendErrors. */
+  async run(label: string, record: (enc: GPUCommandEncoder) => void): Promise<void> {
+    this.check();
+    this.device.pushErrorScope("out-of-memory");
+    this.device.pushErrorScope("validation");
+    const enc = this.device.createCommandEncoder({ label });
+    record(enc);
+    this.device.queue.submit([enc.finish()]);
+    const validation = await this.device.popErrorScope();
+    const oom = await this.device.popErrorScope();
+    await this.device.queue.onSubmittedWorkDone();
+    this.check();
+    if (validation) throw new BackendError("webgpu", `${label}: ${validation.message}`);
+    if (oom) throw new BackendError("webgpu", `${label}: out of GPU memory (${oom.message})`);
+  }
+
+  /** Reads `size` bytes of `buf` from `offset` back to the host. */
+  async read(buf: GPUBuffer, size = buf.size, offset = 0): Promise<Uint8Array> {
+    this.check();
+    const staging = this.device.createBuffer({ label: "readback", size: Math.ceil(size / 4) * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      await this.run("readback", (enc) => enc.copyBufferToBuffer(buf, offset, staging, 0, Math.ceil(size / 4) * 4));
+      await staging.mapAsync(GPUMapMode.READ).catch((err: Error) => {
+        this.check();
+        throw new BackendError("webgpu", `readback: ${err.message}`);
+      });
+      return new Uint8Array(staging.getMappedRange().slice(0, size));
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Releases the device (and Dawn's thread with it). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pipelines.clear();
+    this.device.destroy();
+  }
+
+  /** The id expression the kernels use with {@link dispatch}. */
+  static readonly ID = "gid.x + gid.y * nwg.x * 64u";
+  static readonly ENTRY = "@compute @workgroup_size(64)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)";
+}
