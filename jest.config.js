@@ -1,4 +1,10 @@
 /** Jest runs the TypeScript sources directly (swc), as native ES modules. */
+
+// Mesa's EGL needs this to run without a display (the WebGPU tests on llvmpipe). The backend sets it
+// itself, but jest hands each test file a copy of process.env, which never reaches the C library;
+// set here, in jest's parent process, every worker inherits it.
+process.env.EGL_PLATFORM ??= "surfaceless";
+
 export default {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],

@@ -162,6 +162,15 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       const b = await createBackend(name, (l) => log(l));
       backends.set(name, b);
       const a = (b as { adapter?: AdapterInfo }).adapter;
+      if (a?.software && o.softwareMaxLog < Math.min(...o.sizes)) {
+        // nothing would run on it: skip before paying for the kernels' compilation (minutes on llvmpipe)
+        const why = `${a.name} is a software adapter and --software-max-log ${o.softwareMaxLog} is below every size`;
+        skipped.push({ what: `backend ${name}`, why });
+        log(`skipped backend ${name}: ${why}`);
+        backends.delete(name);
+        await b.close();
+        continue;
+      }
       if (a) {
         adapter = { name: a.name, backend: a.backend, software: a.software };
         const warm = (b as { warm?: () => Promise<void> }).warm;

@@ -9,6 +9,13 @@
  * window size shipped, prefixes and MSMs split into several passes. Fixed seeds.
  */
 import { buildBn128 } from "ffjavascript";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT, compileCircomFile } from "../circuits/build.js";
+import { Ceremony, contributionEntropy } from "../circuits/ceremony.js";
+import { releaseSnarkjs } from "../circuits/witness.js";
+import { prove } from "../prover/index.js";
 import { BackendError, FR_MODULUS, writeScalar, type Group } from "../prover/backend.js";
 import { P, R, bigintToLe, frRootOfUnity, fromMontP, fromMontR, leToBigint, toMontP, toMontR } from "../prover/curve.js";
 import { referenceMsm, referenceNtt } from "../prover/cpu/reference.js";
@@ -251,5 +258,32 @@ describe("debug self-check", () => {
     const sc = scalars(8, "full", r);
     await expect(dbg.msm(h, sc)).rejects.toThrow(/debug self-check: stage buckets differs from its CPU twin/);
     await h.release();
+  }, 600_000);
+});
+
+describe("a full Groth16 proof on the webgpu backend", () => {
+  test("verifies with snarkjs; a tampered proof does not", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-webgpu-proof-"));
+    try {
+      const art = await compileCircomFile(path.join(ROOT, "test/circuits/ceremony_toy.circom"), path.join(tmp, "toy"));
+      const c = await Ceremony.newPhase1(path.join(tmp, "ceremony"), 7);
+      await c.contributePhase1("test", contributionEntropy());
+      await c.preparePhase1();
+      await c.newPhase2("toy", art.r1cs);
+      await c.contributePhase2("toy", "test", contributionEntropy());
+      const snarkjs = await import("snarkjs");
+      const zkey = c.finalZkey("toy");
+      const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
+      for (const input of [{ a: 3, b: 5, pub: 7 }, { a: (R - 1n).toString(), b: 2, pub: 1 }]) {
+        const { proof, publicSignals } = await prove({ zkey, wasm: art.wasm, input, backend: gpu });
+        expect(await snarkjs.groth16.verify(vkey, publicSignals, proof)).toBe(true);
+        const tampered = structuredClone(proof);
+        tampered.pi_c[1] = ((BigInt(tampered.pi_c[1]) + 1n) % P).toString();
+        expect(await snarkjs.groth16.verify(vkey, publicSignals, tampered)).toBe(false);
+      }
+    } finally {
+      await releaseSnarkjs();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }, 600_000);
 });
