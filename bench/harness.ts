@@ -162,9 +162,9 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       const b = await createBackend(name, (l) => log(l));
       backends.set(name, b);
       const a = (b as { adapter?: AdapterInfo }).adapter;
-      if (a?.software && o.softwareMaxLog < Math.min(...o.sizes)) {
-        // nothing would run on it: skip before paying for the kernels' compilation (minutes on llvmpipe)
-        const why = `${a.name} is a software adapter and --software-max-log ${o.softwareMaxLog} is below every size`;
+      if (a?.software && o.softwareMaxLog <= 0) {
+        // --software-max-log 0 (--quick): skip before paying for the kernels' compilation (minutes on llvmpipe)
+        const why = `${a.name} is a software adapter, left out (--software-max-log ${o.softwareMaxLog})`;
         skipped.push({ what: `backend ${name}`, why });
         log(`skipped backend ${name}: ${why}`);
         backends.delete(name);
@@ -180,7 +180,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
           log(`${name}: kernels compiled in ${(adapter.compileMs / 1000).toFixed(1)} s`);
         }
         if (a.software) {
-          const why = `${a.name} is a software adapter (correct, but orders of magnitude slower than a GPU): webgpu kernels up to 2^${o.softwareMaxLog} only, no webgpu full proofs`;
+          const why = `${a.name} is a software adapter (correct, but orders of magnitude slower than a GPU): webgpu kernels and proofs up to 2^${o.softwareMaxLog} only`;
           notes.push(`webgpu: ${why}`);
           log(`note: ${why}`);
         }
@@ -313,7 +313,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
       const warmed = new Set<string>();
       try {
         for (const [bname, backend] of backends) {
-          if (software(bname)) {
+          if (software(bname) && keys.power > o.softwareMaxLog) {
             skipped.push({ what: `${bname} proof of ${name}`, why: `software adapter: its MSMs and NTTs would run at 2^${keys.power}, above --software-max-log ${o.softwareMaxLog}` });
             continue;
           }

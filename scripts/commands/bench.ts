@@ -39,7 +39,7 @@ export function registerBench(program: Command): void {
     .option("--configs <list>", `circuit configurations TXSxDEPTH for full proofs, or none (default ${DEFAULTS.full.configs})`)
     .option("--runs <n>", "timed kernel runs after a warm-up", int("runs"))
     .option("--proof-runs <n>", "timed proofs per prover after a warm-up", int("proof-runs"))
-    .option("--software-max-log <n>", "largest log2 size for webgpu on a software adapter (llvmpipe)", int("software-max-log"))
+    .option("--software-max-log <n>", "largest log2 size for webgpu on a software adapter (llvmpipe); 0 leaves it out", int("software-max-log"))
     .option("--out <dir>", "folder of the result files", RESULTS_DIR)
     .action(async (o: BenchCliOptions) => {
       const d = o.quick ? DEFAULTS.quick : DEFAULTS.full;
