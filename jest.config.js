@@ -12,4 +12,7 @@ export default {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
   testTimeout: 600000,
+  // Two workers on CI's two cores (jest's default, cores − 1, runs everything in one process). The
+  // long files (cold WebGPU kernel compiles, proofs, anvil end-to-end runs) then overlap.
+  maxWorkers: 2,
 };

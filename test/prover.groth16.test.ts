@@ -2,7 +2,7 @@
 // snarkjs.groth16.verify; a tampered proof and a public signal shifted by r fail; bad keys,
 // witnesses and inputs are refused with errors that say which, and no proof is written.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -123,6 +123,15 @@ describe("prover bad input", () => {
     const proof = JSON.parse(fs.readFileSync(path.join(out, "proof.json"), "utf8"));
     const pub = JSON.parse(fs.readFileSync(path.join(out, "public.json"), "utf8"));
     expect(await snarkjs.groth16.verify(toy.vkey, pub, proof)).toBe(true);
-    expect(() => execFileSync("node", args("webgpu"), { stdio: "pipe" })).toThrow(/webgpu: the WebGPU backend is not built yet/);
+    // auto says what it picked (webgpu on a hardware adapter, else cpu) and its proof verifies
+    fs.rmSync(path.join(out, "proof.json"));
+    const auto = spawnSync("node", args("auto"), { encoding: "utf8" });
+    expect(auto.status).toBe(0);
+    expect(auto.stderr).toMatch(/backend: auto picked (cpu|webgpu)/);
+    const autoProof = JSON.parse(fs.readFileSync(path.join(out, "proof.json"), "utf8"));
+    expect(await snarkjs.groth16.verify(toy.vkey, JSON.parse(fs.readFileSync(path.join(out, "public.json"), "utf8")), autoProof)).toBe(true);
+    fs.rmSync(path.join(out, "proof.json"));
+    expect(() => execFileSync("node", args("gpu"), { stdio: "pipe" })).toThrow(/unknown backend; one of auto, webgpu, cpu, ffjs expected/);
+    expect(fs.existsSync(path.join(out, "proof.json"))).toBe(false);
   });
 });

@@ -208,14 +208,15 @@ test("two provers share the queue: each batch proven exactly once; a batch whose
       expect(await snarkjs.groth16.verify(vkey, row.result!.publicSignals, row.result!.proof)).toBe(true);
     }
 
-    // Batch 4 goes to B (A is paused); B is killed while proving it; A finishes it.
-    await a.worker.pause(true);
+    // Batch 4 goes to B (A is stopped: a paused BullMQ worker may still hold a fetch in flight and
+    // take the job); B is killed while proving it; a new A finishes it.
+    await a.stop();
     enqueueProofJob(db, jobs[3]);
     const n4 = jobs[3].batchNumber;
     await until("B to prove batch 4", () => getProofJob(db, n4)?.status === "proving" && childLines.some((l) => l.includes(`[B] batch ${n4} witness:`)), 60_000);
     child.kill("SIGKILL");
     expect(await exited).toBe("SIGKILL");
-    a.worker.resume();
+    a = new RedisProverWorker({ redis: redis.url, prover: engine, workerId: "A", queueName, lockMs: 10_000, stalledCheckMs: 1000, log });
     await until("A to finish batch 4", () => getProofJob(db, n4)?.status === "proven", 120_000);
     const row4 = getProofJob(db, n4)!;
     expect(row4).toMatchObject({ status: "proven", worker: "A", attempts: 2 });
