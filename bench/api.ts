@@ -21,7 +21,7 @@
  * Writes bench/results/api-<date>.json with the machine. The clients run on the same machine and
  * share its cores with the sequencer (stated in the result).
  */
-import { spawn } from "node:child_process";
+import { spawnSequencer } from "../sequencer/process.js";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -124,16 +124,7 @@ async function main(): Promise<void> {
   seedDatabase(dbPath, { chainId: CHAIN_ID, depth: 8, slots: 4 }, Array.from({ length: nAcc }, (_, i) => publicKey(privateKeyFromSeed(seedOf(i)))));
   const configFile = path.join(dir, "config.json");
   fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), slots: 4, depth: 8, batchMaxWaitMs: 1000, maxUnprovenBatches: 8, tickMs: 50, verifyThreads, api: { host: "127.0.0.1", port: 0 } }));
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "sequencer", "main.ts"), configFile], { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /\{"listening":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once("exit", (c) => reject(new Error(`sequencer exited (${c})`)));
-  });
+  const { proc: child, url } = await spawnSequencer(configFile, { cwd: ROOT, stderr: "inherit" });
   const { hostname, port } = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: nClients });
   const post = (body: string) =>

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import { DEFAULTS, defaultVerifyThreads, type SequencerConfig } from "./config.js";
 import { Sequencer } from "./sequencer.js";
 import { sqliteProofQueue } from "./proofs.js";
+import { listeningLine } from "./process.js";
 
 /** The JSON form of a config: bigints as decimal strings; missing tuning takes the defaults. */
 export type SequencerConfigJson = Omit<SequencerConfig, "chainId" | "feeAccount" | "batchMaxWaitMs" | "maxUnprovenBatches" | "maxMempool" | "tickMs" | "api" | "l1"> & {
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   if (!file) throw new Error("usage: sequencer/main.ts <config.json>");
   const config = configFromJson(JSON.parse(fs.readFileSync(file, "utf8")) as SequencerConfigJson);
   const s = await Sequencer.start(config, { proofs: sqliteProofQueue, onFatal: () => process.exit(2) });
-  process.stdout.write(JSON.stringify({ listening: s.url, pid: process.pid }) + "\n");
+  process.stdout.write(listeningLine(s.url));
   const stop = () => void s.stop().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

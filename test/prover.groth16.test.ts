@@ -6,8 +6,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, compileCircomFile } from "../circuits/build.js";
-import { Ceremony, contributionEntropy } from "../circuits/ceremony.js";
+import { ROOT } from "../circuits/build.js";
+import { toyGroth16 } from "./helpers/circuit.js";
 import { FileFormatError } from "../circuits/files.js";
 import { WitnessError, computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { WitnessMismatchError } from "../prover/groth16.js";
@@ -23,15 +23,7 @@ let toy: { r1cs: string; wasm: string; zkey: string; vkey: unknown };
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-prover-"));
-  const art = await compileCircomFile(path.join(ROOT, "test/circuits/ceremony_toy.circom"), path.join(tmp, "toy"));
-  const c = await Ceremony.newPhase1(path.join(tmp, "ceremony"), 7);
-  await c.contributePhase1("test", contributionEntropy());
-  await c.preparePhase1();
-  await c.newPhase2("toy", art.r1cs);
-  await c.contributePhase2("toy", "test", contributionEntropy());
-  const snarkjs = await import("snarkjs");
-  const zkey = c.finalZkey("toy");
-  toy = { ...art, zkey, vkey: await snarkjs.zKey.exportVerificationKey(zkey) };
+  toy = await toyGroth16(tmp);
 });
 
 afterAll(async () => {

@@ -12,8 +12,6 @@ import { buildBn128 } from "ffjavascript";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, compileCircomFile } from "../circuits/build.js";
-import { Ceremony, contributionEntropy } from "../circuits/ceremony.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { prove } from "../prover/index.js";
 import { BackendError, FR_MODULUS, writeScalar, type Group } from "../prover/backend.js";
@@ -25,8 +23,9 @@ import { Gpu } from "../prover/webgpu/device.js";
 import { HostG1, HostG2, type HostCurve } from "../prover/webgpu/host.js";
 import { createWebGpuBackend, MAX_WINDOW, MIN_WINDOW, type WebGpuBackend } from "../prover/webgpu/index.js";
 import { G1, G2, curveProbeKernel, fieldProbeKernel } from "../prover/webgpu/wgsl/kernels.js";
-import { bases, ffjsMsm, hex, msm, sameScalars, scalars, size, type FfCurve } from "./helpers/msm.js";
+import { bases, expectCancellingSums, ffjsMsm, hex, msm, sameScalars, scalars, size, type FfCurve } from "./helpers/msm.js";
 import { rng } from "./helpers/rng.js";
+import { toyGroth16 } from "./helpers/circuit.js";
 
 let curve: FfCurve;
 let gpu: WebGpuBackend;
@@ -154,22 +153,7 @@ describe("webgpu MSM", () => {
   }, 600_000);
 
   test("sums that cancel: P + (−P), s·P + (r − s)·P, and duplicated bases", async () => {
-    const r = rng(115);
-    for (const g of ["G1", "G2"] as const) {
-      const b = await bases(curve, g, 6, r);
-      const sc = scalars(6, "zero", r);
-      writeScalar(sc, 4, 1n);
-      writeScalar(sc, 5, 1n);
-      expect(hex(await msm(gpu, g, b, sc))).toBe(hex(new Uint8Array(size(g))));
-      const s = r.below(FR_MODULUS);
-      writeScalar(sc, 4, s);
-      writeScalar(sc, 5, s);
-      expect(hex(await msm(gpu, g, b, sc))).toBe(hex(new Uint8Array(size(g))));
-      const sc2 = scalars(6, "zero", r);
-      writeScalar(sc2, 2, s);
-      writeScalar(sc2, 3, FR_MODULUS - s);
-      expect(hex(await msm(gpu, g, b, sc2))).toBe(hex(new Uint8Array(size(g))));
-    }
+    await expectCancellingSums(gpu, curve, rng(115));
   }, 600_000);
 
   test("a larger G1 MSM, its prefixes, and the same MSM split into several passes", async () => {
@@ -265,17 +249,10 @@ describe("a full Groth16 proof on the webgpu backend", () => {
   test("verifies with snarkjs; a tampered proof does not", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-webgpu-proof-"));
     try {
-      const art = await compileCircomFile(path.join(ROOT, "test/circuits/ceremony_toy.circom"), path.join(tmp, "toy"));
-      const c = await Ceremony.newPhase1(path.join(tmp, "ceremony"), 7);
-      await c.contributePhase1("test", contributionEntropy());
-      await c.preparePhase1();
-      await c.newPhase2("toy", art.r1cs);
-      await c.contributePhase2("toy", "test", contributionEntropy());
+      const { wasm, zkey, vkey } = await toyGroth16(tmp);
       const snarkjs = await import("snarkjs");
-      const zkey = c.finalZkey("toy");
-      const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
       for (const input of [{ a: 3, b: 5, pub: 7 }, { a: (R - 1n).toString(), b: 2, pub: 1 }]) {
-        const { proof, publicSignals } = await prove({ zkey, wasm: art.wasm, input, backend: gpu });
+        const { proof, publicSignals } = await prove({ zkey, wasm, input, backend: gpu });
         expect(await snarkjs.groth16.verify(vkey, publicSignals, proof)).toBe(true);
         const tampered = structuredClone(proof);
         tampered.pi_c[1] = ((BigInt(tampered.pi_c[1]) + 1n) % P).toString();

@@ -6,7 +6,8 @@
 // nonce counts its transactions), and the roots of the sequencer, the contract and `zkr sync`
 // agree. The prover service runs beside it on the same database, as it would in production.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnSequencer } from "../sequencer/process.js";
 import fs from "node:fs";
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
@@ -38,22 +39,13 @@ const accepted: string[] = [];
 
 /** Starts the sequencer process; resolves with its API client once it listens. */
 async function startSequencer(crashAt?: string): Promise<{ proc: ChildProcess; exited: Promise<NodeJS.Signals | number | null> }> {
-  const proc = spawn(process.execPath, ["--import", "tsx", "sequencer/main.ts", configFile], {
-    env: { ...process.env, ...(crashAt ? { ZKR_CRASH_AT: crashAt } : {}) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const { proc, url } = await spawnSequencer(configFile, { env: { ...process.env, ...(crashAt ? { ZKR_CRASH_AT: crashAt } : {}) } });
   child = proc;
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => proc.once("exit", (code, signal) => resolve(signal ?? code)));
-  proc.stderr!.on("data", (c: Buffer) => { for (const l of c.toString().split("\n")) if (l.trim()) log(`[seq ${proc.pid}${crashAt ? ` ${crashAt}` : ""}] ${l.replace(/^sequencer  /, "")}`); });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    proc.stdout!.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /\{"listening":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    void exited.then((s) => reject(new Error(`sequencer exited (${s}) before listening`)));
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.signalCode ?? proc.exitCode);
+    else proc.once("exit", (code, signal) => resolve(signal ?? code));
   });
+  proc.stderr!.on("data", (c: Buffer) => { for (const l of c.toString().split("\n")) if (l.trim()) log(`[seq ${proc.pid}${crashAt ? ` ${crashAt}` : ""}] ${l.replace(/^sequencer  /, "")}`); });
   client = new SequencerClient(url);
   return { proc, exited };
 }

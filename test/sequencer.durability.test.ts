@@ -4,7 +4,8 @@
 // got its 202 is stored, each (account, nonce) exactly once, and replaying the stored batches with
 // the model from the seeded state gives the root the sequencer recorded: nothing applied twice.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnSequencer } from "../sequencer/process.js";
 import fs from "node:fs";
 import path from "node:path";
 import { TxType } from "../sequencer/model/constants.js";
@@ -40,18 +41,9 @@ test("SIGKILL at random moments under load: every 202 is stored once, the batche
     const r = rng(11);
 
     const start = async () => {
-      const proc = spawn(process.execPath, ["--import", "tsx", "sequencer/main.ts", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+      const { proc, url } = await spawnSequencer(configFile);
       proc.stderr!.on("data", (c: Buffer) => log(`[seq] ${c.toString().trim()}`));
       child = proc;
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        proc.stdout!.on("data", (c: Buffer) => {
-          out += c.toString();
-          const m = /\{"listening":"([^"]+)"/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        proc.once("exit", (c, s) => reject(new Error(`sequencer exited (${c ?? s})`)));
-      });
       return { proc, url };
     };
     /** Each account's client sends its next nonces in order until done or the server dies. */

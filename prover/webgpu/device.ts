@@ -198,14 +198,18 @@ export class Gpu {
    * y when it exceeds the per-dimension limit; kernels compute their id as x + y·64·num_workgroups.x).
    */
   dispatch(pass: GPUComputePassEncoder, pipeline: GPUComputePipeline, bindings: Binding[], threads: number): void {
-    if (threads <= 0) return;
+    this.dispatchGroups(pass, pipeline, bindings, Math.ceil(threads / WORKGROUP));
+  }
+
+  /** As {@link dispatch}, in whole workgroups (for kernels with their own workgroup size). */
+  dispatchGroups(pass: GPUComputePassEncoder, pipeline: GPUComputePipeline, bindings: Binding[], groups: number): void {
+    if (groups <= 0) return;
     const group = this.device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: bindings.map((b, i) => ({ binding: i, resource: "buffer" in b ? b : { buffer: b } })),
     });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
-    const groups = Math.ceil(threads / WORKGROUP);
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     const x = Math.min(groups, max);
     pass.dispatchWorkgroups(x, Math.ceil(groups / x));

@@ -227,17 +227,7 @@ export class GpuMsm {
     const bufs = [data, ...levels.sums];
     const params = levels.params;
     this.compute(enc, (pass) => {
-      levels.sizes.forEach((size, k) => {
-        const group = gpu.device.createBindGroup({
-          layout: blockP.getBindGroupLayout(0),
-          entries: [bufs[k], bufs[k + 1], params[k]].map((buffer, i) => ({ binding: i, resource: { buffer } })),
-        });
-        pass.setPipeline(blockP);
-        pass.setBindGroup(0, group);
-        const blocks = Math.ceil(size / SCAN_BLOCK);
-        const x = Math.min(blocks, gpu.limits.maxComputeWorkgroupsPerDimension);
-        pass.dispatchWorkgroups(x, Math.ceil(blocks / x));
-      });
+      levels.sizes.forEach((size, k) => gpu.dispatchGroups(pass, blockP, [bufs[k], bufs[k + 1], params[k]], Math.ceil(size / SCAN_BLOCK)));
       for (let k = levels.sizes.length - 2; k >= 0; k--) gpu.dispatch(pass, addP, [bufs[k], bufs[k + 1], params[k]], levels.sizes[k]);
     });
   }

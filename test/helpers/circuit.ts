@@ -4,7 +4,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildCircuit, type CircuitArtifacts, type CircuitConfig } from "../../circuits/build.js";
+import { ROOT, buildCircuit, compileCircomFile, type CircuitArtifacts, type CircuitConfig } from "../../circuits/build.js";
+import { Ceremony, contributionEntropy } from "../../circuits/ceremony.js";
 import { checkWitness, computeWitness, writeWtns, type CircuitInputs } from "../../circuits/witness.js";
 
 export interface TestCircuit {
@@ -47,4 +48,20 @@ export async function loadCircuit(config: CircuitConfig): Promise<TestCircuit> {
       }
     },
   };
+}
+
+/**
+ * The toy circuit test/circuits/ceremony_toy.circom with Groth16 keys from a small real ceremony
+ * (2^7, one contribution per phase), all under `dir`.
+ */
+export async function toyGroth16(dir: string): Promise<{ r1cs: string; wasm: string; zkey: string; vkey: unknown }> {
+  const art = await compileCircomFile(path.join(ROOT, "test/circuits/ceremony_toy.circom"), path.join(dir, "toy"));
+  const c = await Ceremony.newPhase1(path.join(dir, "ceremony"), 7);
+  await c.contributePhase1("test", contributionEntropy());
+  await c.preparePhase1();
+  await c.newPhase2("toy", art.r1cs);
+  await c.contributePhase2("toy", "test", contributionEntropy());
+  const snarkjs = await import("snarkjs");
+  const zkey = c.finalZkey("toy");
+  return { r1cs: art.r1cs, wasm: art.wasm, zkey, vkey: await snarkjs.zKey.exportVerificationKey(zkey) };
 }
