@@ -10,6 +10,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { withBuildLock } from "./lock.js";
 
 const require = createRequire(import.meta.url);
 
@@ -145,76 +146,81 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
   const manifestPath = path.join(dir, "manifest.json");
   const srcHash = sourceHash();
 
-  if (!opts.force && fs.existsSync(manifestPath)) {
+  const cached = (): CircuitArtifacts | undefined => {
+    if (opts.force || !fs.existsSync(manifestPath)) return undefined;
     const manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as CircuitManifest;
-    const art = artifactsOf(dir, manifest);
     const intact = Object.entries(manifest.files).every(
       ([rel, hash]) => fs.existsSync(path.join(dir, rel)) && sha256File(path.join(dir, rel)) === hash,
     );
-    if (manifest.sourceHash === srcHash && intact) {
-      log(`${name}: up to date (${manifest.constraints} constraints)`);
-      return art;
-    }
-  }
-
-  // Build into a fresh temporary folder and rename it into place, so an interrupted build
-  // never leaves artefacts that look complete.
-  fs.mkdirSync(outRoot, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(outRoot, `.${name}-`));
-  try {
-    const main = path.join(tmp, "rollup.circom");
-    fs.writeFileSync(
-      main,
-      `pragma circom 2.1.0;\ninclude "${path.relative(tmp, path.join(SRC, "rollup.circom"))}";\n` +
-        `component main = Rollup(${config.txs}, ${config.depth});\n`,
-    );
-    log(`${name}: compiling with ${compilerVersion()} (--O2)…`);
-    const t0 = performance.now();
-    // The compiler says nothing until it is done (minutes for ~1M constraints): report the time.
-    const tick = opts.progress ? (s: number) => opts.progress!(`${name}: compiling… ${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, "0")}s`) : undefined;
-    await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp], tick, opts.progress ? 1 : 5);
-    const buildSeconds = (performance.now() - t0) / 1000;
-    // circom's witness generator is CommonJS; the package is ESM.
-    const jsDir = path.join(tmp, "rollup_js");
-    for (const f of ["witness_calculator.js", "generate_witness.js"]) {
-      const p = path.join(jsDir, f);
-      if (fs.existsSync(p)) fs.renameSync(p, p.replace(/\.js$/, ".cjs"));
-    }
-    const gen = path.join(jsDir, "generate_witness.cjs");
-    if (fs.existsSync(gen)) {
-      fs.writeFileSync(gen, fs.readFileSync(gen, "utf8").replace("witness_calculator.js", "witness_calculator.cjs"));
-    }
-    const files: Record<string, string> = {};
-    for (const rel of ["rollup.r1cs", "rollup.sym", "rollup_js/rollup.wasm", "rollup_js/witness_calculator.cjs"]) {
-      files[rel] = sha256File(path.join(tmp, rel));
-    }
-    const header = readR1csHeader(path.join(tmp, "rollup.r1cs"));
-    const manifest: CircuitManifest = {
-      name,
-      config,
-      ...header,
-      compiler: compilerVersion(),
-      sourceHash: srcHash,
-      files,
-      builtAt: new Date().toISOString(),
-      buildSeconds: Math.round(buildSeconds * 10) / 10,
-    };
-    fs.writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    fs.rmSync(main);
-    fs.rmSync(dir, { recursive: true, force: true });
-    try {
-      fs.renameSync(tmp, dir);
-    } catch (err) {
-      // Another process built the same configuration meanwhile: keep its artefacts.
-      const other = path.join(dir, "manifest.json");
-      if (!fs.existsSync(other) || (JSON.parse(fs.readFileSync(other, "utf8")) as CircuitManifest).sourceHash !== srcHash) throw err;
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-    log(`${name}: ${manifest.constraints} constraints, built in ${manifest.buildSeconds} s`);
+    if (manifest.sourceHash !== srcHash || !intact) return undefined;
+    log(`${name}: up to date (${manifest.constraints} constraints)`);
     return artifactsOf(dir, manifest);
-  } catch (err) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
+  };
+  const hit = cached();
+  if (hit) return hit;
+  // One process compiles; one that waited for it finds the artefacts made.
+  return withBuildLock(dir, name, log, async () => cached() ?? compile());
+
+  async function compile(): Promise<CircuitArtifacts> {
+    // Build into a fresh temporary folder and rename it into place, so an interrupted build
+    // never leaves artefacts that look complete.
+    fs.mkdirSync(outRoot, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(outRoot, `.${name}-`));
+    try {
+      const main = path.join(tmp, "rollup.circom");
+      fs.writeFileSync(
+        main,
+        `pragma circom 2.1.0;\ninclude "${path.relative(tmp, path.join(SRC, "rollup.circom"))}";\n` +
+          `component main = Rollup(${config.txs}, ${config.depth});\n`,
+      );
+      log(`${name}: compiling with ${compilerVersion()} (--O2)…`);
+      const t0 = performance.now();
+      // The compiler says nothing until it is done (minutes for ~1M constraints): report the time.
+      const tick = opts.progress ? (s: number) => opts.progress!(`${name}: compiling… ${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, "0")}s`) : undefined;
+      await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp], tick, opts.progress ? 1 : 5);
+      const buildSeconds = (performance.now() - t0) / 1000;
+      // circom's witness generator is CommonJS; the package is ESM.
+      const jsDir = path.join(tmp, "rollup_js");
+      for (const f of ["witness_calculator.js", "generate_witness.js"]) {
+        const p = path.join(jsDir, f);
+        if (fs.existsSync(p)) fs.renameSync(p, p.replace(/\.js$/, ".cjs"));
+      }
+      const gen = path.join(jsDir, "generate_witness.cjs");
+      if (fs.existsSync(gen)) {
+        fs.writeFileSync(gen, fs.readFileSync(gen, "utf8").replace("witness_calculator.js", "witness_calculator.cjs"));
+      }
+      const files: Record<string, string> = {};
+      for (const rel of ["rollup.r1cs", "rollup.sym", "rollup_js/rollup.wasm", "rollup_js/witness_calculator.cjs"]) {
+        files[rel] = sha256File(path.join(tmp, rel));
+      }
+      const header = readR1csHeader(path.join(tmp, "rollup.r1cs"));
+      const manifest: CircuitManifest = {
+        name,
+        config,
+        ...header,
+        compiler: compilerVersion(),
+        sourceHash: srcHash,
+        files,
+        builtAt: new Date().toISOString(),
+        buildSeconds: Math.round(buildSeconds * 10) / 10,
+      };
+      fs.writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+      fs.rmSync(main);
+      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        fs.renameSync(tmp, dir);
+      } catch (err) {
+        // Another process built the same configuration meanwhile: keep its artefacts.
+        const other = path.join(dir, "manifest.json");
+        if (!fs.existsSync(other) || (JSON.parse(fs.readFileSync(other, "utf8")) as CircuitManifest).sourceHash !== srcHash) throw err;
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+      log(`${name}: ${manifest.constraints} constraints, built in ${manifest.buildSeconds} s`);
+      return artifactsOf(dir, manifest);
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
   }
 }
 

@@ -12,6 +12,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { ROOT, buildCircuit, circuitName, type CircuitArtifacts, type CircuitConfig } from "./build.js";
 import { devSetup } from "./devsetup.js";
+import { withBuildLock } from "./lock.js";
 import { releaseSnarkjs } from "./witness.js";
 
 const require = createRequire(import.meta.url);
@@ -57,35 +58,43 @@ export async function devKeys(config: CircuitConfig, opts: { log?: (l: string) =
   };
   const manifestFile = path.join(dir, "manifest.json");
   const r1csHash = sha256File(circuit.r1cs);
-  if (!opts.force && fs.existsSync(manifestFile)) {
+  const cachedKeys = (): DevKeys | undefined => {
+    if (opts.force || !fs.existsSync(manifestFile)) return undefined;
     const m = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as { r1csSha256: string; power: number; seconds: DevKeys["seconds"]; zkeySha256: string };
-    if (m.r1csSha256 === r1csHash && Object.values(files).every((f) => fs.existsSync(f)) && sha256File(files.zkey) === m.zkeySha256) {
-      log(`${name}: dev keys up to date (2^${m.power})`);
-      return { circuit, dir, ...files, power: m.power, seconds: m.seconds, cached: true };
+    if (m.r1csSha256 !== r1csHash || !Object.values(files).every((f) => fs.existsSync(f)) || sha256File(files.zkey) !== m.zkeySha256) return undefined;
+    log(`${name}: dev keys up to date (2^${m.power})`);
+    return { circuit, dir, ...files, power: m.power, seconds: m.seconds, cached: true };
+  };
+  const hit = cachedKeys();
+  if (hit) return hit;
+  // Only one process makes them; one that waited finds them made (unless forced: then it makes its own).
+  return withBuildLock(dir, `${name} dev keys`, log, async () => cachedKeys() ?? makeDevKeys());
+
+  async function makeDevKeys(): Promise<DevKeys> {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(dir, ".partial-"));
+    try {
+      const t = { ptau: path.join(tmp, "dev.ptau"), zkey: path.join(tmp, "key.zkey") };
+      log(`${name}: insecure dev setup…`);
+      const res = await devSetup({ r1csFile: circuit.r1cs, ptauOut: t.ptau, zkeyOut: t.zkey, log });
+      const snarkjs = await import("snarkjs");
+      const vk = await snarkjs.zKey.exportVerificationKey(t.zkey);
+      const template = fs.readFileSync(path.join(path.dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs"), "utf8");
+      const sol = (await snarkjs.zKey.exportSolidityVerifier(t.zkey, { groth16: template })) as string;
+      await releaseSnarkjs();
+      fs.writeFileSync(path.join(tmp, "vkey.json"), JSON.stringify(vk, null, 2) + "\n");
+      fs.writeFileSync(path.join(tmp, "verifier.sol"), sol);
+      fs.renameSync(t.ptau, files.ptau);
+      fs.renameSync(t.zkey, files.zkey);
+      fs.renameSync(path.join(tmp, "vkey.json"), files.vkey);
+      fs.renameSync(path.join(tmp, "verifier.sol"), files.verifier);
+      const manifest = { circuit: name, r1csSha256: r1csHash, zkeySha256: sha256File(files.zkey), power: res.power, seconds: res.seconds, madeAt: new Date().toISOString(), warning: "INSECURE development keys" };
+      fs.writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+      fs.renameSync(path.join(tmp, "manifest.json"), manifestFile);
+      log(`${name}: dev keys made in ${(res.seconds.ptau + res.seconds.zkey).toFixed(1)} s (2^${res.power})`);
+      return { circuit, dir, ...files, power: res.power, seconds: res.seconds, cached: false };
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(dir, ".partial-"));
-  try {
-    const t = { ptau: path.join(tmp, "dev.ptau"), zkey: path.join(tmp, "key.zkey") };
-    log(`${name}: insecure dev setup…`);
-    const res = await devSetup({ r1csFile: circuit.r1cs, ptauOut: t.ptau, zkeyOut: t.zkey, log });
-    const snarkjs = await import("snarkjs");
-    const vk = await snarkjs.zKey.exportVerificationKey(t.zkey);
-    const template = fs.readFileSync(path.join(path.dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs"), "utf8");
-    const sol = (await snarkjs.zKey.exportSolidityVerifier(t.zkey, { groth16: template })) as string;
-    await releaseSnarkjs();
-    fs.writeFileSync(path.join(tmp, "vkey.json"), JSON.stringify(vk, null, 2) + "\n");
-    fs.writeFileSync(path.join(tmp, "verifier.sol"), sol);
-    fs.renameSync(t.ptau, files.ptau);
-    fs.renameSync(t.zkey, files.zkey);
-    fs.renameSync(path.join(tmp, "vkey.json"), files.vkey);
-    fs.renameSync(path.join(tmp, "verifier.sol"), files.verifier);
-    const manifest = { circuit: name, r1csSha256: r1csHash, zkeySha256: sha256File(files.zkey), power: res.power, seconds: res.seconds, madeAt: new Date().toISOString(), warning: "INSECURE development keys" };
-    fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
-    log(`${name}: dev keys made in ${(res.seconds.ptau + res.seconds.zkey).toFixed(1)} s (2^${res.power})`);
-    return { circuit, dir, ...files, power: res.power, seconds: res.seconds, cached: false };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
