@@ -14,7 +14,7 @@ export interface AccountView {
 /** A transaction's status as the API returns it. */
 export interface TxView {
   hash: string; type: "transfer" | "withdraw"; from: number; to?: number; amount: string; fee: string; nonce: number;
-  stage: "pending" | "in_batch" | "proven" | "submitted" | "verified" | "dropped";
+  stage: "pending" | "in_batch" | "proving" | "proven" | "submitted" | "verified" | "dropped";
   batch?: number; slot?: number; l1Tx?: string; l1Block?: number; verifiedBlock?: number; reason?: string;
 }
 
@@ -29,7 +29,7 @@ export class ApiError extends ZkrError {
   }
 }
 
-const ORDER = ["pending", "in_batch", "proven", "submitted", "verified"] as const;
+const ORDER = ["pending", "in_batch", "proving", "proven", "submitted", "verified"] as const;
 
 export class SequencerClient {
   constructor(readonly url: string) {}

@@ -35,7 +35,7 @@ const reportedFailures = new WeakMap<SequencerContext, Set<number>>();
 /**
  * Moves batches whose proof is ready to `proven`. Returns how many. A job that failed for good is
  * reported once (and in /health): its batch, and every later one, cannot reach L1 until it is
- * retried (`retryProofJob`) after the cause is fixed.
+ * retried (`zkr proofs retry N`, `retryProofJob`) after the cause is fixed.
  */
 export function collectProofs(ctx: SequencerContext): number {
   const { db, proofs } = ctx;
@@ -46,7 +46,7 @@ export function collectProofs(ctx: SequencerContext): number {
       if (proofs.status(db, b.number) === "failed") {
         const seen = reportedFailures.get(ctx) ?? new Set<number>();
         reportedFailures.set(ctx, seen);
-        if (!seen.has(b.number)) ctx.log(`batch ${b.number}: ERROR: its proof job failed for good; later batches wait behind it`);
+        if (!seen.has(b.number)) ctx.log(`batch ${b.number}: ERROR: its proof job failed for good ('zkr proofs' shows why); later batches wait behind it until 'zkr proofs retry ${b.number}'`);
         seen.add(b.number);
       }
       continue;

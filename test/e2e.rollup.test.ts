@@ -116,7 +116,7 @@ test("transfers both ways and a withdrawal reach every stage; the withdrawal is 
     expect(t.l1Tx).toMatch(/^0x[0-9a-f]{64}$/);
   }
   // Every stage was observed in order, except that a poll can miss a short one.
-  const order = ["pending", "in_batch", "proven", "submitted", "verified"];
+  const order = ["pending", "in_batch", "proving", "proven", "submitted", "verified"];
   for (const h of [t1, t2, w]) {
     const s = seen[h];
     expect(s.map((x) => order.indexOf(x))).toEqual([...s.map((x) => order.indexOf(x))].sort());

@@ -16,6 +16,7 @@ import { decodeBatchData, signTx, type SignedTx, type Tx } from "../sequencer/mo
 import { txToJson } from "../sequencer/codec.js";
 import { createBatch } from "../sequencer/batcher.js";
 import type { Sequencer } from "../sequencer/sequencer.js";
+import { claimProofJob, failProofJob, getProofJob, releaseProofJob, retryProofJob } from "../prover/service/sqlite-queue.js";
 import { user } from "./helpers/scenario.js";
 import { createDeposit, feedL1, http, offlineConfig, startOffline, tmpDir } from "./helpers/sequencer.js";
 
@@ -197,6 +198,23 @@ test("a batch holds exactly the accepted transactions; the model replays it to t
   const t = await http(seq.url + `/txs/${rows[0].hash}`, "GET");
   expect(t.body).toMatchObject({ stage: "in_batch", batch: 1, slot: 0 });
   expect(seq.ctx.db.prepare("SELECT status FROM proof_jobs WHERE batch_number = 1").get()).toEqual({ status: "queued" });
+
+  // A prover takes the job: the transaction is `proving`, and the batch names the worker.
+  const lease0 = claimProofJob(seq.ctx.db, { worker: "gpu-0" })!; // the deposits' batch comes first
+  const lease = claimProofJob(seq.ctx.db, { worker: "gpu-1" })!;
+  expect([lease0.spec.batchNumber, lease.spec.batchNumber]).toEqual([0, 1]);
+  expect((await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body).toMatchObject({ stage: "proving", batch: 1 });
+  expect((await http(seq.url + "/batches/1", "GET")).body).toMatchObject({ status: "created", proofJob: { status: "proving", worker: "gpu-1", attempts: 1 } });
+  // It fails for good: the transaction is back in its batch with the reason, and the batch says why.
+  expect(failProofJob(seq.ctx.db, lease, "witness: assertion failed", { permanent: true })).toBe("failed");
+  const stuck = (await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body;
+  expect(stuck).toMatchObject({ stage: "in_batch", reason: expect.stringMatching(/proof job of batch 1 failed for good/) });
+  expect((await http(seq.url + "/batches/1", "GET")).body).toMatchObject({ proofJob: { status: "failed", lastError: "witness: assertion failed" } });
+  // An operator retries it: queued again with fresh attempts, as before the prover took it.
+  expect(retryProofJob(seq.ctx.db, 1)).toBe(true);
+  expect((await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body).not.toHaveProperty("reason");
+  expect(getProofJob(seq.ctx.db, 1)).toMatchObject({ status: "queued", attempts: 0, worker: null });
+  expect(releaseProofJob(seq.ctx.db, lease0)).toBe(true);
 });
 
 test("a forced exit that empties an account makes its pending transfer invalid: dropped, never batched", async () => {

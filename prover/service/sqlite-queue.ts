@@ -222,6 +222,15 @@ export function proofJobCounts(db: Db): Record<ProofJobStatus, number> {
   return out;
 }
 
+/** Jobs in batch order, newest first when `last` is set: all, or those with one status. */
+export function listProofJobs(db: Db, opts: { status?: ProofJobStatus; last?: number } = {}): ProofJob[] {
+  const where = opts.status ? "WHERE status = ?" : "";
+  const rows = db
+    .prepare(`SELECT * FROM (SELECT ${JOB_COLUMNS} FROM proof_jobs ${where} ORDER BY batch_number DESC LIMIT ?) ORDER BY batch_number`)
+    .all(...(opts.status ? [opts.status] : []), opts.last ?? -1) as Row[];
+  return rows.map(toJob);
+}
+
 /** Jobs that ended `failed`, in batch order (the sequencer should alert on any). */
 export function failedProofJobs(db: Db): ProofJob[] {
   return (db.prepare(`SELECT ${JOB_COLUMNS} FROM proof_jobs WHERE status = 'failed' ORDER BY batch_number`).all() as Row[]).map(toJob);

@@ -149,7 +149,7 @@ export function registerWallet(program: Command): void {
         console.log(`L1 ${w.l1.address}: ${formatEther(l1)} ETH, claimable ${formatEther(await w.claimable(dep.addresses.rollup))} ETH`);
       }));
 
-  common(wallet.command("status").description("a transaction's stage: pending → in batch → proven → submitted → verified").argument("<hash>", "transaction hash"))
+  common(wallet.command("status").description("a transaction's stage: pending → in batch → proving → proven → submitted → verified").argument("<hash>", "transaction hash"))
     .action(async (hash: string, o: Common) => {
       const t = await new SequencerClient(apiUrl(o)).tx(hash);
       const where = t.batch !== undefined ? ` (batch ${t.batch}${t.l1Tx ? `, L1 tx ${t.l1Tx}` : ""}${t.verifiedBlock ? `, block ${t.verifiedBlock}` : ""})` : "";

@@ -1,6 +1,7 @@
 // GET /batches/:number: a batch, its slots decoded, its L2 transactions' hashes and its L1 status.
 
 import { decodeBatchData } from "../model/tx.js";
+import { getProofJob } from "../../prover/service/sqlite-queue.js";
 import { TxType } from "../model/constants.js";
 import { RequestRejectedError, badRequest } from "../errors.js";
 import type { SequencerContext } from "../context.js";
@@ -21,6 +22,11 @@ export function getBatch(ctx: SequencerContext, req: ApiRequest): ApiResponse {
     if (tx.type === TxType.Transfer || tx.type === TxType.Withdraw) out.hash = hashes.get(slot);
     return out;
   });
+  const job = getProofJob(ctx.db, b.number);
+  const proofJob = job && {
+    status: job.status, attempts: job.attempts, maxAttempts: job.maxAttempts, worker: job.worker, lastError: job.lastError,
+    ...(job.result ? { backend: job.result.backend, provingMs: job.result.provingMs, ...(job.result.fallbackFrom ? { fallbackFrom: job.result.fallbackFrom } : {}) } : {}),
+  };
   return {
     status: 200,
     body: {
@@ -28,7 +34,7 @@ export function getBatch(ctx: SequencerContext, req: ApiRequest): ApiResponse {
       queueStart: b.queue_start, queueEnd: b.queue_end, feeAccount: b.fee_account, publicInput: b.public_input,
       txData: "0x" + Buffer.from(b.tx_data).toString("hex"), slots,
       createdAt: new Date(b.created_at).toISOString(), provenAt: b.proven_at ? new Date(b.proven_at).toISOString() : null,
-      l1Tx: b.l1_tx, l1Block: b.l1_block, verifiedBlock: b.verified_block, error: b.error,
+      l1Tx: b.l1_tx, l1Block: b.l1_block, verifiedBlock: b.verified_block, error: b.error, proofJob: proofJob ?? null,
     },
   };
 }

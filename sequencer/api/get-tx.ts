@@ -1,4 +1,4 @@
-// GET /txs/:hash: a transaction and its stage: pending → in_batch (N) → proven → submitted (L1 tx)
+// GET /txs/:hash: a transaction and its stage: pending → in_batch (N) → proving → proven → submitted (L1 tx)
 // → verified (L1 block); or dropped, with the reason.
 
 import { TxType } from "../model/constants.js";
@@ -8,12 +8,12 @@ import type { BatchRow, TxRow } from "../store.js";
 import type { ApiRequest, ApiResponse } from "./http.js";
 
 /** Stages a transaction goes through. */
-export type TxStage = "pending" | "in_batch" | "proven" | "submitted" | "verified" | "dropped";
+export type TxStage = "pending" | "in_batch" | "proving" | "proven" | "submitted" | "verified" | "dropped";
 
-/** The stage of a transaction in a batch with this status. */
-export function stageOf(status: BatchRow["status"]): TxStage {
+/** The stage of a transaction in a batch with this status (and, before it is proven, its proof job's). */
+export function stageOf(status: BatchRow["status"], jobStatus?: string): TxStage {
   switch (status) {
-    case "created": return "in_batch";
+    case "created": return jobStatus === "proving" ? "proving" : "in_batch";
     case "proven":
     case "submitting": return "proven";
     case "submitted": return "submitted";
@@ -39,7 +39,10 @@ export function getTx(ctx: SequencerContext, req: ApiRequest): ApiResponse {
   if (row.status === "dropped") body.reason = row.reason;
   if (row.status === "batched") {
     const b = ctx.db.prepare("SELECT status, l1_tx, l1_block, verified_block FROM batches WHERE number = ?").get(row.batch) as Pick<BatchRow, "status" | "l1_tx" | "l1_block" | "verified_block">;
-    Object.assign(body, { stage: stageOf(b.status), batch: row.batch, slot: row.slot });
+    const job = b.status === "created" ? ctx.proofs.status(ctx.db, row.batch!) : undefined;
+    Object.assign(body, { stage: stageOf(b.status, job), batch: row.batch, slot: row.slot });
+    // Stuck until an operator retries the job ('zkr proofs retry'): say so rather than wait in silence.
+    if (job === "failed") body.reason = `the proof job of batch ${row.batch} failed for good; it waits for an operator to retry it`;
     if (b.status === "submitted" || b.status === "verified") Object.assign(body, { l1Tx: b.l1_tx, l1Block: b.l1_block });
     if (b.status === "verified") body.verifiedBlock = b.verified_block;
   }
