@@ -18,7 +18,8 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
  * A child process that builds `<dir>/thing` under the lock, like devKeys: check the cache, else
- * take 1.5 s to make it. It writes what it did to `<dir>/events` and what the lock said to stdout.
+ * make it, taking until the other process is waiting. It writes what it did to `<dir>/events`
+ * and what the lock said to stdout.
  */
 function builder(tag: string): Promise<{ code: number | null; out: string }> {
   const script = `
@@ -27,9 +28,12 @@ function builder(tag: string): Promise<{ code: number | null; out: string }> {
     const dir = ${JSON.stringify(dir)};
     const ev = (e) => fs.appendFileSync(dir + "/events", "${tag} " + e + "\\n");
     const made = () => fs.existsSync(dir + "/thing") ? "hit" : undefined;
-    await withBuildLock(dir + "/thing", "thing", (l) => console.log(l), async () => {
+    const log = (l) => { console.log(l); if (/waiting/.test(l)) fs.writeFileSync(dir + "/waiting", "${tag}"); };
+    // The builder holds the lock until the other process has seen it held (however late it started).
+    const otherWaits = async () => { for (let i = 0; i < 600 && !fs.existsSync(dir + "/waiting"); i++) await new Promise((ok) => setTimeout(ok, 50)); };
+    await withBuildLock(dir + "/thing", "thing", log, async () => {
       ev("enter");
-      const r = made() ?? (await new Promise((ok) => setTimeout(ok, 1500)), fs.writeFileSync(dir + "/thing", "${tag}"), "made");
+      const r = made() ?? (await otherWaits(), fs.writeFileSync(dir + "/thing", "${tag}"), "made");
       ev(r);
       ev("leave");
     });`;
@@ -54,6 +58,7 @@ test("two processes that miss the same cache: one builds, the other waits and fi
   expect(fs.readFileSync(path.join(dir, "thing"), "utf8")).toBe(first);
   // The one that waited said so; the lock is gone afterwards.
   expect((first === "A" ? b : a).out).toMatch(/another process is building it; waiting/);
+  expect(fs.readFileSync(path.join(dir, "waiting"), "utf8")).toBe(second);
   expect(fs.existsSync(path.join(dir, "thing.lock"))).toBe(false);
 }, 60_000);
 
