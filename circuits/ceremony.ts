@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { checkZkeyMatchesR1cs, FileFormatError, inspectPtau, inspectR1cs, inspectZkey, readSections, requiredPower } from "./files.js";
 import { releaseSnarkjs } from "./witness.js";
+import writeFileAtomic from "write-file-atomic";
 
 /** One file of the transcript. */
 export interface CeremonyStep {
@@ -302,11 +303,11 @@ export class Ceremony {
     fs.mkdirSync(outDir, { recursive: true });
     const vk = await s.zKey.exportVerificationKey(zkey);
     const vkey = path.join(outDir, `${circuit}.vkey.json`);
-    writeAtomic(vkey, JSON.stringify(vk, null, 2) + "\n");
+    writeFileAtomic.sync(vkey, JSON.stringify(vk, null, 2) + "\n");
     const template = fs.readFileSync(path.join(path.dirname(require_resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs"), "utf8");
     const sol = (await s.zKey.exportSolidityVerifier(zkey, { groth16: template })) as string;
     const verifier = path.join(outDir, `${circuit}.verifier.sol`);
-    writeAtomic(verifier, sol);
+    writeFileAtomic.sync(verifier, sol);
     await releaseSnarkjs();
     return { vkey, verifier };
   }
@@ -425,7 +426,7 @@ export class Ceremony {
   }
 
   private save(): void {
-    writeAtomic(path.join(this.dir, "ceremony.json"), JSON.stringify(this.t, null, 2) + "\n");
+    writeFileAtomic.sync(path.join(this.dir, "ceremony.json"), JSON.stringify(this.t, null, 2) + "\n");
   }
 
   /** Removes what a crashed step left behind (never a recorded file). */
@@ -465,9 +466,3 @@ function checkBeacon(beaconHex: string, iterations: number): void {
   if (!Number.isInteger(iterations) || iterations < 10 || iterations > 63) throw new CeremonyError(`beacon iterations: an exponent in 10..63 expected, got ${iterations}`);
 }
 
-/** Writes a file through a temporary name so readers never see half of it. */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.partial`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}

@@ -12,6 +12,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import solc from "solc";
+import writeFileAtomic from "write-file-atomic";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -135,10 +136,10 @@ export function compileContracts(opts: { verifierFile: string; name?: string; ou
     poseidon6: path.join(outDir, "Poseidon6.json"),
     poseidon4: path.join(outDir, "Poseidon4.json"),
   };
-  fs.writeFileSync(files.rollup, JSON.stringify(rollup, null, 2) + "\n");
-  fs.writeFileSync(files.verifier, JSON.stringify(verifier, null, 2) + "\n");
-  fs.writeFileSync(files.poseidon6, JSON.stringify(poseidon6, null, 2) + "\n");
-  fs.writeFileSync(files.poseidon4, JSON.stringify(poseidon4, null, 2) + "\n");
+  writeFileAtomic.sync(files.rollup, JSON.stringify(rollup, null, 2) + "\n");
+  writeFileAtomic.sync(files.verifier, JSON.stringify(verifier, null, 2) + "\n");
+  writeFileAtomic.sync(files.poseidon6, JSON.stringify(poseidon6, null, 2) + "\n");
+  writeFileAtomic.sync(files.poseidon4, JSON.stringify(poseidon4, null, 2) + "\n");
   return { rollup, verifier, poseidon6, poseidon4, files };
 }
 
@@ -178,7 +179,7 @@ export function compileTestContract(contractName: string, opts: { outDir?: strin
   };
   const outDir = opts.outDir ?? path.join(ARTIFACTS_DIR, "test");
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, `${contractName}.json`), JSON.stringify(artifact, null, 2) + "\n");
+  writeFileAtomic.sync(path.join(outDir, `${contractName}.json`), JSON.stringify(artifact, null, 2) + "\n");
   return artifact;
 }
 

@@ -14,6 +14,7 @@ import { DEV_KEYS_WARNING, devKeys } from "../../circuits/devkeys.js";
 import { startAnvil, type Anvil } from "../../contracts/anvil.js";
 import { compileContracts } from "../../contracts/compile.js";
 import { deployRollup, devnetProvider } from "../../contracts/deploy.js";
+import writeFileAtomic from "write-file-atomic";
 import { int } from "./options.js";
 
 export const DEVNET_DIR = path.join(ROOT, "build", "devnet");
@@ -37,13 +38,6 @@ export interface DevnetDeployment {
 
 function sha256File(file: string): string {
   return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
-
-/** Writes `data` to `file` atomically (a reader never sees half a file). */
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 /** Options of {@link launchDevnet}. */
@@ -121,7 +115,7 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
       startedAt: new Date().toISOString(),
     };
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
-    writeAtomic(outFile, JSON.stringify(deployment, null, 2) + "\n");
+    writeFileAtomic.sync(outFile, JSON.stringify(deployment, null, 2) + "\n");
   } catch (err) {
     await stop();
     throw err;
