@@ -172,6 +172,24 @@ describe("webgpu MSM", () => {
     expect(hex(await msm(split, "G1", b, sc))).toBe(want);
   }, 600_000);
 
+  test("one bucket holding most entries (circom's heap of 1s) is summed through every level of the head reduction", async () => {
+    // About 138,000 entries in one bucket fill some 4,300 chunks: more than 64 blocks of 64 head
+    // slots, so the bucket's partial sums cross two levels, and a whole block of the second level
+    // is that one bucket.
+    const r = rng(117);
+    const n = 140_000;
+    const distinct = await bases(curve, "G1", 1000, r);
+    const b = new Uint8Array(n * size("G1"));
+    for (let i = 0; i < n; i++) b.set(distinct.subarray((i % 1000) * size("G1"), (i % 1000 + 1) * size("G1")), i * size("G1"));
+    const sc = scalars(n, "one", r);
+    const full = scalars(n, "full", r);
+    const neg = scalars(1, "rminus1", r);
+    for (let i = 0; i < n; i += 97) sc.set(full.subarray(i * 32, i * 32 + 32), i * 32);
+    for (let i = 5; i < n; i += 1001) sc.set(neg, i * 32);
+    const want = hex(await ffjsMsm(curve, "G1", b, sc));
+    for (const c of [8, 16]) expect({ c, got: hex(await msm(gpu.variant({ windowBits: c }), "G1", b, sc)) }).toEqual({ c, got: want });
+  }, 600_000);
+
   test("bad input is refused with a BackendError and nothing runs", async () => {
     const b = await bases(curve, "G1", 4, rng(117), false);
     const h = await gpu.loadBases("G1", b);

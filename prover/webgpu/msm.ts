@@ -12,11 +12,13 @@ import { Gpu } from "./device.js";
 import { HostG1, HostG2, type HostCurve, type Xyzz } from "./host.js";
 import { affineWords, xyzzWords, type GroupSpec } from "./wgsl/curve.js";
 import {
+  HEADS_BLOCK,
   MSM_PARAMS,
   SCAN_BLOCK,
   accumulateKernel,
-  bucketsKernel,
   digitsKernel,
+  headLevels,
+  headsKernel,
   scanAddKernel,
   scanBlockKernel,
   scatterKernel,
@@ -102,7 +104,7 @@ export class GpuMsm {
       this.gpu.pipeline("scan-add", scanAddKernel()),
       this.gpu.pipeline("msm-scatter", scatterKernel()),
       this.gpu.pipeline(`msm-accumulate-${g.name}`, accumulateKernel(g)),
-      this.gpu.pipeline(`msm-buckets-${g.name}`, bucketsKernel(g)),
+      this.gpu.pipeline(`msm-heads-${g.name}`, headsKernel(g)),
       this.gpu.pipeline(`msm-segments-${g.name}`, segmentsKernel(g)),
       this.gpu.pipeline(`msm-windows-${g.name}`, windowsKernel(g)),
     ]);
@@ -136,7 +138,7 @@ export class GpuMsm {
     const g = this.group;
     const n = scalars.length / FR_BYTES;
     const p = planFor(n, c);
-    const [digitsP, scanBlockP, scanAddP, scatterP, accP, bucketsP, segP, winP] = await this.pipelines();
+    const [digitsP, scanBlockP, scanAddP, scatterP, accP, headsP, segP, winP] = await this.pipelines();
     const xyzz = xyzzWords(g) * 4;
     const aff = affineWords(g) * 4;
     const nb = p.windows * p.buckets;
@@ -159,6 +161,14 @@ export class GpuMsm {
       const sortedBucket = buf(p.windows * n * 4, "sorted-bucket");
       const own = buf(nb * xyzz, "buckets");
       const head = buf(p.chunks * xyzz, "heads");
+      const headKey = buf(p.chunks * 4, "head-keys");
+      // Step 5's levels: slots in, keys and values out (the last level's outputs stay unused).
+      const levels = headLevels(p.chunks).map((count, k, all) => {
+        const out = k + 1 < all.length ? all[k + 1] : 2;
+        const prmL = gpu.uniforms([count]);
+        owned.push(prmL);
+        return { count, prm: prmL, keysOut: buf(out * 4, "head-keys"), valsOut: buf(out * xyzz, "heads") };
+      });
       const segsum = buf(p.windows * p.segs * xyzz, "segments");
       const winsum = buf(p.windows * xyzz, "windows");
       const scan = this.scanLevels(nb + 1, buf);
@@ -175,8 +185,17 @@ export class GpuMsm {
             this.compute(enc, (pass) => gpu.dispatch(pass, scatterP, [digits, cursor, sorted, sortedBucket, prm], p.windows * n));
           },
         ],
-        ["accumulate", (enc) => this.compute(enc, (pass) => gpu.dispatch(pass, accP, [basesBinding, sorted, sortedBucket, offsets, own, head, prm], p.chunks))],
-        ["buckets", (enc) => this.compute(enc, (pass) => gpu.dispatch(pass, bucketsP, [offsets, own, head, prm], nb))],
+        ["accumulate", (enc) => this.compute(enc, (pass) => gpu.dispatch(pass, accP, [basesBinding, sorted, sortedBucket, offsets, own, head, headKey, prm], p.chunks))],
+        [
+          "buckets",
+          (enc) =>
+            this.compute(enc, (pass) =>
+              levels.forEach((l, k) => {
+                const [keysIn, valsIn] = k === 0 ? [headKey, head] : [levels[k - 1].keysOut, levels[k - 1].valsOut];
+                gpu.dispatch(pass, headsP, [keysIn, valsIn, l.keysOut, l.valsOut, own, l.prm], Math.ceil(l.count / HEADS_BLOCK));
+              }),
+            ),
+        ],
         ["segments", (enc) => this.compute(enc, (pass) => gpu.dispatch(pass, segP, [own, segsum, prm], p.windows * p.segs))],
         ["windows", (enc) => this.compute(enc, (pass) => gpu.dispatch(pass, winP, [segsum, winsum, prm], p.windows))],
       ];

@@ -8,8 +8,12 @@
  *   2 scan        exclusive prefix sum of the histogram (scan.ts): each bucket's offset
  *   3 scatter     one thread per (window, scalar): point index into its bucket's slot (atomics)
  *   4 accumulate  one thread per chunk of T sorted entries: runs of equal buckets summed with mixed
- *                 additions; a run that started in an earlier chunk goes to that chunk's head slot
- *   5 buckets     one thread per bucket: its own partial plus the head slots of the chunks it spans
+ *                 additions; a run that started in an earlier chunk goes to that chunk's head slot,
+ *                 keyed by its bucket
+ *   5 heads       the head slots summed per bucket into its own sum, by levels: one thread per block
+ *                 of 64 keyed slots adds the runs that end inside the block into their buckets and
+ *                 passes the two that cross its edges to the next level, 32× smaller (a bucket
+ *                 with N entries is a chain of about 64·log₆₄(N/T) additions, not N/T)
  *   6 segments    one thread per segment of L buckets: Σ (b+1)·S_b by running sums
  *   7 windows     one thread per window: Σ of its segments
  * The host combines the windows (Horner) and converts to affine.
@@ -31,6 +35,10 @@ function groupHeader(g: GroupSpec): string {
 /** Parameters of every MSM kernel (one uniform struct). */
 export const MSM_PARAMS = ["n", "c", "windows", "buckets", "chunk", "seg", "segs", "chunks"] as const;
 const MSM_PARAMS_WGSL = `struct Params { ${MSM_PARAMS.map((p) => `${p}: u32`).join(", ")} }`;
+/** Keyed slots one thread of step 5 reads. */
+export const HEADS_BLOCK = 64;
+/** The key of an empty head slot. */
+const NONE = "0xffffffffu";
 
 /** Step 1: signed digits and the bucket histogram. */
 export function digitsKernel(): string {
@@ -104,12 +112,15 @@ ${MSM_PARAMS_WGSL}
 @group(0) @binding(3) var<storage, read> offsets: array<u32>;
 @group(0) @binding(4) var<storage, read_write> own: array<u32>;
 @group(0) @binding(5) var<storage, read_write> head: array<u32>;
-@group(0) @binding(6) var<uniform> prm: Params;
+@group(0) @binding(6) var<storage, read_write> headKey: array<u32>;
+@group(0) @binding(7) var<uniform> prm: Params;
 ${storageWgsl(g, "bases", "affine", "read")}
 ${storageWgsl(g, "own", "xyzz", "read_write")}
 ${storageWgsl(g, "head", "xyzz", "read_write")}
 ${ENTRY} {
   ${ID}
+  if (id >= prm.chunks) { return; }
+  headKey[id] = ${NONE};
   let total = offsets[prm.windows * prm.buckets];
   let start = id * prm.chunk;
   if (start >= total) { return; }
@@ -120,7 +131,7 @@ ${ENTRY} {
   for (var p = start; p < end; p++) {
     let bp = sortedBucket[p];
     if (bp != b) {
-      if (continued) { ${n}_store_head(id, acc); } else { ${n}_store_own(b, acc); }
+      if (continued) { ${n}_store_head(id, acc); headKey[id] = b; } else { ${n}_store_own(b, acc); }
       acc = ${n}_inf();
       b = bp;
       continued = false;
@@ -133,34 +144,84 @@ ${ENTRY} {
       acc = ${n}_madd(acc, a.x, y);
     }
   }
-  if (continued) { ${n}_store_head(id, acc); } else { ${n}_store_own(b, acc); }
+  if (continued) { ${n}_store_head(id, acc); headKey[id] = b; } else { ${n}_store_own(b, acc); }
 }`;
 }
 
-/** Step 5: each bucket adds the head slots of the chunks its entries spill into. */
-export function bucketsKernel(g: GroupSpec): string {
+/**
+ * Step 5, one level: `count` keyed slots in, two per block of {@link HEADS_BLOCK} out. Equal keys
+ * are contiguous. A run that begins and ends inside the block is complete: it is added to its
+ * bucket's own sum (no other thread holds that key). The run that began before the block goes to
+ * slot 2k, the one that goes on past it to slot 2k+1; a block that is one run throughout gives
+ * both slots that key (the second with ∞), so a key stays contiguous at the next level. The last
+ * level is a single block, where every run is complete.
+ */
+export function headsKernel(g: GroupSpec): string {
   const n = g.name;
   return `${groupHeader(g)}
-${MSM_PARAMS_WGSL}
-@group(0) @binding(0) var<storage, read> offsets: array<u32>;
-@group(0) @binding(1) var<storage, read_write> own: array<u32>;
-@group(0) @binding(2) var<storage, read_write> head: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
+struct HeadParams { count: u32 }
+@group(0) @binding(0) var<storage, read> keysIn: array<u32>;
+@group(0) @binding(1) var<storage, read> valsIn: array<u32>;
+@group(0) @binding(2) var<storage, read_write> keysOut: array<u32>;
+@group(0) @binding(3) var<storage, read_write> valsOut: array<u32>;
+@group(0) @binding(4) var<storage, read_write> own: array<u32>;
+@group(0) @binding(5) var<uniform> prm: HeadParams;
+${storageWgsl(g, "valsIn", "xyzz", "read")}
+${storageWgsl(g, "valsOut", "xyzz", "read_write")}
 ${storageWgsl(g, "own", "xyzz", "read_write")}
-${storageWgsl(g, "head", "xyzz", "read_write")}
 ${ENTRY} {
   ${ID}
-  if (id >= prm.windows * prm.buckets) { return; }
-  let off = offsets[id];
-  let cnt = offsets[id + 1u] - off;
-  if (cnt == 0u) { return; }
-  let first = off / prm.chunk;
-  let last = (off + cnt - 1u) / prm.chunk;
-  if (last == first) { return; }
-  var acc = ${n}_load_own(id);
-  for (var t = first + 1u; t <= last; t++) { acc = ${n}_add(acc, ${n}_load_head(t)); }
-  ${n}_store_own(id, acc);
+  let lo = id * ${HEADS_BLOCK}u;
+  if (lo >= prm.count) { return; }
+  let hi = min(lo + ${HEADS_BLOCK}u, prm.count);
+  keysOut[2u * id] = ${NONE};
+  keysOut[2u * id + 1u] = ${NONE};
+  var p = lo;
+  var key = keysIn[lo];
+  var before = lo > 0u && key != ${NONE} && keysIn[lo - 1u] == key;
+  var acc = ${n}_inf();
+  // One addition call site (software compilers inline every call): either the next slot of the
+  // run into acc, or a complete run into its bucket.
+  loop {
+    let more = p < hi && keysIn[p] == key;
+    let after = !more && p == hi && hi < prm.count && keysIn[hi] == key;
+    let done = !more && key != ${NONE} && !before && !after;
+    if ((more && key != ${NONE}) || done) {
+      var y = ${n}_inf();
+      if (more) { y = ${n}_load_valsIn(p); } else { y = ${n}_load_own(key); }
+      let r = ${n}_add(acc, y);
+      if (more) { acc = r; } else { ${n}_store_own(key, r); }
+    }
+    if (more) {
+      p = p + 1u;
+      continue;
+    }
+    if (key != ${NONE} && !done) {
+      if (before) {
+        keysOut[2u * id] = key;
+        ${n}_store_valsOut(2u * id, acc);
+        if (after) {
+          keysOut[2u * id + 1u] = key;
+          ${n}_store_valsOut(2u * id + 1u, ${n}_inf());
+        }
+      } else {
+        keysOut[2u * id + 1u] = key;
+        ${n}_store_valsOut(2u * id + 1u, acc);
+      }
+    }
+    if (p >= hi) { break; }
+    key = keysIn[p];
+    acc = ${n}_inf();
+    before = false;
+  }
 }`;
+}
+
+/** The slot counts of step 5's levels for `chunks` head slots: the last one fits one block. */
+export function headLevels(chunks: number): number[] {
+  const counts = [chunks];
+  while (counts[counts.length - 1] > HEADS_BLOCK) counts.push(2 * Math.ceil(counts[counts.length - 1] / HEADS_BLOCK));
+  return counts;
 }
 
 /** Step 6: Σ (b+1)·S_b over each segment of L buckets, by running sums from the top. */
