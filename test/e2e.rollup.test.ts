@@ -120,7 +120,7 @@ test("transfers both ways and a withdrawal reach every stage; the withdrawal is 
   for (const h of [t1, t2, w]) {
     const s = seen[h];
     expect(s.map((x) => order.indexOf(x))).toEqual([...s.map((x) => order.indexOf(x))].sort());
-    expect(s).toContain("in_batch");
+    expect(s.filter((x) => x === "in_batch" || x === "proving")).not.toHaveLength(0); // a prover may take the batch before a poll sees it waiting
     expect(s.at(-1)).toBe("verified");
   }
   const b = await client.batch(done[2].batch!);

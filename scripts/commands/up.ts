@@ -79,7 +79,7 @@ export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: st
     client.waitFor(hash, "verified", {
       timeoutMs: 300_000,
       pollMs: 100,
-      onStage: (t: TxView) => say(`${at()} ${what}: ${t.stage}${t.stage === "in_batch" ? ` ${t.batch}` : ""}${t.l1Tx && t.stage === "submitted" ? ` (L1 tx ${t.l1Tx.slice(0, 12)}…)` : ""}${t.verifiedBlock && t.stage === "verified" ? ` on L1 (block ${t.verifiedBlock})` : ""}`),
+      onStage: (t: TxView) => say(`${at()} ${what}: ${t.stage}${t.stage === "in_batch" || t.stage === "proving" ? ` ${t.batch}` : ""}${t.l1Tx && t.stage === "submitted" ? ` (L1 tx ${t.l1Tx.slice(0, 12)}…)` : ""}${t.verifiedBlock && t.stage === "verified" ? ` on L1 (block ${t.verifiedBlock})` : ""}`),
     });
   try {
     say(`demo: alice (L1 ${alice.l1.address}) and bob (L1 ${bob.l1.address}), fresh L2 keys`);
