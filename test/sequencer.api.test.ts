@@ -17,6 +17,7 @@ import { txToJson } from "../sequencer/codec.js";
 import { createBatch } from "../sequencer/batcher.js";
 import type { Sequencer } from "../sequencer/sequencer.js";
 import { claimProofJob, failProofJob, getProofJob, releaseProofJob, retryProofJob } from "../prover/service/sqlite-queue.js";
+import { stageOf } from "../sequencer/api/get-tx.js";
 import { user } from "./helpers/scenario.js";
 import { createDeposit, feedL1, http, offlineConfig, startOffline, tmpDir } from "./helpers/sequencer.js";
 
@@ -215,6 +216,10 @@ test("a batch holds exactly the accepted transactions; the model replays it to t
   expect((await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body).not.toHaveProperty("reason");
   expect(getProofJob(seq.ctx.db, 1)).toMatchObject({ status: "queued", attempts: 0, worker: null });
   expect(releaseProofJob(seq.ctx.db, lease0)).toBe(true);
+  // A proof the prover handed back but the sequencer has not collected yet is already `proven`,
+  // never back to `in_batch`.
+  expect(["queued", "proving", "proven", "failed", undefined].map((j) => stageOf("created", j))).toEqual(["in_batch", "proving", "proven", "in_batch", "in_batch"]);
+  expect(stageOf("submitted", "proven")).toBe("submitted");
 });
 
 test("a forced exit that empties an account makes its pending transfer invalid: dropped, never batched", async () => {

@@ -13,7 +13,8 @@ export type TxStage = "pending" | "in_batch" | "proving" | "proven" | "submitted
 /** The stage of a transaction in a batch with this status (and, before it is proven, its proof job's). */
 export function stageOf(status: BatchRow["status"], jobStatus?: string): TxStage {
   switch (status) {
-    case "created": return jobStatus === "proving" ? "proving" : "in_batch";
+    // The prover's verified proof may be waiting for the sequencer to collect it: proven already.
+    case "created": return jobStatus === "proving" ? "proving" : jobStatus === "proven" ? "proven" : "in_batch";
     case "proven":
     case "submitting": return "proven";
     case "submitted": return "submitted";
