@@ -21,7 +21,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Code, CodeBuilder, ModuleBuilder } from "wasmbuilder";
-import { FIELD_BYTES, limbBytes, toMont } from "../../prover/cpu/wasm/field.js";
+import { FIELD_BYTES, LIMBS, LIMB_BITS, karatsubaProductCode, limbBytes, montReduceColumnsCode, toLimbs, toMont } from "../../prover/cpu/wasm/field.js";
 import { SNARK_FIELD } from "./constants.js";
 import { finv, fmod } from "./babyjub.js";
 
@@ -130,27 +130,16 @@ export function poseidon5PlanHash(plan: Poseidon5Plan, inputs: readonly bigint[]
   return s[0];
 }
 
-const LIMBS = 9;
-const LIMB_BITS = 29n;
-const LIMB_MASK = (1n << LIMB_BITS) - 1n;
+const LIMB_MASK = (1n << BigInt(LIMB_BITS)) - 1n;
 
 /** Code generation for products of the field code's elements (9 normalized 29-bit limbs, value < 2m, R = 2^261). */
 class LimbCode {
-  readonly ml: bigint[];
   readonly m2: bigint[];
-  readonly mu: bigint;
   constructor(
     readonly c: CodeBuilder,
-    m: bigint,
+    readonly m: bigint,
   ) {
-    const limbs = (x: bigint) => Array.from({ length: LIMBS }, (_, j) => (x >> (LIMB_BITS * BigInt(j))) & LIMB_MASK);
-    this.ml = limbs(m);
-    this.m2 = limbs(2n * m);
-    // mu = −m⁻¹ mod 2^29 (Newton iteration)
-    const b = 1n << LIMB_BITS;
-    let inv = 1n;
-    for (let i = 0; i < 6; i++) inv = (inv * (2n - ((m * inv) % b))) % b;
-    this.mu = (b - ((inv + b) % b)) % b;
+    this.m2 = toLimbs(2n * m);
   }
 
   /** Locals every kernel built with this class declares. */
@@ -183,48 +172,9 @@ class LimbCode {
     return out;
   }
 
-  /**
-   * t += x·y, 3-way Karatsuba over blocks of 3 limbs (54 products instead of 81): with Pkk = Xk·Yk
-   * and Qij = (Xi + Xj)(Yi + Yj), x·y = P00 + (Q01 − P00 − P11)B + (Q02 − P00 − P22 + P11)B²
-   * + (Q12 − P11 − P22)B³ + P22·B⁴ (B = 2^87). Intermediate sums wrap in i64; each column's
-   * final value is the exact (non-negative) schoolbook sum, so wrapping is harmless.
-   */
+  /** t += x·y, 3-way Karatsuba (54 products instead of 81): the field code's own multiplication. */
   productInto(): Code[] {
-    const { c } = this;
-    const out: Code[] = [];
-    const block = (x: (i: number) => Code, y: (i: number) => Code) => {
-      for (let k = 0; k < 5; k++) {
-        let sum: Code | null = null;
-        for (let i = Math.max(0, k - 2); i <= Math.min(2, k); i++) {
-          const pr = c.i64_mul(x(i), y(k - i));
-          sum = sum === null ? pr : c.i64_add(sum, pr);
-        }
-        out.push(c.setLocal(`p${k}`, sum as Code));
-      }
-    };
-    const into = (shift: number, sign: 1 | -1) => {
-      for (let k = 0; k < 5; k++) {
-        const t = `t${shift + k}`;
-        out.push(c.setLocal(t, sign > 0 ? c.i64_add(this.get(t), this.get(`p${k}`)) : c.i64_sub(this.get(t), this.get(`p${k}`))));
-      }
-    };
-    const X = (blk: number) => (i: number) => this.get(`x${3 * blk + i}`);
-    const Y = (blk: number) => (i: number) => this.get(`y${3 * blk + i}`);
-    const sums = (a: number, b: number) => {
-      for (let i = 0; i < 3; i++) {
-        out.push(c.setLocal(`u${i}`, c.i64_add(this.get(`x${3 * a + i}`), this.get(`x${3 * b + i}`))));
-        out.push(c.setLocal(`v${i}`, c.i64_add(this.get(`y${3 * a + i}`), this.get(`y${3 * b + i}`))));
-      }
-    };
-    const U = (i: number) => this.get(`u${i}`);
-    const V = (i: number) => this.get(`v${i}`);
-    block(X(0), Y(0)), into(0, 1), into(3, -1), into(6, -1);
-    block(X(1), Y(1)), into(3, -1), into(6, 1), into(9, -1);
-    block(X(2), Y(2)), into(6, -1), into(9, -1), into(12, 1);
-    sums(0, 1), block(U, V), into(3, 1);
-    sums(0, 2), block(U, V), into(6, 1);
-    sums(1, 2), block(U, V), into(9, 1);
-    return out;
+    return karatsubaProductCode(this.c, "x", "y");
   }
 
   /**
@@ -250,12 +200,7 @@ class LimbCode {
   /** Montgomery reduction of the columns, then normalized limbs into t9..t17. */
   reduce(): Code[] {
     const { c } = this;
-    const out: Code[] = [];
-    for (let i = 0; i < LIMBS; i++) {
-      out.push(c.setLocal("q", c.i64_and(c.i64_mul(this.get(`t${i}`), c.i64_const(this.mu)), c.i64_const(LIMB_MASK))));
-      for (let j = 0; j < LIMBS; j++) out.push(c.setLocal(`t${i + j}`, c.i64_add(this.get(`t${i + j}`), c.i64_mul(this.get("q"), c.i64_const(this.ml[j])))));
-      out.push(c.setLocal(`t${i + 1}`, c.i64_add(this.get(`t${i + 1}`), c.i64_shr_u(this.get(`t${i}`), c.i64_const(29)))));
-    }
+    const out = montReduceColumnsCode(c, this.m);
     for (let j = 0; j < LIMBS - 1; j++) {
       const t = `t${LIMBS + j}`;
       out.push(c.setLocal(`t${LIMBS + j + 1}`, c.i64_add(this.get(`t${LIMBS + j + 1}`), c.i64_shr_u(this.get(t), c.i64_const(29)))));

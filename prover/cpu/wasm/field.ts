@@ -81,9 +81,6 @@ export function buildPrimeField(module: ModuleBuilder, prefix: string, m: bigint
   if (m >= 1n << 254n || m % 2n === 0n) throw new RangeError(`buildPrimeField: odd modulus below 2^254 expected, got ${m}`);
   const ml = toLimbs(m);
   const m2 = toLimbs(2n * m);
-  // mu = -m^-1 mod 2^29, for the Montgomery quotient digit q = t0·mu mod 2^29
-  const b29 = 1n << BigInt(LIMB_BITS);
-  const mu = (b29 - invMod2k(m, b29)) % b29;
   const R = 1n << BigInt(MONT_BITS);
   const pOne = module.alloc(limbBytes(R % m));
   const pZero = module.alloc(limbBytes(0n));
@@ -247,52 +244,7 @@ export function buildPrimeField(module: ModuleBuilder, prefix: string, m: bigint
       code.push(c.setLocal(`b${j}`, c.i64_load32_u(c.getLocal("b"), 4 * j)));
     }
     for (let k = 0; k < 2 * LIMBS; k++) code.push(c.setLocal(`t${k}`, c.i64_const(0)));
-    // 3×3 schoolbook of limb expressions into locals p0..p4
-    const block = (x: (i: number) => Code, y: (i: number) => Code): Code[] => {
-      const out: Code[] = [];
-      for (let k = 0; k < 5; k++) {
-        let sum: Code | null = null;
-        for (let i = Math.max(0, k - 2); i <= Math.min(2, k); i++) {
-          const pr = c.i64_mul(x(i), y(k - i));
-          sum = sum === null ? pr : c.i64_add(sum, pr);
-        }
-        out.push(c.setLocal(`p${k}`, sum as Code));
-      }
-      return out;
-    };
-    const addInto = (shift: number, sign: 1 | -1): Code[] =>
-      Array.from({ length: 5 }, (_, k) =>
-        c.setLocal(`t${shift + k}`, sign > 0 ? c.i64_add(c.getLocal(`t${shift + k}`), c.getLocal(`p${k}`)) : c.i64_sub(c.getLocal(`t${shift + k}`), c.getLocal(`p${k}`))),
-      );
-    const A = (blk: number) => (i: number) => c.getLocal(`a${3 * blk + i}`);
-    const B = (blk: number) => (i: number) => c.getLocal(`b${3 * blk + i}`);
-    const U = (i: number) => c.getLocal(`u${i}`);
-    const V = (i: number) => c.getLocal(`v${i}`);
-    const sums = (x: number, y: number): Code[] => {
-      const out: Code[] = [];
-      for (let i = 0; i < 3; i++) {
-        out.push(c.setLocal(`u${i}`, c.i64_add(c.getLocal(`a${3 * x + i}`), c.getLocal(`a${3 * y + i}`))));
-        out.push(c.setLocal(`v${i}`, c.i64_add(c.getLocal(`b${3 * x + i}`), c.getLocal(`b${3 * y + i}`))));
-      }
-      return out;
-    };
-    // P00 at 0 (+), at 3 (−), at 6 (−)
-    code.push(...block(A(0), B(0)), ...addInto(0, 1), ...addInto(3, -1), ...addInto(6, -1));
-    // P11 at 3 (−), 6 (+), 9 (−)
-    code.push(...block(A(1), B(1)), ...addInto(3, -1), ...addInto(6, 1), ...addInto(9, -1));
-    // P22 at 6 (−), 9 (−), 12 (+)
-    code.push(...block(A(2), B(2)), ...addInto(6, -1), ...addInto(9, -1), ...addInto(12, 1));
-    // Q01 at 3, Q02 at 6, Q12 at 9
-    code.push(...sums(0, 1), ...block(U, V), ...addInto(3, 1));
-    code.push(...sums(0, 2), ...block(U, V), ...addInto(6, 1));
-    code.push(...sums(1, 2), ...block(U, V), ...addInto(9, 1));
-    for (let i = 0; i < LIMBS; i++) {
-      code.push(c.setLocal("q", c.i64_and(c.i64_mul(c.getLocal(`t${i}`), C(mu)), C(MASK))));
-      for (let j = 0; j < LIMBS; j++) {
-        code.push(c.setLocal(`t${i + j}`, c.i64_add(c.getLocal(`t${i + j}`), c.i64_mul(c.getLocal("q"), C(ml[j])))));
-      }
-      code.push(c.setLocal(`t${i + 1}`, c.i64_add(c.getLocal(`t${i + 1}`), c.i64_shr_u(c.getLocal(`t${i}`), c.i64_const(LIMB_BITS)))));
-    }
+    code.push(...karatsubaProductCode(c, "a", "b"), ...montReduceColumnsCode(c, m));
     code.push(...storeNormalizedNamed(c, range(LIMBS, "t").map((_, j) => `t${LIMBS + j}`), c.getLocal("r")));
     f.addCode(...code);
   }
@@ -328,13 +280,7 @@ export function buildPrimeField(module: ModuleBuilder, prefix: string, m: bigint
     code.push(...sums(0, 1), ...block(U), ...addInto(3, 1));
     code.push(...sums(0, 2), ...block(U), ...addInto(6, 1));
     code.push(...sums(1, 2), ...block(U), ...addInto(9, 1));
-    for (let i = 0; i < LIMBS; i++) {
-      code.push(c.setLocal("q", c.i64_and(c.i64_mul(c.getLocal(`t${i}`), C(mu)), C(MASK))));
-      for (let j = 0; j < LIMBS; j++) {
-        code.push(c.setLocal(`t${i + j}`, c.i64_add(c.getLocal(`t${i + j}`), c.i64_mul(c.getLocal("q"), C(ml[j])))));
-      }
-      code.push(c.setLocal(`t${i + 1}`, c.i64_add(c.getLocal(`t${i + 1}`), c.i64_shr_u(c.getLocal(`t${i}`), c.i64_const(LIMB_BITS)))));
-    }
+    code.push(...montReduceColumnsCode(c, m));
     code.push(...storeNormalizedNamed(c, range(LIMBS, "t").map((_, j) => `t${LIMBS + j}`), c.getLocal("r")));
     f.addCode(...code);
   }
@@ -466,5 +412,69 @@ function storeNormalizedNamed(c: CodeBuilder, names: string[], r: Code): Code[] 
     code.push(c.i64_store32(r, 4 * j, c.i64_and(c.getLocal(names[j]), [0x42, ...sleb(MASK)])));
   }
   code.push(c.i64_store32(r, 4 * (LIMBS - 1), c.getLocal(names[LIMBS - 1])));
+  return code;
+}
+
+/**
+ * Columns t0..t17 += x·y for the limbs in locals `${x}0..8` and `${y}0..8`: the 3-way Karatsuba
+ * split of `mul` (its comment has the identity and the bounds), through locals u0..u2, v0..v2 and
+ * p0..p4. Shared with the kernels that keep products in columns (sequencer/model/poseidon5-wasm.ts).
+ */
+export function karatsubaProductCode(c: CodeBuilder, x: string, y: string): Code[] {
+  const code: Code[] = [];
+  // 3×3 schoolbook of limb expressions into locals p0..p4
+  const block = (xs: (i: number) => Code, ys: (i: number) => Code) => {
+    for (let k = 0; k < 5; k++) {
+      let sum: Code | null = null;
+      for (let i = Math.max(0, k - 2); i <= Math.min(2, k); i++) {
+        const pr = c.i64_mul(xs(i), ys(k - i));
+        sum = sum === null ? pr : c.i64_add(sum, pr);
+      }
+      code.push(c.setLocal(`p${k}`, sum as Code));
+    }
+  };
+  const addInto = (shift: number, sign: 1 | -1) => {
+    for (let k = 0; k < 5; k++) {
+      const t = `t${shift + k}`;
+      code.push(c.setLocal(t, sign > 0 ? c.i64_add(c.getLocal(t), c.getLocal(`p${k}`)) : c.i64_sub(c.getLocal(t), c.getLocal(`p${k}`))));
+    }
+  };
+  const X = (blk: number) => (i: number) => c.getLocal(`${x}${3 * blk + i}`);
+  const Y = (blk: number) => (i: number) => c.getLocal(`${y}${3 * blk + i}`);
+  const U = (i: number) => c.getLocal(`u${i}`);
+  const V = (i: number) => c.getLocal(`v${i}`);
+  const sums = (a: number, b: number) => {
+    for (let i = 0; i < 3; i++) {
+      code.push(c.setLocal(`u${i}`, c.i64_add(c.getLocal(`${x}${3 * a + i}`), c.getLocal(`${x}${3 * b + i}`))));
+      code.push(c.setLocal(`v${i}`, c.i64_add(c.getLocal(`${y}${3 * a + i}`), c.getLocal(`${y}${3 * b + i}`))));
+    }
+  };
+  // P00 at 0 (+), 3 (−), 6 (−); P11 at 3 (−), 6 (+), 9 (−); P22 at 6 (−), 9 (−), 12 (+)
+  block(X(0), Y(0)), addInto(0, 1), addInto(3, -1), addInto(6, -1);
+  block(X(1), Y(1)), addInto(3, -1), addInto(6, 1), addInto(9, -1);
+  block(X(2), Y(2)), addInto(6, -1), addInto(9, -1), addInto(12, 1);
+  // Q01 at 3, Q02 at 6, Q12 at 9
+  sums(0, 1), block(U, V), addInto(3, 1);
+  sums(0, 2), block(U, V), addInto(6, 1);
+  sums(1, 2), block(U, V), addInto(9, 1);
+  return code;
+}
+
+/**
+ * Montgomery reduction of columns t0..t17 (local q): afterwards t9..t17 hold the result divided by
+ * R = 2^261, with carries not yet propagated above t10.
+ */
+export function montReduceColumnsCode(c: CodeBuilder, m: bigint): Code[] {
+  const ml = toLimbs(m);
+  // mu = −m⁻¹ mod 2^29, for the quotient digit q = t_i·mu mod 2^29
+  const b29 = 1n << BigInt(LIMB_BITS);
+  const mu = (b29 - invMod2k(m, b29)) % b29;
+  const C = (v: bigint): Code => [0x42, ...sleb(v)];
+  const code: Code[] = [];
+  for (let i = 0; i < LIMBS; i++) {
+    code.push(c.setLocal("q", c.i64_and(c.i64_mul(c.getLocal(`t${i}`), C(mu)), C(MASK))));
+    for (let j = 0; j < LIMBS; j++) code.push(c.setLocal(`t${i + j}`, c.i64_add(c.getLocal(`t${i + j}`), c.i64_mul(c.getLocal("q"), C(ml[j])))));
+    code.push(c.setLocal(`t${i + 1}`, c.i64_add(c.getLocal(`t${i + 1}`), c.i64_shr_u(c.getLocal(`t${i}`), c.i64_const(LIMB_BITS)))));
+  }
   return code;
 }
