@@ -233,7 +233,7 @@ export function listProofJobs(db: Db, opts: { status?: ProofJobStatus; last?: nu
 
 /** Jobs that ended `failed`, in batch order (the sequencer should alert on any). */
 export function failedProofJobs(db: Db): ProofJob[] {
-  return (db.prepare(`SELECT ${JOB_COLUMNS} FROM proof_jobs WHERE status = 'failed' ORDER BY batch_number`).all() as Row[]).map(toJob);
+  return listProofJobs(db, { status: "failed" });
 }
 
 // ───────────────────────────── prover side ─────────────────────────────

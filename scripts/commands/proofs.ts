@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import fs from "node:fs";
 import path from "node:path";
-import { listProofJobs, openProofJobDb, retryProofJob, getProofJob } from "../../prover/service/sqlite-queue.js";
+import { failedProofJobs, getProofJob, listProofJobs, openProofJobDb, retryProofJob } from "../../prover/service/sqlite-queue.js";
 import { PROOF_JOB_STATUSES, type ProofJob, type ProofJobStatus } from "../../prover/service/types.js";
 import { DEVNET_DIR } from "./devnet.js";
 import { int } from "./options.js";
@@ -42,7 +42,7 @@ export function registerProofs(program: Command): void {
         const jobs = listProofJobs(db, { status: o.status as ProofJobStatus | undefined, last: o.last });
         if (jobs.length === 0) console.log(o.status ? `no ${o.status} proof jobs` : "no proof jobs yet");
         for (const j of jobs) console.log(line(j));
-        const failed = listProofJobs(db, { status: "failed" });
+        const failed = failedProofJobs(db);
         if (failed.length > 0) console.log(`\n${failed.length} failed for good (batches ${failed.map((j) => j.batchNumber).join(", ")}): later batches wait behind them; fix the cause, then 'zkr proofs retry ${failed[0].batchNumber}'`);
       } finally {
         db.close();
