@@ -32,12 +32,16 @@ import { ROOT } from "../circuits/build.js";
 import { TxType } from "../sequencer/model/constants.js";
 import { privateKeyFromSeed, publicKey } from "../sequencer/model/keys.js";
 import { signTx } from "../sequencer/model/tx.js";
+import { rollupDomain } from "../sequencer/model/domain.js";
 import { txToJson, type TxJson } from "../sequencer/codec.js";
 import { openDatabase } from "../sequencer/db.js";
 import { seedDatabase } from "../test/helpers/sequencer.js";
 import { defaultVerifyThreads } from "../sequencer/config.js";
 
 const CHAIN_ID = 31337n;
+/** No chain here: the domain of chain 31337 and a placeholder rollup address. */
+const TEST_ROLLUP = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const TEST_DOMAIN = rollupDomain(CHAIN_ID, TEST_ROLLUP);
 const seedOf = (i: number) => `zkr-bench-api-${i}`;
 
 interface SignJob { from: number; to: number; nonces: number[] }
@@ -50,7 +54,7 @@ if (!isMainThread) {
     const sk = privateKeyFromSeed(seedOf(j.from));
     for (const n of j.nonces) {
       const amount = BigInt(1000 + (n % 7));
-      out.push({ from: j.from, nonce: n, json: txToJson(signTx({ type: TxType.Transfer, from: BigInt(j.from), to: BigInt(j.to), amount, fee: 0n, nonce: BigInt(n) }, sk, CHAIN_ID)) });
+      out.push({ from: j.from, nonce: n, json: txToJson(signTx({ type: TxType.Transfer, from: BigInt(j.from), to: BigInt(j.to), amount, fee: 0n, nonce: BigInt(n) }, sk, TEST_DOMAIN)) });
     }
   }
   parentPort!.postMessage(out);
@@ -121,9 +125,9 @@ async function main(): Promise<void> {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-bench-api-"));
   const dbPath = path.join(dir, "sequencer.db");
-  seedDatabase(dbPath, { chainId: CHAIN_ID, depth: 8, slots: 4 }, Array.from({ length: nAcc }, (_, i) => publicKey(privateKeyFromSeed(seedOf(i)))));
+  seedDatabase(dbPath, { chainId: CHAIN_ID, rollup: TEST_ROLLUP, depth: 8, slots: 4 }, Array.from({ length: nAcc }, (_, i) => publicKey(privateKeyFromSeed(seedOf(i)))));
   const configFile = path.join(dir, "config.json");
-  fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), slots: 4, depth: 8, batchMaxWaitMs: 1000, maxUnprovenBatches: 8, tickMs: 50, verifyThreads, api: { host: "127.0.0.1", port: 0 } }));
+  fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), rollup: TEST_ROLLUP, slots: 4, depth: 8, batchMaxWaitMs: 1000, maxUnprovenBatches: 8, tickMs: 50, verifyThreads, api: { host: "127.0.0.1", port: 0 } }));
   const { proc: child, url } = await spawnSequencer(configFile, { cwd: ROOT, stderr: "inherit" });
   const { hostname, port } = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: nClients });

@@ -80,7 +80,7 @@ async function measure(config: { txs: number; depth: number }): Promise<Row> {
     const token = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, operator).deploy("TT", "TT", 0)) as Contract;
     await token.waitForDeployment();
     await (await rollup.registerToken(await token.getAddress())).wait();
-    const state = new RollupState({ depth: config.depth, chainId: dep.chainId });
+    const state = new RollupState({ depth: config.depth, chainId: dep.chainId, rollup: dep.addresses.rollup });
     const queue = new L1Queue();
     const users = Array.from({ length: N }, (_, i) => user(`gas-${i}`));
     const as = (i: number) => rollup.connect(signers[i + 1]) as Rollup;
@@ -90,13 +90,13 @@ async function measure(config: { txs: number; depth: number }): Promise<Row> {
     // N−1 ETH accounts and one token account (the last user).
     const depositGas: number[] = [];
     for (let i = 0; i < N - 1; i++) {
-      depositGas.push(await gasOf(as(i).deposit(users[i].pk[0], users[i].pk[1], { value: 10n * ETH })));
+      depositGas.push(await gasOf(as(i).deposit(users[i].pk[0], users[i].pk[1], { value: 10n * ETH + dep.createFee })));
       queue.append({ kind: L1Kind.CreateDeposit, index: BigInt(i), tokenId: 0n, ethAddr: BigInt(await addr(i)), amount: 10n * ETH, ax: users[i].pk[0], ay: users[i].pk[1] });
     }
     const t = N - 1;
     await (await token.mint(await addr(t), 100n * ETH)).wait();
     await (await (token.connect(signers[t + 1]) as Contract).approve(await rollup.getAddress(), 2n ** 256n - 1n)).wait();
-    const depositToken = await gasOf(as(t).depositToken(1, 10n * ETH, users[t].pk[0], users[t].pk[1]));
+    const depositToken = await gasOf(as(t).depositToken(1, 10n * ETH, users[t].pk[0], users[t].pk[1], { value: dep.createFee }));
     queue.append({ kind: L1Kind.CreateDeposit, index: BigInt(t), tokenId: 1n, ethAddr: BigInt(await addr(t)), amount: 10n * ETH, ax: users[t].pk[0], ay: users[t].pk[1] });
 
     const submit = async (txs: Tx[]): Promise<BatchGas> => {
@@ -117,10 +117,10 @@ async function measure(config: { txs: number; depth: number }): Promise<Row> {
     const eth = N - 1;
     const transfers = await submit(Array.from({ length: N }, (_, k) => {
       const from = k % eth;
-      return signTx({ type: TxType.Transfer, from: BigInt(from), to: BigInt((from + 1) % eth), amount: ETH / 10n, fee: 0n, nonce: nonces[from]++ }, users[from].sk, state.chainId);
+      return signTx({ type: TxType.Transfer, from: BigInt(from), to: BigInt((from + 1) % eth), amount: ETH / 10n, fee: 0n, nonce: nonces[from]++ }, users[from].sk, state.domain);
     }));
     const withdrawals = await submit(Array.from({ length: N }, (_, i) =>
-      signTx({ type: TxType.Withdraw, from: BigInt(i), amount: ETH / 100n, fee: 0n, nonce: nonces[i]++ }, users[i].sk, state.chainId)));
+      signTx({ type: TxType.Withdraw, from: BigInt(i), amount: ETH / 100n, fee: 0n, nonce: nonces[i]++ }, users[i].sk, state.domain)));
     const claimEth = await gasOf(as(0).claim(0));
     const claimToken = await gasOf(as(t).claim(1));
     const topUp = await gasOf(as(0).topUp(0, { value: ETH }));

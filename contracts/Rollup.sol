@@ -29,10 +29,16 @@ interface IERC20Minimal {
 /// @title zkr rollup
 /// @notice Holds the money of a zkr rollup (docs/PROTOCOL.md): token and account registries, the
 /// L1 queue of deposits and forced exits with its running Poseidon hash, verified batches and the
-/// withdrawals they credit, paid out by `claim`. When the oldest unconsumed L1 request has waited
-/// more than exodusBlocks blocks, anyone may switch the contract to exodus mode: no more batches or
-/// L1 requests; each account's owner withdraws its balance in the last verified state with a Merkle
-/// proof (`exodusWithdraw`), and unconsumed deposits are refunded from the queue (`exodusRefund`).
+/// withdrawals they credit, paid out by `claim`. A batch consumes queued requests in order, each
+/// applied or rejected (a rejected deposit is refunded), so no request can stop the rollup. When
+/// the oldest unconsumed L1 request has waited more than exodusBlocks blocks, anyone may switch the
+/// contract to exodus mode: no more batches or L1 requests; each account's owner withdraws its
+/// balance in the last verified state with a Merkle proof (`exodusWithdraw`), and unconsumed
+/// deposits are refunded from the queue (`exodusRefund`).
+/// @dev Every value that reaches a Poseidon hash goes through `_hash6`/`_hash4`, which refuse
+/// anything ≥ r (the Poseidon contracts reduce mod r silently), and is checked at its protocol width
+/// first (docs/PROTOCOL.md "Widths"); refunds read the queue entry the contract stored, never
+/// caller-supplied fields. docs/SECURITY.md lists what each function trusts and checks.
 contract Rollup {
     /// BN254 scalar field.
     uint256 internal constant R = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -40,12 +46,39 @@ contract Rollup {
     uint8 internal constant KIND_TOP_UP = 2;
     uint8 internal constant KIND_FORCED_EXIT = 3;
     uint256 internal constant TX_BYTES = 12;
+    uint256 internal constant TYPE_DEPOSIT = 1;
     uint256 internal constant TYPE_WITHDRAW = 3;
     uint256 internal constant TYPE_FORCED_EXIT = 4;
+    uint256 internal constant TYPE_REJECTED = 5;
+    /// Protocol widths (docs/PROTOCOL.md "Widths").
+    uint256 internal constant INDEX_BITS = 24;
+    uint256 internal constant BALANCE_BITS = 128;
+    uint256 internal constant NONCE_BITS = 40;
+    uint256 internal constant DOMAIN_BITS = 112;
+    /// BabyJubJub: a·x² + y² = 1 + d·x²·y² over the BN254 scalar field.
+    uint256 internal constant BABYJUB_A = 168700;
+    uint256 internal constant BABYJUB_D = 168696;
 
     struct AccountInfo {
         address ethAddr;
         uint32 tokenId;
+    }
+
+    /// What the contract remembers of a queued L1 request: enough to refund it without trusting
+    /// anything a caller supplies. Two storage slots.
+    struct QueueEntry {
+        /// The depositor (create-deposit), the sender (top-up) or the account's address (forced exit).
+        address ethAddr;
+        uint32 tokenId;
+        uint8 kind;
+        /// Block in which it was queued (for exodus).
+        uint56 blockNumber;
+        /// Deposited amount (0 for a forced exit).
+        uint128 amount;
+        uint32 index;
+        /// Create-deposits at positions ≤ this one: their creation fees are released to the
+        /// operator when a batch consumes them.
+        uint64 createsThrough;
     }
 
     IPoseidon6 public immutable poseidon6;
@@ -58,6 +91,10 @@ contract Rollup {
     uint256 public immutable slots;
     /// State tree depth in bits (even, at most 24): account indices are below 2^depth.
     uint256 public immutable depth;
+    /// Wei paid with every create-deposit on top of the deposit, so that accounts (leaves of a tree
+    /// that can fill up) are not free. Held until a batch consumes the request, then credited to the
+    /// operator that submitted it; refunded with the deposit in exodus.
+    uint256 public immutable createFee;
 
     address public owner;
     address public operator;
@@ -73,8 +110,8 @@ contract Rollup {
 
     /// `queueHash[i]` is q_i, the running hash after the first i requests (q_0 = 0).
     mapping(uint256 => uint256) public queueHash;
-    /// Block number in which queue request `i` was made.
-    mapping(uint256 => uint256) public queueBlock;
+    /// The request at each queue position.
+    mapping(uint256 => QueueEntry) internal queueEntries;
 
     /// Exodus mode: set once, never cleared.
     bool public exodus;
@@ -122,6 +159,10 @@ contract Rollup {
     event WithdrawalCredited(
         uint32 indexed batchNumber, uint32 indexed accountIndex, address indexed ethAddr, uint32 tokenId, uint256 amount
     );
+    /// A batch consumed the deposit at `position` as rejected (it could not apply): its amount is credited back.
+    event DepositRefunded(uint32 indexed batchNumber, uint32 indexed position, address indexed ethAddr, uint32 tokenId, uint256 amount);
+    /// Creation fees of the create-deposits a batch consumed, credited to the operator that submitted it.
+    event CreateFeesCredited(uint32 indexed batchNumber, address indexed operator, uint256 amount);
     event Claimed(address indexed ethAddr, uint32 indexed tokenId, uint256 amount);
     event OperatorChanged(address indexed operator);
     event OwnerChanged(address indexed owner);
@@ -144,6 +185,10 @@ contract Rollup {
     error UnknownAccount(uint32 accountIndex);
     error WrongToken(uint32 accountIndex, uint32 expected, uint32 got);
     error AmountTooLarge(uint256 amount);
+    error NonceTooLarge(uint256 nonce);
+    error IndexTooLarge(uint256 index);
+    error KeyNotOnCurve(uint256 ax, uint256 ay);
+    error WrongCreateFee(uint256 expected, uint256 got);
     error ZeroAmount();
     error TreeFull();
     error QueueFull();
@@ -165,8 +210,8 @@ contract Rollup {
     error AlreadyRefunded(uint32 position);
     error AlreadyConsumed(uint32 position);
     error NotInQueue(uint32 position);
-    error BadQueueEntry(uint32 position);
     error NotRefundable(uint32 position, uint8 kind);
+    error QueueRangeMismatch(uint256 consumed, uint32 queueEnd);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -194,7 +239,8 @@ contract Rollup {
         uint256 slots_,
         uint256 depth_,
         address operator_,
-        uint256 exodusBlocks_
+        uint256 exodusBlocks_,
+        uint256 createFee_
     ) {
         if (address(poseidon6_) == address(0) || address(poseidon4_) == address(0) || address(verifier_) == address(0) || operator_ == address(0)) {
             revert ZeroAddress();
@@ -210,6 +256,7 @@ contract Rollup {
         verifier = verifier_;
         slots = slots_;
         depth = depth_;
+        createFee = createFee_;
         stateRoot = genesisRoot;
         owner = msg.sender;
         operator = operator_;
@@ -262,15 +309,37 @@ contract Rollup {
         return (a.ethAddr, a.tokenId);
     }
 
-    // ---------------------------------------------------------------- L1 requests
-
-    /// Creates an ETH account owned by `msg.sender` with BabyJubJub key (ax, ay), funded with msg.value.
-    function deposit(uint256 ax, uint256 ay) external payable returns (uint32 index) {
-        return _create(0, msg.value, ax, ay);
+    /// The request queued at `position`.
+    function queueEntry(uint32 position) external view returns (QueueEntry memory) {
+        if (position >= queueLength) revert NotInQueue(position);
+        return queueEntries[position];
     }
 
-    /// Creates an account of a registered ERC-20 owned by `msg.sender`, funded with what actually arrives.
-    function depositToken(uint32 tokenId, uint256 amount, uint256 ax, uint256 ay) external returns (uint32 index) {
+    /// Block in which the request at `position` was queued.
+    function queueBlock(uint32 position) external view returns (uint256) {
+        if (position >= queueLength) revert NotInQueue(position);
+        return queueEntries[position].blockNumber;
+    }
+
+    /// The rollup's domain, bound into every signature and every batch's public data: the top 112
+    /// bits of sha256(chainId (8 bytes) ‖ this contract's address (20 bytes)). Nothing signed or
+    /// proven for one deployment is valid on another, on this chain or any other.
+    function domain() public view returns (uint256) {
+        return uint256(sha256(abi.encodePacked(uint64(block.chainid), address(this)))) >> (256 - DOMAIN_BITS);
+    }
+    // ---------------------------------------------------------------- L1 requests
+
+    /// Creates an ETH account owned by `msg.sender` with BabyJubJub key (ax, ay), funded with
+    /// msg.value less `createFee`.
+    function deposit(uint256 ax, uint256 ay) external payable returns (uint32 index) {
+        if (msg.value < createFee) revert WrongCreateFee(createFee, msg.value);
+        return _create(0, msg.value - createFee, ax, ay);
+    }
+
+    /// Creates an account of a registered ERC-20 owned by `msg.sender`, funded with what actually
+    /// arrives; msg.value is the creation fee, exactly.
+    function depositToken(uint32 tokenId, uint256 amount, uint256 ax, uint256 ay) external payable returns (uint32 index) {
+        if (msg.value != createFee) revert WrongCreateFee(createFee, msg.value);
         return _create(tokenId, _pullToken(tokenId, amount), ax, ay);
     }
 
@@ -294,9 +363,8 @@ contract Rollup {
     }
 
     function _create(uint32 tokenId, uint256 amount, uint256 ax, uint256 ay) internal returns (uint32 index) {
-        if (ax >= R) revert NotAFieldElement(ax);
-        if (ay >= R) revert NotAFieldElement(ay);
-        if (amount >> 128 != 0) revert AmountTooLarge(amount);
+        _checkKey(ax, ay);
+        if (amount >> BALANCE_BITS != 0) revert AmountTooLarge(amount);
         uint256 n = accountInfo.length;
         if (n >> depth != 0) revert TreeFull();
         index = uint32(n);
@@ -308,8 +376,21 @@ contract Rollup {
         AccountInfo memory a = _account(index);
         if (a.tokenId != tokenId) revert WrongToken(index, a.tokenId, tokenId);
         if (amount == 0) revert ZeroAmount();
-        if (amount >> 128 != 0) revert AmountTooLarge(amount);
+        if (amount >> BALANCE_BITS != 0) revert AmountTooLarge(amount);
         _enqueue(KIND_TOP_UP, index, tokenId, msg.sender, amount, 0, 0);
+    }
+
+    /// A create-deposit's key must be a point of BabyJubJub: a key off the curve can never sign.
+    /// (The circuit would consume such a request as rejected and the contract refund it; refusing
+    /// it here costs a few mulmods and saves the depositor the round trip.)
+    function _checkKey(uint256 ax, uint256 ay) internal view virtual {
+        if (ax >= R) revert NotAFieldElement(ax);
+        if (ay >= R) revert NotAFieldElement(ay);
+        uint256 x2 = mulmod(ax, ax, R);
+        uint256 y2 = mulmod(ay, ay, R);
+        uint256 lhs = addmod(mulmod(BABYJUB_A, x2, R), y2, R);
+        uint256 rhs = addmod(1, mulmod(BABYJUB_D, mulmod(x2, y2, R), R), R);
+        if (lhs != rhs) revert KeyNotOnCurve(ax, ay);
     }
 
     function _account(uint32 index) internal view returns (AccountInfo memory) {
@@ -320,7 +401,7 @@ contract Rollup {
     /// Transfers `amount` of token `tokenId` in and returns what arrived (fee-on-transfer tokens credit less).
     function _pullToken(uint32 tokenId, uint256 amount) internal nonReentrant returns (uint256 received) {
         if (tokenId == 0 || tokenId >= tokenAddress.length) revert UnknownToken(tokenId);
-        if (amount >> 128 != 0) revert AmountTooLarge(amount);
+        if (amount >> BALANCE_BITS != 0) revert AmountTooLarge(amount);
         address token = tokenAddress[tokenId];
         uint256 before = IERC20Minimal(token).balanceOf(address(this));
         _callToken(token, abi.encodeWithSelector(0x23b872dd, msg.sender, address(this), amount)); // transferFrom
@@ -346,13 +427,44 @@ contract Rollup {
         uint32 n = queueLength;
         // Queue positions are 32-bit in the public data: queueEnd ≤ 2^32 − 1.
         if (n == type(uint32).max) revert QueueFull();
-        uint256 h = poseidon6.poseidon(
+        // The packed field decodes one way only while each part stays in its width.
+        if (index >> INDEX_BITS != 0) revert IndexTooLarge(index);
+        if (tokenId >= tokenAddress.length) revert UnknownToken(tokenId);
+        if (amount >> BALANCE_BITS != 0) revert AmountTooLarge(amount);
+        uint256 h = _hash6(
             [queueHash[n], uint256(kind) + 4 * uint256(index) + (uint256(tokenId) << 26), uint256(uint160(ethAddr)), amount, ax, ay]
         );
         queueHash[n + 1] = h;
-        queueBlock[n] = block.number;
+        uint64 creates = n == 0 ? 0 : queueEntries[n - 1].createsThrough;
+        if (kind == KIND_CREATE) creates++;
+        queueEntries[n] = QueueEntry({
+            ethAddr: ethAddr,
+            tokenId: tokenId,
+            kind: kind,
+            blockNumber: uint56(block.number),
+            amount: uint128(amount),
+            index: index,
+            createsThrough: creates
+        });
         queueLength = n + 1;
         emit L1Request(n, kind, index, tokenId, ethAddr, amount, ax, ay, h);
+    }
+
+    /// Poseidon(6) of canonical field elements only: the hash contract reduces its inputs mod r,
+    /// so x and x + r would hash alike.
+    function _hash6(uint256[6] memory x) internal view returns (uint256) {
+        for (uint256 i = 0; i < 6; i++) {
+            if (x[i] >= R) revert NotAFieldElement(x[i]);
+        }
+        return poseidon6.poseidon(x);
+    }
+
+    /// Poseidon(4) of canonical field elements only.
+    function _hash4(uint256[4] memory x) internal view returns (uint256) {
+        for (uint256 i = 0; i < 4; i++) {
+            if (x[i] >= R) revert NotAFieldElement(x[i]);
+        }
+        return poseidon4.poseidon(x);
     }
 
     // ---------------------------------------------------------------- batches
@@ -387,11 +499,23 @@ contract Rollup {
         queueConsumed = queueEnd;
         emit BatchVerified(number, oldRoot, newRoot, queueStart, queueEnd, feeAccount, txData);
 
-        _creditWithdrawals(number, txData);
+        uint256 consumed = _creditSlots(number, queueStart, txData);
+        // The proof binds queueEnd − queueStart to the number of L1 slots; this only restates it.
+        if (consumed != queueEnd) revert QueueRangeMismatch(consumed, queueEnd);
+        uint256 fees = (_createsBefore(queueEnd) - _createsBefore(queueStart)) * createFee;
+        if (fees != 0) {
+            pending[msg.sender][0] += fees;
+            emit CreateFeesCredited(number, msg.sender, fees);
+        }
+    }
+
+    /// Create-deposits at queue positions below `position`.
+    function _createsBefore(uint32 position) internal view returns (uint256) {
+        return position == 0 ? 0 : queueEntries[position - 1].createsThrough;
     }
 
     /// The proof's public signal for a batch on top of the current state (docs/PROTOCOL.md
-    /// "Public data"): sha256(oldRoot ‖ newRoot ‖ q_queueStart ‖ q_queueEnd ‖ chainId (8 bytes) ‖
+    /// "Public data"): sha256(oldRoot ‖ newRoot ‖ q_queueStart ‖ q_queueEnd ‖ domain (14 bytes) ‖
     /// batchNumber (4) ‖ queueStart (4) ‖ queueEnd (4) ‖ feeAccount (4) ‖ txData) mod r.
     function publicInputOf(
         uint256 newRoot,
@@ -402,7 +526,7 @@ contract Rollup {
     ) public view returns (uint256) {
         bytes memory header = abi.encodePacked(stateRoot, newRoot, queueHash[queueStart], queueHash[queueEnd]);
         return uint256(
-            sha256(abi.encodePacked(header, uint64(block.chainid), batchNumber, queueStart, queueEnd, feeAccount, txData))
+            sha256(abi.encodePacked(header, uint112(domain()), batchNumber, queueStart, queueEnd, feeAccount, txData))
         ) % R;
     }
 
@@ -413,17 +537,32 @@ contract Rollup {
     }
 
     /// Credits every withdraw (type 3, Float56 at bits 27..82) and forced exit (type 4, Float69 at
-    /// bits 27..95) of the batch to the account's ethAddr.
-    function _creditWithdrawals(uint32 number, bytes calldata txData) internal {
+    /// bits 27..95) of the batch to the account's ethAddr, and refunds every deposit consumed as
+    /// rejected (type 5) to the address in its stored queue entry. L1 slots (types 1, 4, 5) consume
+    /// the queue from `queueStart` in order; returns the position after the last one consumed.
+    function _creditSlots(uint32 number, uint32 queueStart, bytes calldata txData) internal returns (uint256 position) {
+        position = queueStart;
         uint256 n = txData.length / TX_BYTES;
         for (uint256 i = 0; i < n; i++) {
             uint256 slot = uint96(bytes12(txData[i * TX_BYTES:(i + 1) * TX_BYTES]));
             uint256 txType = slot >> 93;
             uint256 amount;
-            if (txType == TYPE_WITHDRAW) {
+            if (txType == TYPE_DEPOSIT) {
+                position++;
+                continue;
+            } else if (txType == TYPE_REJECTED) {
+                QueueEntry storage e = queueEntries[position];
+                if (e.amount != 0) {
+                    pending[e.ethAddr][e.tokenId] += e.amount;
+                    emit DepositRefunded(number, uint32(position), e.ethAddr, e.tokenId, e.amount);
+                }
+                position++;
+                continue;
+            } else if (txType == TYPE_WITHDRAW) {
                 uint256 f = (slot >> 13) & ((1 << 56) - 1);
                 amount = (f & ((1 << 51) - 1)) * 10 ** (f >> 51);
             } else if (txType == TYPE_FORCED_EXIT) {
+                position++;
                 uint256 f = slot & ((1 << 69) - 1);
                 amount = (f & ((1 << 64) - 1)) * 10 ** (f >> 64);
             } else {
@@ -445,7 +584,7 @@ contract Rollup {
     function activateExodus() external notExodus {
         uint32 oldest = queueConsumed;
         if (oldest == queueLength) revert ExodusNotDue(0, exodusBlocks);
-        uint256 waited = block.number - queueBlock[oldest];
+        uint256 waited = block.number - queueEntries[oldest].blockNumber;
         if (waited <= exodusBlocks) revert ExodusNotDue(waited, exodusBlocks);
         exodus = true;
         emit ExodusActivated(stateRoot, batchNumber, oldest, waited);
@@ -455,7 +594,8 @@ contract Rollup {
     /// (paid by `claim`), once. The leaf is Poseidon(ax, ay, ethAddr, tokenId, balance, nonce) with
     /// ethAddr and tokenId from the registry; `siblings[l]` are the 3 other children at level l from
     /// the leaf up, in increasing child position (`QuadTree.proof` in sequencer/model/tree.ts).
-    /// Anyone may submit it: the money only goes to the account's ethAddr.
+    /// Anyone may submit it: the money only goes to the account's ethAddr. Every field is checked at
+    /// its protocol width (a balance + r would hash like the balance and credit what was never there).
     function exodusWithdraw(
         uint32 index,
         uint256 ax,
@@ -468,7 +608,9 @@ contract Rollup {
         AccountInfo memory a = _account(index);
         if (exodusWithdrawn[index]) revert AlreadyWithdrawn(index);
         if (siblings.length != depth / 2) revert BadSiblingsLength(depth / 2, siblings.length);
-        uint256 cur = poseidon6.poseidon([ax, ay, uint256(uint160(a.ethAddr)), uint256(a.tokenId), balance, nonce]);
+        if (balance >> BALANCE_BITS != 0) revert AmountTooLarge(balance);
+        if (nonce >> NONCE_BITS != 0) revert NonceTooLarge(nonce);
+        uint256 cur = _hash6([ax, ay, uint256(uint160(a.ethAddr)), uint256(a.tokenId), balance, nonce]);
         uint256 pos = index;
         for (uint256 l = 0; l < siblings.length; l++) {
             uint256[3] calldata s = siblings[l];
@@ -478,7 +620,7 @@ contract Rollup {
             else if (digit == 1) c = [s[0], cur, s[1], s[2]];
             else if (digit == 2) c = [s[0], s[1], cur, s[2]];
             else c = [s[0], s[1], s[2], cur];
-            cur = poseidon4.poseidon(c);
+            cur = _hash4(c);
             pos >>= 2;
         }
         if (cur != stateRoot) revert BadMerkleProof(index);
@@ -487,32 +629,21 @@ contract Rollup {
         emit ExodusWithdrawal(index, a.ethAddr, a.tokenId, balance);
     }
 
-    /// In exodus mode, refunds a deposit that no verified batch consumed, to the L1 address in its
-    /// queue entry (the depositor for a create-deposit, the sender for a top-up), credited for
-    /// `claim`, once. The entry's fields are checked against the running hash: Poseidon(q_position,
-    /// kind + 4·index + 2^26·tokenId, ethAddr, amount, ax, ay) = q_(position+1).
-    function exodusRefund(
-        uint32 position,
-        uint8 kind,
-        uint32 index,
-        uint32 tokenId,
-        address ethAddr,
-        uint256 amount,
-        uint256 ax,
-        uint256 ay
-    ) external {
+    /// In exodus mode, refunds the deposit queued at `position` that no verified batch consumed, to
+    /// the L1 address that made it (the depositor of a create-deposit, with its creation fee; the
+    /// sender of a top-up), credited for `claim`, once. Everything is read from the stored entry:
+    /// nothing the caller supplies reaches the refund, so anyone may call it.
+    function exodusRefund(uint32 position) external {
         if (!exodus) revert NotInExodus();
         if (position >= queueLength) revert NotInQueue(position);
         if (position < queueConsumed) revert AlreadyConsumed(position);
         if (exodusRefunded[position]) revert AlreadyRefunded(position);
-        if (kind != KIND_CREATE && kind != KIND_TOP_UP) revert NotRefundable(position, kind);
-        uint256 h = poseidon6.poseidon(
-            [queueHash[position], uint256(kind) + 4 * uint256(index) + (uint256(tokenId) << 26), uint256(uint160(ethAddr)), amount, ax, ay]
-        );
-        if (h != queueHash[uint256(position) + 1]) revert BadQueueEntry(position);
+        QueueEntry memory e = queueEntries[position];
+        if (e.kind != KIND_CREATE && e.kind != KIND_TOP_UP) revert NotRefundable(position, e.kind);
         exodusRefunded[position] = true;
-        pending[ethAddr][tokenId] += amount;
-        emit ExodusRefund(position, ethAddr, tokenId, amount);
+        if (e.amount != 0) pending[e.ethAddr][e.tokenId] += e.amount;
+        if (e.kind == KIND_CREATE && createFee != 0) pending[e.ethAddr][0] += createFee;
+        emit ExodusRefund(position, e.ethAddr, e.tokenId, e.amount);
     }
 
     // ---------------------------------------------------------------- claims

@@ -49,6 +49,48 @@ export class SolcError extends Error {
   }
 }
 
+type SolcOutput = {
+  errors?: Array<{ severity: string; formattedMessage?: string; message: string }>;
+  contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+};
+
+/** Runs solc on `sources` with the project's settings. @throws SolcError on any error. */
+function solcCompile(sources: Record<string, { content: string }>, log?: (l: string) => void): SolcOutput {
+  const input = {
+    language: "Solidity",
+    sources,
+    settings: {
+      evmVersion: EVM_VERSION,
+      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
+      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length > 0) throw new SolcError(errors);
+  if (log) for (const w of output.errors ?? []) log(w.formattedMessage ?? w.message);
+  return output;
+}
+
+/** One contract of a solc output as an artefact. */
+function artifactOf(output: SolcOutput, sources: Record<string, { content: string }>, source: string, contract: string, sourceName = source): Artifact {
+  const c = output.contracts?.[source]?.[contract];
+  if (!c) throw new SolcError([{ severity: "error", message: `no contract ${contract} in ${source}` }]);
+  return {
+    contractName: contract,
+    sourceName,
+    abi: c.abi,
+    bytecode: "0x" + c.evm.bytecode.object,
+    deployedBytecode: "0x" + c.evm.deployedBytecode.object,
+    compiler: { name: "solc-js", version: solc.version(), evmVersion: EVM_VERSION, optimizerRuns: OPTIMIZER_RUNS },
+    sourceSha256: sha256(sources[source].content),
+  };
+}
+
+function rollupSource(): { content: string } {
+  return { content: fs.readFileSync(path.join(CONTRACTS_DIR, "Rollup.sol"), "utf8") };
+}
+
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -89,41 +131,12 @@ export function compileContracts(opts: { verifierFile: string; name?: string; ou
   const outDir = opts.outDir ?? ARTIFACTS_DIR;
   const name = opts.name ?? path.basename(opts.verifierFile).replace(/\.verifier\.sol$/, "").replace(/\.sol$/, "");
   const sources: Record<string, { content: string }> = {
-    "Rollup.sol": { content: fs.readFileSync(path.join(CONTRACTS_DIR, "Rollup.sol"), "utf8") },
+    "Rollup.sol": rollupSource(),
     "Groth16Verifier.sol": { content: fs.readFileSync(opts.verifierFile, "utf8") },
   };
-  const input = {
-    language: "Solidity",
-    sources,
-    settings: {
-      evmVersion: EVM_VERSION,
-      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
-    },
-  };
-  const version = solc.version();
-  log(`solc ${version}: compiling Rollup.sol and ${name} verifier (evm ${EVM_VERSION})`);
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: Array<{ severity: string; formattedMessage?: string; message: string }>;
-    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new SolcError(errors);
-  for (const w of output.errors ?? []) log(w.formattedMessage ?? w.message);
-
-  const artifact = (source: string, contract: string): Artifact => {
-    const c = output.contracts?.[source]?.[contract];
-    if (!c) throw new SolcError([{ severity: "error", message: `no contract ${contract} in ${source}` }]);
-    return {
-      contractName: contract,
-      sourceName: source,
-      abi: c.abi,
-      bytecode: "0x" + c.evm.bytecode.object,
-      deployedBytecode: "0x" + c.evm.deployedBytecode.object,
-      compiler: { name: "solc-js", version, evmVersion: EVM_VERSION, optimizerRuns: OPTIMIZER_RUNS },
-      sourceSha256: sha256(sources[source].content),
-    };
-  };
+  log(`solc ${solc.version()}: compiling Rollup.sol and ${name} verifier (evm ${EVM_VERSION})`);
+  const output = solcCompile(sources, log);
+  const artifact = (source: string, contract: string) => artifactOf(output, sources, source, contract);
   const rollup = artifact("Rollup.sol", "Rollup");
   const verifier = artifact("Groth16Verifier.sol", "Groth16Verifier");
   const poseidon6 = poseidonArtifact(6);
@@ -143,6 +156,12 @@ export function compileContracts(opts: { verifierFile: string; name?: string; ou
   return { rollup, verifier, poseidon6, poseidon4, files };
 }
 
+/** `contracts/Rollup.sol` alone (ABI and bytecode), for deployments with a verifier of the caller's choosing. */
+export function compileRollup(): Artifact {
+  const sources = { "Rollup.sol": rollupSource() };
+  return artifactOf(solcCompile(sources), sources, "Rollup.sol", "Rollup");
+}
+
 /**
  * Compiles one contract of `contracts/test/` (test-only contracts such as `TestToken`) with the same
  * settings and writes `build/contracts/test/<Name>.json`.
@@ -151,32 +170,10 @@ export function compileContracts(opts: { verifierFile: string; name?: string; ou
 export function compileTestContract(contractName: string, opts: { outDir?: string } = {}): Artifact {
   const file = `${contractName}.sol`;
   const content = fs.readFileSync(path.join(CONTRACTS_DIR, "test", file), "utf8");
-  const input = {
-    language: "Solidity",
-    sources: { [file]: { content } },
-    settings: {
-      evmVersion: EVM_VERSION,
-      optimizer: { enabled: true, runs: OPTIMIZER_RUNS },
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: Array<{ severity: string; formattedMessage?: string; message: string }>;
-    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new SolcError(errors);
-  const c = output.contracts?.[file]?.[contractName];
-  if (!c) throw new SolcError([{ severity: "error", message: `no contract ${contractName} in ${file}` }]);
-  const artifact: Artifact = {
-    contractName,
-    sourceName: `test/${file}`,
-    abi: c.abi,
-    bytecode: "0x" + c.evm.bytecode.object,
-    deployedBytecode: "0x" + c.evm.deployedBytecode.object,
-    compiler: { name: "solc-js", version: solc.version(), evmVersion: EVM_VERSION, optimizerRuns: OPTIMIZER_RUNS },
-    sourceSha256: sha256(content),
-  };
+  // A test contract may build on the rollup (`import "Rollup.sol"`).
+  const sources: Record<string, { content: string }> = { [file]: { content } };
+  if (/import\s+"Rollup\.sol"/.test(content)) sources["Rollup.sol"] = rollupSource();
+  const artifact = artifactOf(solcCompile(sources), sources, file, contractName, `test/${file}`);
   const outDir = opts.outDir ?? path.join(ARTIFACTS_DIR, "test");
   fs.mkdirSync(outDir, { recursive: true });
   writeFileAtomic.sync(path.join(outDir, `${contractName}.json`), JSON.stringify(artifact, null, 2) + "\n");

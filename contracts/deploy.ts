@@ -4,11 +4,17 @@
 import fs from "node:fs";
 import { Contract, ContractFactory, JsonRpcProvider, type ContractRunner, type Signer } from "ethers";
 import type { Artifact, CompiledContracts } from "./compile.js";
-import { RollupState } from "../sequencer/model/state.js";
+import { QuadTree } from "../sequencer/model/tree.js";
+import { rollupDomain } from "../sequencer/model/domain.js";
 import { Rollup__factory, type Rollup } from "./types/index.js";
 
 /** Default exodus timeout in blocks: about 7 days at 12 s per block. */
 export const DEFAULT_EXODUS_BLOCKS = 50_400;
+/**
+ * Default fee of a create-deposit, in wei (0.001 ETH): a new account takes a leaf of a tree that can
+ * fill up, so it must not be free. The operator receives it when a batch consumes the request.
+ */
+export const DEFAULT_CREATE_FEE = 10n ** 15n;
 
 export interface DeployOptions {
   /** Signs the deployments and becomes the rollup's owner. */
@@ -21,6 +27,8 @@ export interface DeployOptions {
   slots: number;
   /** State tree depth of the verifier's circuit. */
   depth: number;
+  /** Wei paid with every create-deposit (default {@link DEFAULT_CREATE_FEE}). */
+  createFee?: bigint;
   artifacts: Pick<CompiledContracts, "rollup" | "verifier" | "poseidon6" | "poseidon4">;
   log?: (line: string) => void;
 }
@@ -31,6 +39,10 @@ export interface Deployment {
   addresses: { rollup: string; verifier: string; poseidon6: string; poseidon4: string };
   genesisRoot: bigint;
   chainId: bigint;
+  /** The rollup's domain (chain id and address), bound into signatures and public data. */
+  domain: bigint;
+  /** Wei paid with every create-deposit. */
+  createFee: bigint;
   slots: number;
   depth: number;
   /** Gas used by each deployment. */
@@ -65,7 +77,8 @@ export async function deployRollup(o: DeployOptions): Promise<Deployment> {
   const provider = o.deployer.provider;
   if (!provider) throw new Error("deployer has no provider");
   const chainId = (await provider.getNetwork()).chainId;
-  const genesisRoot = new RollupState({ depth: o.depth, chainId }).root;
+  const genesisRoot = new QuadTree(o.depth).root;
+  const createFee = o.createFee ?? DEFAULT_CREATE_FEE;
   const operator = o.operator ?? (await o.deployer.getAddress());
 
   const poseidon6 = await deployOne(o.artifacts.poseidon6, o.deployer, [], log);
@@ -76,12 +89,15 @@ export async function deployRollup(o: DeployOptions): Promise<Deployment> {
     poseidon4: await poseidon4.contract.getAddress(),
     verifier: await verifier.contract.getAddress(),
   };
-  const rollup = await deployOne(o.artifacts.rollup, o.deployer, [addresses.poseidon6, addresses.poseidon4, addresses.verifier, genesisRoot, o.slots, o.depth, operator, o.exodusBlocks ?? DEFAULT_EXODUS_BLOCKS], log);
+  const rollup = await deployOne(o.artifacts.rollup, o.deployer, [addresses.poseidon6, addresses.poseidon4, addresses.verifier, genesisRoot, o.slots, o.depth, operator, o.exodusBlocks ?? DEFAULT_EXODUS_BLOCKS, createFee], log);
+  const rollupAddress = await rollup.contract.getAddress();
   return {
     rollup: Rollup__factory.connect(await rollup.contract.getAddress(), o.deployer),
     addresses: { ...addresses, rollup: await rollup.contract.getAddress() },
     genesisRoot,
     chainId,
+    domain: rollupDomain(chainId, rollupAddress),
+    createFee,
     slots: o.slots,
     depth: o.depth,
     gas: { rollup: rollup.gas, verifier: verifier.gas, poseidon6: poseidon6.gas, poseidon4: poseidon4.gas },

@@ -2,7 +2,9 @@
 //
 // 1. A batch is due when `slots` items wait, or when the oldest waiting item has waited
 //    `batchMaxWaitMs`, and fewer than `maxUnprovenBatches` batches wait for the prover.
-// 2. L1 requests (deposits, forced exits) come first, in queue order: they are never refused.
+// 2. L1 requests (deposits, forced exits) come first, in queue order: they are never refused. One
+//    that cannot apply (a key off the curve, a top-up past 2^128) is consumed as rejected, and
+//    the contract refunds its deposit.
 // 3. Pending L2 transactions follow in arrival order. Each is checked against a running copy of
 //    the balances and nonces (after the L1 requests of this batch and the transactions before it);
 //    one that no longer fits (a forced exit emptied the account, an earlier one was dropped) is
@@ -16,8 +18,8 @@
 
 import { applyBatch, BatchTxError, type BatchResult } from "./model/batch.js";
 import type { Account } from "./model/account.js";
-import { L1Kind, TxType } from "./model/constants.js";
-import { forcedExitFloat } from "./model/float.js";
+import { TxType } from "./model/constants.js";
+import { l1Outcome } from "./model/l1.js";
 import type { Tx } from "./model/tx.js";
 import { setMeta } from "./db.js";
 import { saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
@@ -56,20 +58,10 @@ function pick(ctx: SequencerContext): { txs: Tx[]; rows: TxRow[]; dropped: Dropp
   const acct = (i: bigint): Account | undefined => sim.get(i) ?? state.accounts.get(i);
   const txs: Tx[] = [];
   for (let p = state.queueNext; p < BigInt(queue.length) && txs.length < config.slots; p++) {
-    const r = queue.at(p);
-    if (r.kind === L1Kind.CreateDeposit) {
-      sim.set(r.index, { ax: r.ax, ay: r.ay, ethAddr: r.ethAddr, tokenId: r.tokenId, balance: r.amount, nonce: 0n });
-      txs.push({ type: TxType.Deposit, index: r.index });
-    } else if (r.kind === L1Kind.TopUp) {
-      const a = acct(r.index)!;
-      sim.set(r.index, { ...a, balance: a.balance + r.amount });
-      txs.push({ type: TxType.Deposit, index: r.index });
-    } else {
-      const a = acct(r.index)!;
-      sim.set(r.index, { ...a, balance: a.balance - forcedExitFloat(a.balance).amount });
-      // amount and exponent are filled in by applyBatch from the balance.
-      txs.push({ type: TxType.ForcedExit, index: r.index, amount: 0n, exponent: 0 });
-    }
+    // The model decides whether the request applies or is consumed as rejected.
+    const outcome = l1Outcome(queue.at(p), acct(queue.at(p).index));
+    if (outcome.applied) sim.set(outcome.tx.index, outcome.account);
+    txs.push(outcome.tx);
   }
   const rows: TxRow[] = [];
   const dropped: Dropped[] = [];
@@ -163,7 +155,7 @@ export function createBatch(ctx: SequencerContext): BatchResult | undefined {
       })();
     } catch (e) {
       // The state was changed in memory but not stored: take it back from the database.
-      ctx.state = loadState(db, { chainId: state.chainId, depth: state.depth, slots: config.slots });
+      ctx.state = loadState(db, { chainId: state.chainId, depth: state.depth, slots: config.slots, rollup: config.rollup });
       throw e;
     }
     if (res) crashPoint("batch:after-commit", res.batchNumber);
@@ -175,6 +167,9 @@ export function createBatch(ctx: SequencerContext): BatchResult | undefined {
     if (res) {
       if (l1Count > 0) mempool.resetForcedExits();
       ctx.log(`batch ${res.batchNumber}: ${l1Count} L1 + ${rows.length} L2 txs, root ${res.newRoot.toString(16).slice(0, 12)}…, proof job queued`);
+      for (const r of res.rejected) {
+        ctx.log(`batch ${res.batchNumber}: L1 request ${r.position} rejected, its deposit is refunded on L1: ${r.reason.shortMessage}`);
+      }
     }
     return res;
   }

@@ -19,7 +19,7 @@ export interface TxView {
 }
 
 /** What `/info` says. */
-export interface InfoView { chainId: string; slots: number; depth: number; feeAccount: string | null; rollup: string | null; batchMaxWaitMs: number }
+export interface InfoView { chainId: string; domain: string; slots: number; depth: number; feeAccount: string | null; rollup: string; batchMaxWaitMs: number }
 
 /** The API refused a request. */
 export class ApiError extends ZkrError {

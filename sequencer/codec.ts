@@ -95,12 +95,12 @@ function word(v: bigint): Buffer {
 }
 
 /**
- * The transaction's id: SHA-256 of its signed message (which binds the slot, nonce and chain) and
- * its signature, as 0x-hex. Two different transactions never share it.
+ * The transaction's id: SHA-256 of its signed message (which binds the slot, nonce and the rollup's
+ * domain) and its signature, as 0x-hex. Two different transactions never share it.
  */
-export function txHash(tx: SignedTx & { sig: Signature }, chainId: bigint): string {
+export function txHash(tx: SignedTx & { sig: Signature }, domain: bigint): string {
   const h = createHash("sha256");
-  h.update(word(signatureMessage(tx, chainId)));
+  h.update(word(signatureMessage(tx, domain)));
   h.update(word(tx.sig.r8x));
   h.update(word(tx.sig.r8y));
   h.update(word(tx.sig.s));

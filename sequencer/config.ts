@@ -7,7 +7,6 @@ import os from "node:os";
 /** How the sequencer talks to L1. Absent: the sequencer batches and proves but reads and writes no chain (tests). */
 export interface L1Config {
   rpcUrl: string;
-  rollupAddress: string;
   /** Block of the rollup's deployment: the watcher reads logs from there on a fresh database. */
   deployBlock: number;
   /** The operator's private key (0x-hex): signs submitBatch. */
@@ -28,8 +27,13 @@ export interface L1Config {
 export interface SequencerConfig {
   /** SQLite file of the sequencer (`:memory:` for throwaway tests). */
   dbPath: string;
-  /** L1 chain id, bound into signatures and public data. */
+  /** L1 chain id. */
   chainId: bigint;
+  /**
+   * Address of the rollup contract (0x-hex). With the chain id it makes the rollup's domain, which
+   * every signature and every batch's public data bind; with `l1`, the contract the sequencer talks to.
+   */
+  rollup: string;
   /** Slots per batch: the circuit's transaction count. */
   slots: number;
   /** State tree depth in bits: the circuit's. */

@@ -7,6 +7,7 @@ import { ZkrError, type ZkrErrorOptions } from "./model/errors.js";
 export type RejectCode =
   | "invalid_json"
   | "invalid_field"
+  | "zero_value"
   | "out_of_range"
   | "body_too_large"
   | "unsupported_media_type"

@@ -18,7 +18,7 @@ export type SequencerConfigJson = Omit<SequencerConfig, "chainId" | "feeAccount"
   maxMempool?: number;
   tickMs?: number;
   api?: Partial<SequencerConfig["api"]>;
-  l1?: Pick<NonNullable<SequencerConfig["l1"]>, "rpcUrl" | "rollupAddress" | "deployBlock" | "operatorKey"> & Partial<NonNullable<SequencerConfig["l1"]>>;
+  l1?: Pick<NonNullable<SequencerConfig["l1"]>, "rpcUrl" | "deployBlock" | "operatorKey"> & Partial<NonNullable<SequencerConfig["l1"]>>;
 };
 
 /** Reads a config from its JSON form. */
@@ -26,6 +26,7 @@ export function configFromJson(j: SequencerConfigJson): SequencerConfig {
   return {
     dbPath: j.dbPath,
     chainId: BigInt(j.chainId),
+    rollup: j.rollup,
     slots: j.slots,
     depth: j.depth,
     feeAccount: j.feeAccount === undefined || j.feeAccount === null ? undefined : BigInt(j.feeAccount),

@@ -130,6 +130,10 @@ export class Mempool {
       if (e instanceof InvalidTxError) throw badRequest("invalid_field", e.shortMessage);
       throw e;
     }
+    if (tx.amount === 0n && tx.fee === 0n) {
+      // It would move nothing and pay nothing: only a way to fill slots and proofs for free.
+      throw new RequestRejectedError(422, "zero_value", `${op} from account ${tx.from}: a nonzero amount or fee expected, got amount 0 and fee 0`);
+    }
     if (tx.fee > 0n) {
       const feeAccount = config.feeAccount === undefined ? undefined : state.accounts.get(config.feeAccount);
       if (!feeAccount) throw new RequestRejectedError(422, "bad_fee", `fee: 0 expected (this sequencer collects no fees), got ${tx.fee}`);
@@ -137,7 +141,7 @@ export class Mempool {
         throw new RequestRejectedError(422, "bad_fee", `fee: 0 expected (fees are collected in token ${feeAccount.tokenId}, account ${tx.from} holds token ${a.tokenId}), got ${tx.fee}`);
       }
     }
-    const hash = txHash(tx, state.chainId);
+    const hash = txHash(tx, state.domain);
     const expected = this.nextNonce(tx.from);
     if (tx.nonce < expected) {
       if (this.byHash.get(hash)) throw new RequestRejectedError(409, "duplicate", `transaction ${hash} was already received`);
@@ -162,7 +166,7 @@ export class Mempool {
   signatureItem(tx: SignedTx & { sig: Signature }): SignatureItem {
     const a = this.ctx.state.accounts.get(tx.from)!;
     try {
-      return { msg: signatureMessage(tx, this.ctx.state.chainId), sig: tx.sig, pk: [a.ax, a.ay] };
+      return { msg: signatureMessage(tx, this.ctx.state.domain), sig: tx.sig, pk: [a.ax, a.ay] };
     } catch (e) {
       if (e instanceof ZkrError) throw badRequest("out_of_range", e.shortMessage);
       throw e;

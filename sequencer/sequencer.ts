@@ -75,7 +75,7 @@ export class Sequencer {
 
   private constructor(readonly config: SequencerConfig, db: Db, private readonly opts: SequencerOptions) {
     const log = opts.log ?? ((l: string) => process.stderr.write(`sequencer  ${l}\n`));
-    const id = { chainId: config.chainId, depth: config.depth, slots: config.slots, rollupAddress: config.l1?.rollupAddress };
+    const id = { chainId: config.chainId, depth: config.depth, slots: config.slots, rollup: config.rollup };
     checkIdentity(db, id);
     opts.proofs.init(db);
     const ctx = { db, config, state: loadState(db, id), queue: loadQueue(db), proofs: opts.proofs, log } as SequencerContext;

@@ -68,13 +68,14 @@ export interface Identity {
   chainId: bigint;
   depth: number;
   slots: number;
-  rollupAddress?: string;
+  /** The rollup contract's address. */
+  rollup: string;
 }
 
 /** Records the identity on a fresh database, or checks it on an existing one. */
 export function checkIdentity(db: Db, id: Identity): void {
   const want: Record<string, string> = { chain_id: id.chainId.toString(), depth: String(id.depth), slots: String(id.slots) };
-  if (id.rollupAddress) want.rollup = id.rollupAddress.toLowerCase();
+  want.rollup = id.rollup.toLowerCase();
   db.transaction(() => {
     for (const [k, v] of Object.entries(want)) {
       const have = getMeta(db, k);
@@ -86,7 +87,7 @@ export function checkIdentity(db: Db, id: Identity): void {
 
 /** Rebuilds the state (tree and counters) from the database and checks its root. */
 export function loadState(db: Db, id: Identity): RollupState {
-  const state = new RollupState({ depth: id.depth, chainId: id.chainId });
+  const state = new RollupState({ depth: id.depth, chainId: id.chainId, rollup: id.rollup });
   for (const r of db.prepare("SELECT * FROM accounts ORDER BY idx").iterate() as IterableIterator<AccountRow>) {
     state.setAccount(BigInt(r.idx), accountFromRow(r));
   }

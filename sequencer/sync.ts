@@ -75,9 +75,10 @@ export function replayBatch(state: RollupState, queue: L1Queue, b: BatchVerified
 export async function syncFromL1(o: SyncOptions): Promise<SyncResult> {
   const log = o.log ?? (() => {});
   const rollup = Rollup__factory.connect(o.rollupAddress, o.provider);
-  const [depth, slots, network] = await Promise.all([rollup.depth(), rollup.slots(), o.provider.getNetwork()]);
+  const [depth, slots, network, domain] = await Promise.all([rollup.depth(), rollup.slots(), o.provider.getNetwork(), rollup.domain()]);
   const toBlock = o.toBlock ?? (await o.provider.getBlockNumber());
-  const state = new RollupState({ depth: Number(depth), chainId: network.chainId });
+  const state = new RollupState({ depth: Number(depth), chainId: network.chainId, rollup: o.rollupAddress });
+  if (state.domain !== domain) throw new StateCorruptError(`sync: the contract's domain is ${domain}, the model derives ${state.domain} from chain ${network.chainId}`);
   const queue = new L1Queue();
   let batches = 0;
   const requests: L1RequestLog[] = [];
@@ -114,7 +115,7 @@ export function writeSyncedDatabase(file: string, r: SyncResult, rollupAddress: 
   if (fs.existsSync(file)) throw new StateCorruptError(`sync: ${file} exists; a new database file expected`);
   const db = openDatabase(file);
   try {
-    checkIdentity(db, { chainId: r.state.chainId, depth: r.state.depth, slots: r.slots, rollupAddress });
+    checkIdentity(db, { chainId: r.state.chainId, depth: r.state.depth, slots: r.slots, rollup: rollupAddress });
     sqliteProofQueue.init(db);
     const now = Date.now();
     db.transaction(() => {

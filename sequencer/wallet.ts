@@ -93,13 +93,17 @@ export class ZkrWallet {
     return rollupAt(address, this.l1);
   }
 
-  /** Deposits ETH into a new account owned by this wallet's keys. Returns its index once mined. */
-  async deposit(rollupAddress: string, amount: bigint): Promise<{ index: bigint; txHash: string; block: number }> {
+  /**
+   * Deposits `amount` wei of ETH into a new account owned by this wallet's keys, paying the
+   * contract's creation fee on top. Returns its index once mined.
+   */
+  async deposit(rollupAddress: string, amount: bigint): Promise<{ index: bigint; txHash: string; block: number; createFee: bigint }> {
     const rollup = this.rollup(rollupAddress);
-    const receipt = (await (await rollup.deposit(this.pk[0], this.pk[1], { value: amount })).wait())!;
+    const createFee = await rollup.createFee();
+    const receipt = (await (await rollup.deposit(this.pk[0], this.pk[1], { value: amount + createFee })).wait())!;
     for (const l of receipt.logs) {
       const p = rollup.interface.parseLog(l);
-      if (p?.name === "L1Request") return { index: p.args.accountIndex as bigint, txHash: receipt.hash, block: receipt.blockNumber };
+      if (p?.name === "L1Request") return { index: p.args.accountIndex as bigint, txHash: receipt.hash, block: receipt.blockNumber, createFee };
     }
     throw new WalletError(`deposit ${receipt.hash}: no L1Request log`);
   }
@@ -132,12 +136,12 @@ export class ZkrWallet {
   /** Signs a transfer with the account's next nonce (asked from the sequencer). */
   async signTransfer(client: SequencerClient, from: bigint, to: bigint, amount: bigint, fee = 0n): Promise<TransferTx & { sig: Signature }> {
     const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.chainId));
+    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.domain));
   }
 
   /** Signs a withdrawal with the account's next nonce. */
   async signWithdraw(client: SequencerClient, from: bigint, amount: bigint, fee = 0n): Promise<WithdrawTx & { sig: Signature }> {
     const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.chainId));
+    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.domain));
   }
 }

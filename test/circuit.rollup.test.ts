@@ -110,24 +110,24 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     tampered.sigS[0] += 1n;
     await expect(circuit.witness(input(tampered))).rejects.toThrow(/EdDSAPoseidonVerifier/);
     // A valid signature by someone else's key.
-    const other = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 1000n, fee: 0n, nonce: 0n }, user("bob").sk, s.chainId);
+    const other = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 1000n, fee: 0n, nonce: 0n }, user("bob").sk, s.domain);
     await expect(circuit.witness(input(substitute(res.witnessInputs, 0, other)))).rejects.toThrow(/EdDSAPoseidonVerifier/);
   });
 
   test("a wrong nonce is rejected (the signed message binds the account's nonce)", async () => {
     const s = world();
     const res = probe(s, [s.transfer(1n, 2n, 1000n)]);
-    const replay = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 1000n, fee: 0n, nonce: 1n }, user("alice").sk, s.chainId);
+    const replay = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 1000n, fee: 0n, nonce: 1n }, user("alice").sk, s.domain);
     await expect(circuit.witness(input(substitute(res.witnessInputs, 0, replay)))).rejects.toThrow(/EdDSAPoseidonVerifier/);
   });
 
   test("spending more than the balance is rejected", async () => {
     const s = world();
     const res = probe(s, [s.transfer(1n, 2n, 1000n)]);
-    const tooMuch = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 2n * 10n ** 18n, fee: 0n, nonce: 0n }, user("alice").sk, s.chainId);
+    const tooMuch = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 2n * 10n ** 18n, fee: 0n, nonce: 0n }, user("alice").sk, s.domain);
     await expect(circuit.witness(input(substitute(res.witnessInputs, 0, tooMuch)))).rejects.toThrow(txLine("newBalanceABits.in <== newBalanceA"));
     // Amount fits but amount + fee does not.
-    const withFee = signTx({ type: TxType.Withdraw, from: 2n, amount: 5n * 10n ** 17n, fee: 1n, nonce: 0n }, user("bob").sk, s.chainId);
+    const withFee = signTx({ type: TxType.Withdraw, from: 2n, amount: 5n * 10n ** 17n, fee: 1n, nonce: 0n }, user("bob").sk, s.domain);
     const w2 = probe(s, [s.withdraw(2n, 10n ** 17n, 1n)], 0n).witnessInputs;
     await expect(circuit.witness(input(substitute(w2, 0, withFee)))).rejects.toThrow(txLine("newBalanceABits.in <== newBalanceA"));
   });
@@ -136,21 +136,21 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     const s = world();
     const res = probe(s, [s.transfer(1n, 2n, 1000n)]);
     const huge = (2n ** 27n - 1n) * 10n ** 31n;
-    const tx = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: huge, fee: 0n, nonce: 0n }, user("alice").sk, s.chainId);
+    const tx = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: huge, fee: 0n, nonce: 0n }, user("alice").sk, s.domain);
     await expect(circuit.witness(input(substitute(res.witnessInputs, 0, tx)))).rejects.toThrow(txLine("newBalanceABits.in <== newBalanceA"));
 
     // dave (TOKEN) receives a top-up to 2^128 - 1; carol then sends him 1.
     const rich = world();
     applyBatch(rich.state, [rich.topUp(4n, 2n ** 128n - 1n - 77n)], rich.queue, { slots: SLOTS });
     const ok = probe(rich, [rich.transfer(3n, 4n, 0n)]);
-    const over = signTx({ type: TxType.Transfer, from: 3n, to: 4n, amount: 1n, fee: 0n, nonce: 0n }, user("carol").sk, rich.chainId);
+    const over = signTx({ type: TxType.Transfer, from: 3n, to: 4n, amount: 1n, fee: 0n, nonce: 0n }, user("carol").sk, rich.domain);
     await expect(circuit.witness(input(substitute(ok.witnessInputs, 0, over)))).rejects.toThrow(txLine("newBalanceBBits.in <== newBalanceB"));
   });
 
   test("a fee in a token other than the fee account's is rejected", async () => {
     const s = world();
     const res = probe(s, [s.transfer(3n, 4n, 10n)], 0n);
-    const feeInToken = signTx({ type: TxType.Transfer, from: 3n, to: 4n, amount: 10n, fee: 5n, nonce: 0n }, user("carol").sk, s.chainId);
+    const feeInToken = signTx({ type: TxType.Transfer, from: 3n, to: 4n, amount: 10n, fee: 5n, nonce: 0n }, user("carol").sk, s.domain);
     await expect(circuit.witness(input(substitute(res.witnessInputs, 0, feeInToken)))).rejects.toThrow(txLine("fee * (1 - sameFeeToken.out) === 0"));
   });
 
@@ -158,7 +158,7 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     const s = world();
     const res = probe(s, [s.transfer(1n, 2n, 1000n)]);
     // to = 9: an empty leaf. Honest siblings of index 9, account fields of nothing.
-    const toEmpty = signTx({ type: TxType.Transfer, from: 1n, to: 9n, amount: 1000n, fee: 0n, nonce: 0n }, user("alice").sk, s.chainId);
+    const toEmpty = signTx({ type: TxType.Transfer, from: 1n, to: 9n, amount: 1000n, fee: 0n, nonce: 0n }, user("alice").sk, s.domain);
     const w1 = substitute(res.witnessInputs, 0, toEmpty);
     const afterA = s.state.clone();
     applyBatch(afterA, [s.withdraw(1n, 1000n, 0n, 0n)], s.queue, { slots: SLOTS });
@@ -166,7 +166,7 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     for (const k of ["bAx", "bAy", "bEthAddr", "bToken", "bBalance", "bNonce"] as const) w1[k][0] = 0n;
     await expect(circuit.witness(input(w1))).rejects.toThrow(/QuadTreeStep_\d+ line: \d+/);
     // bob's leaf and siblings, claimed at index 6 instead of 2.
-    const moved = signTx({ type: TxType.Transfer, from: 1n, to: 6n, amount: 1000n, fee: 0n, nonce: 0n }, user("alice").sk, s.chainId);
+    const moved = signTx({ type: TxType.Transfer, from: 1n, to: 6n, amount: 1000n, fee: 0n, nonce: 0n }, user("alice").sk, s.domain);
     await expect(circuit.witness(input(substitute(res.witnessInputs, 0, moved)))).rejects.toThrow(/QuadTreeStep_\d+ line: \d+/);
   });
 
@@ -174,7 +174,7 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     const s = world();
     const res = probe(s, [s.transfer(1n, 2n, 1000n)]);
     // carol (TOKEN) as the receiver, with her real leaf and siblings.
-    const tx = signTx({ type: TxType.Transfer, from: 1n, to: 3n, amount: 1000n, fee: 0n, nonce: 0n }, user("alice").sk, s.chainId);
+    const tx = signTx({ type: TxType.Transfer, from: 1n, to: 3n, amount: 1000n, fee: 0n, nonce: 0n }, user("alice").sk, s.domain);
     const w = substitute(res.witnessInputs, 0, tx);
     const afterA = s.state.clone();
     applyBatch(afterA, [s.withdraw(1n, 1000n, 0n, 0n)], s.queue, { slots: SLOTS });
@@ -201,7 +201,7 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     w.l1Amount[0] = req.kind === 2 ? req.amount : 0n;
     w.l1EthAddr[0] = req.ethAddr;
     for (let i = 1; i < SLOTS; i++) w.txData[i] = 0n;
-    for (const k of ["aAx", "aAy", "aEthAddr", "aToken", "aBalance", "aNonce", "l1Amount", "l1EthAddr", "l1Token"] as const) {
+    for (const k of ["aAx", "aAy", "aEthAddr", "aToken", "aBalance", "aNonce", "aEmpty", "l1Kind", "l1Amount", "l1EthAddr", "l1Token"] as const) {
       for (let i = 1; i < SLOTS; i++) w[k][i] = 0n;
     }
     const forged = await circuit.witness(input(w));
@@ -214,7 +214,7 @@ describe(`rollup circuit (${SLOTS} txs, depth ${DEPTH})`, () => {
     const contractView = hashPublicData(encodePublicData({
       oldRoot: s.state.root, newRoot: after.root,
       queueHashBefore: s.queue.hashAt(s.state.queueNext), queueHashAfter: s.queue.hashAt(s.state.queueNext + 1n),
-      chainId: s.chainId, batchNumber: s.state.batchNumber,
+      domain: s.domain, batchNumber: s.state.batchNumber,
       queueStart: s.state.queueNext, queueEnd: s.state.queueNext + 1n, feeAccount: 0n, txData,
     })).publicInput;
     const pub = circuit.signal("main.publicInput");

@@ -4,7 +4,8 @@
 // and batches and new requests revert ExodusActive. Alice and bob withdraw their balances in the
 // last verified state with Merkle proofs against the stored root (a wrong balance, a tampered
 // sibling, a short proof, a second withdrawal and carol's unverified account each revert with a
-// named error); carol gets her unconsumed deposit back from the queue. Claims empty the contract.
+// named error); carol gets her unconsumed deposit and creation fee back from the queue, and the
+// operator its creation fees. Claims empty the contract.
 
 import { Contract, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { devKeys, type DevKeys } from "../circuits/devkeys.js";
@@ -49,7 +50,7 @@ beforeAll(async () => {
   signers = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
   dep = await deployRollup({ deployer: signers[0], exodusBlocks: 100, slots: CONFIG.txs, depth: CONFIG.depth, artifacts: compiled, log });
   rollup = dep.rollup;
-  state = new RollupState({ depth: CONFIG.depth, chainId: dep.chainId });
+  state = new RollupState({ depth: CONFIG.depth, chainId: dep.chainId, rollup: dep.addresses.rollup });
 });
 
 afterAll(async () => {
@@ -62,10 +63,10 @@ test("a verified batch, then the operator stops: exodus after the timeout, withd
   const addr = await Promise.all(signers.map((s) => s.getAddress()));
   // alice (signer 1) and bob (signer 2) deposit; a batch applies both and a transfer alice → bob.
   for (const [i, u, amount] of [[1, alice, ETH], [2, bob, ETH / 2n]] as const) {
-    await (await as(i).deposit(u.pk[0], u.pk[1], { value: amount })).wait();
+    await (await as(i).deposit(u.pk[0], u.pk[1], { value: amount + dep.createFee })).wait();
     queue.append({ kind: L1Kind.CreateDeposit, index: queue.nextAccountIndex, tokenId: 0n, ethAddr: BigInt(addr[i]), amount, ax: u.pk[0], ay: u.pk[1] });
   }
-  const transfer = signTx({ type: TxType.Transfer, from: 0n, to: 1n, amount: ETH / 10n, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
+  const transfer = signTx({ type: TxType.Transfer, from: 0n, to: 1n, amount: ETH / 10n, fee: 0n, nonce: 0n }, alice.sk, state.domain);
   const batch = applyBatch(state, [{ type: TxType.Deposit, index: 0n }, { type: TxType.Deposit, index: 1n }, transfer], queue, { slots: CONFIG.txs });
   const backend = await createBackend("cpu");
   const prover = await Groth16Prover.create(readZkey(keys.zkey), backend);
@@ -89,7 +90,7 @@ test("a verified batch, then the operator stops: exodus after the timeout, withd
 
   // carol (signer 3) deposits; the operator never includes it.
   const carolAmount = ETH / 3n;
-  await (await as(3).deposit(carol.pk[0], carol.pk[1], { value: carolAmount })).wait();
+  await (await as(3).deposit(carol.pk[0], carol.pk[1], { value: carolAmount + dep.createFee })).wait();
   await mine(limit - 10);
   expect(await revertOf(as(3).activateExodus())).toBe("ExodusNotDue");
   await mine(20);
@@ -100,7 +101,7 @@ test("a verified batch, then the operator stops: exodus after the timeout, withd
   expect(ev.args.stateRoot).toBe(state.root);
   expect(await revertOf(rollup.activateExodus())).toBe("ExodusActive");
   expect(await revertOf(rollup.submitBatch(batch.newRoot, 2, 2, 0, batch.txData, proof))).toBe("ExodusActive");
-  expect(await revertOf(as(1).deposit(alice.pk[0], alice.pk[1], { value: 1n }))).toBe("ExodusActive");
+  expect(await revertOf(as(1).deposit(alice.pk[0], alice.pk[1], { value: dep.createFee + 1n }))).toBe("ExodusActive");
   expect(await revertOf(as(1).forcedExit(0))).toBe("ExodusActive");
 
   // Bad exodus withdrawals.
@@ -124,19 +125,18 @@ test("a verified batch, then the operator stops: exodus after the timeout, withd
   await (await rollup.exodusWithdraw(1, a1.ax, a1.ay, a1.balance, a1.nonce, state.tree.proof(1n).siblings)).wait();
   expect(await rollup.pending(addr[1], 0)).toBe(a0.balance);
   expect(await rollup.pending(addr[2], 0)).toBe(a1.balance);
-  expect(await rollup.pending(addr[0], 0)).toBe(0n);
+  // The operator (signer 0) was credited the creation fees of the two creates batch 0 consumed.
+  expect(await rollup.pending(addr[0], 0)).toBe(2n * dep.createFee);
 
-  // carol's deposit is refunded from its queue entry (position 2), once; a wrong amount or a consumed entry reverts.
-  const refund = (position: number, amount: bigint) =>
-    as(3).exodusRefund(position, L1Kind.CreateDeposit, 2, 0, addr[3], amount, carol.pk[0], carol.pk[1]);
-  expect(await revertOf(refund(2, carolAmount + 1n))).toBe("BadQueueEntry");
-  expect(await revertOf(refund(1, carolAmount))).toBe("AlreadyConsumed");
-  expect(await revertOf(refund(3, carolAmount))).toBe("NotInQueue");
-  await (await refund(2, carolAmount)).wait();
-  expect(await revertOf(refund(2, carolAmount))).toBe("AlreadyRefunded");
-  expect(await rollup.pending(addr[3], 0)).toBe(carolAmount);
+  // carol's deposit and its creation fee are refunded from its stored queue entry (position 2), once,
+  // to carol whoever asks; a consumed entry or a position past the queue reverts.
+  expect(await revertOf(rollup.exodusRefund(1))).toBe("AlreadyConsumed");
+  expect(await revertOf(rollup.exodusRefund(3))).toBe("NotInQueue");
+  await (await rollup.exodusRefund(2)).wait();
+  expect(await revertOf(as(3).exodusRefund(2))).toBe("AlreadyRefunded");
+  expect(await rollup.pending(addr[3], 0)).toBe(carolAmount + dep.createFee);
 
-  for (const i of [1, 2, 3]) await (await as(i).claim(0)).wait();
+  for (const i of [0, 1, 2, 3]) await (await as(i).claim(0)).wait();
   expect(await revertOf(as(1).claim(0))).toBe("NothingToClaim");
   expect(await provider.getBalance(await rollup.getAddress())).toBe(0n);
 });

@@ -80,7 +80,7 @@ beforeAll(async () => {
   [operator, aliceL1, bobL1] = await Promise.all([0, 1, 2].map((i) => provider.getSigner(i)));
   dep = await deployRollup({ deployer: operator, slots: CONFIG.txs, depth: CONFIG.depth, artifacts: compiled, log });
   rollup = dep.rollup;
-  state = new RollupState({ depth: CONFIG.depth, chainId: dep.chainId });
+  state = new RollupState({ depth: CONFIG.depth, chainId: dep.chainId, rollup: dep.addresses.rollup });
   backend = await createBackend("cpu");
   prover = await Groth16Prover.create(readZkey(keys.zkey), backend);
 });
@@ -104,8 +104,11 @@ test("the contract starts from the model's empty root", async () => {
 });
 
 test("two ETH deposits: the queue rebuilt from events has the contract's hashes", async () => {
-  const r1 = (await (await (rollup.connect(aliceL1) as Rollup).deposit(alice.pk[0], alice.pk[1], { value: ETH })).wait())!;
-  const r2 = (await (await (rollup.connect(bobL1) as Rollup).deposit(bob.pk[0], bob.pk[1], { value: ETH / 2n })).wait())!;
+  // A create-deposit pays the creation fee on top: less than the fee is refused.
+  expect(dep.createFee).toBeGreaterThan(0n);
+  expect(await revertOf((rollup.connect(aliceL1) as Rollup).deposit(alice.pk[0], alice.pk[1], { value: dep.createFee - 1n }))).toBe("WrongCreateFee");
+  const r1 = (await (await (rollup.connect(aliceL1) as Rollup).deposit(alice.pk[0], alice.pk[1], { value: ETH + dep.createFee })).wait())!;
+  const r2 = (await (await (rollup.connect(bobL1) as Rollup).deposit(bob.pk[0], bob.pk[1], { value: ETH / 2n + dep.createFee })).wait())!;
   gas.deposit = r1.gasUsed;
   gas.deposit2 = r2.gasUsed;
   await syncQueue();
@@ -126,6 +129,8 @@ test("a batch of the deposits with a real proof verifies; the on-chain root is t
   expect(await rollup.stateRoot()).toBe(state.root);
   expect(await rollup.batchNumber()).toBe(1n);
   expect(await rollup.queueConsumed()).toBe(2n);
+  // The two creation fees are the operator's now.
+  expect(await rollup.pending(await operator.getAddress(), 0)).toBe(2n * dep.createFee);
   // The same batch again: its queue range is consumed.
   expect(await revertOf(rollup.submitBatch(...submitArgs(batch, proof)))).toBe("WrongQueueStart");
 });
@@ -138,7 +143,7 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   forked.setAccount(7n, { ax: 1n, ay: 2n, ethAddr: 3n, tokenId: 0n, balance: 4n, nonce: 0n });
   const fromWrongRoot = applyBatch(forked, [], queue, { slots: CONFIG.txs });
   const amount = ETH / 4n;
-  const withdraw = signTx({ type: TxType.Withdraw, from: 0n, amount, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
+  const withdraw = signTx({ type: TxType.Withdraw, from: 0n, amount, fee: 0n, nonce: 0n }, alice.sk, state.domain);
   const batch = applyBatch(state, [withdraw, { type: TxType.ForcedExit, index: 1n, amount: 0n, exponent: 0 }], queue, { slots: CONFIG.txs });
   const proof = await prove(batch);
 
@@ -173,10 +178,11 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
   expect(await rollup.pending(aliceAddr, 0)).toBe(0n);
   expect(await revertOf((rollup.connect(aliceL1) as Rollup).claim(0))).toBe("NothingToClaim");
   // Someone else cannot take bob's credit: claims pay the caller's own balance.
-  expect(await revertOf(rollup.claim(0))).toBe("NothingToClaim");
+  expect(await revertOf((rollup.connect(await provider.getSigner(5)) as Rollup).claim(0))).toBe("NothingToClaim");
   expect(await rollup.pending(bobAddr, 0)).toBe(ETH / 2n);
   await (await (rollup.connect(bobL1) as Rollup).claim(0)).wait();
-  expect(await provider.getBalance(await rollup.getAddress())).toBe(ETH + ETH / 2n - amount - ETH / 2n);
+  // Left: alice's L2 balance and the operator's unclaimed creation fees.
+  expect(await provider.getBalance(await rollup.getAddress())).toBe(ETH + ETH / 2n - amount - ETH / 2n + 2n * dep.createFee);
 });
 
 test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-transfer credits what arrives; a token withdrawal is claimed", async () => {
@@ -206,13 +212,17 @@ test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-
   const T = 10n ** 18n;
   await (await token.mint(aliceAddr, 10n * T)).wait();
   await (await feeToken.mint(bobAddr, 1000n)).wait();
-  expect(await revertOf(asAlice.depositToken(1, T, alice.pk[0], alice.pk[1]))).toBe("TokenTransferFailed"); // no allowance yet
+  const fee = { value: dep.createFee };
+  expect(await revertOf(asAlice.depositToken(1, T, alice.pk[0], alice.pk[1], fee))).toBe("TokenTransferFailed"); // no allowance yet
   await (await (token.connect(aliceL1) as Contract).approve(await rollup.getAddress(), 2n ** 256n - 1n)).wait();
   await (await (feeToken.connect(bobL1) as Contract).approve(await rollup.getAddress(), 2n ** 256n - 1n)).wait();
-  expect(await revertOf(asAlice.depositToken(0, T, alice.pk[0], alice.pk[1]))).toBe("UnknownToken");
-  expect(await revertOf(asAlice.depositToken(3, T, alice.pk[0], alice.pk[1]))).toBe("UnknownToken");
+  expect(await revertOf(asAlice.depositToken(0, T, alice.pk[0], alice.pk[1], fee))).toBe("UnknownToken");
+  expect(await revertOf(asAlice.depositToken(3, T, alice.pk[0], alice.pk[1], fee))).toBe("UnknownToken");
+  // The creation fee, exactly: none, or more (which would be stuck), is refused.
+  expect(await revertOf(asAlice.depositToken(1, T, alice.pk[0], alice.pk[1]))).toBe("WrongCreateFee");
+  expect(await revertOf(asAlice.depositToken(1, T, alice.pk[0], alice.pk[1], { value: dep.createFee + 1n }))).toBe("WrongCreateFee");
 
-  const r = (await (await asAlice.depositToken(1, 3n * T, alice.pk[0], alice.pk[1])).wait())!;
+  const r = (await (await asAlice.depositToken(1, 3n * T, alice.pk[0], alice.pk[1], fee)).wait())!;
   gas.depositToken = r.gasUsed;
   expect(await rollup.accounts(2)).toEqual([aliceAddr, 1n]);
   const t = (await (await asAlice.topUpToken(2, T)).wait())!;
@@ -222,7 +232,7 @@ test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-
   expect(await revertOf(asAlice.topUp(2, { value: 1n }))).toBe("WrongToken");
   expect(await revertOf(asAlice.topUpToken(9, T))).toBe("UnknownAccount");
   // Fee on transfer: 1000 sent, 990 arrive, 990 is what the queue records.
-  await (await asBob.depositToken(2, 1000n, bob.pk[0], bob.pk[1])).wait();
+  await (await asBob.depositToken(2, 1000n, bob.pk[0], bob.pk[1], fee)).wait();
   await syncQueue();
   expect(queue.length).toBe(6);
   expect(queue.hashAt(6)).toBe(await rollup.queueHash(6));
@@ -233,7 +243,7 @@ test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-
   expect(await feeToken.balanceOf(await rollup.getAddress())).toBe(990n);
 
   // One batch: the three token deposits and a withdrawal of 1 TT from alice's token account.
-  const withdraw = signTx({ type: TxType.Withdraw, from: 2n, amount: T, fee: 0n, nonce: 0n }, alice.sk, state.chainId);
+  const withdraw = signTx({ type: TxType.Withdraw, from: 2n, amount: T, fee: 0n, nonce: 0n }, alice.sk, state.domain);
   const deposits = [2n, 2n, 3n].map((index) => ({ type: TxType.Deposit, index }) as const);
   const batch = applyBatch(state, [...deposits, withdraw], queue, { slots: CONFIG.txs });
   const receipt = (await (await rollup.submitBatch(...submitArgs(batch, await prove(batch)))).wait())!;

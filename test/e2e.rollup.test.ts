@@ -76,9 +76,9 @@ beforeAll(async () => {
   rollup = devnet.deployment.addresses.rollup;
   const dbPath = path.join(dir, "sequencer.db");
   config = {
-    dbPath, chainId: BigInt(devnet.deployment.chainId), slots: 4, depth: 8,
+    dbPath, chainId: BigInt(devnet.deployment.chainId), rollup, slots: 4, depth: 8,
     batchMaxWaitMs: 300, maxUnprovenBatches: 8, maxMempool: 10_000, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
-    l1: { ...DEFAULTS.l1, rpcUrl: devnet.deployment.rpcUrl, rollupAddress: rollup, deployBlock: devnet.deployment.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
+    l1: { ...DEFAULTS.l1, rpcUrl: devnet.deployment.rpcUrl, deployBlock: devnet.deployment.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
   };
   seq = await Sequencer.start(config, { proofs: sqliteProofQueue, log, onFatal: (e) => log(`FATAL ${e.message}`) });
   prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
@@ -152,7 +152,7 @@ test("the wallet CLI: create (0600), deposit, balance, transfer, status", async 
   expect(await zkr("wallet", "create", "--l1-account", "3", ...where)).toMatch(/L1 address: 0x90F79bf6EB2c4f870365E785982E1f101E93b906/);
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   await expect(zkr("wallet", "create", ...where)).rejects.toThrow(/a new file expected, one exists/);
-  expect(await zkr("wallet", "deposit", "0.5", ...where)).toMatch(/deposit of 0.5 ETH: L1 tx 0x[0-9a-f]{64} \(block \d+\); L2 account 2/);
+  expect(await zkr("wallet", "deposit", "0.5", ...where)).toMatch(/deposit of 0.5 ETH \(plus the [0-9.]+ ETH account creation fee\): L1 tx 0x[0-9a-f]{64} \(block \d+\); L2 account 2/);
   await untilAccount(new ZkrWallet(readWalletFile(file)).pk, 1);
   expect(await zkr("wallet", "balance", ...where)).toMatch(/L2 account 2: 0.5 ETH \(spendable 0.5, nonce 0, 0 pending\)/);
   const out = await zkr("wallet", "transfer", "--to", String(idx.alice), "0.1", ...where);

@@ -17,13 +17,13 @@ import { L1Queue } from "../sequencer/model/queue.js";
 import { RollupState } from "../sequencer/model/state.js";
 import { decodeBatchData, signTx, type DecodedTx, type Tx } from "../sequencer/model/tx.js";
 import { rng } from "./helpers/rng.js";
-import { CHAIN_ID, Scenario, user } from "./helpers/scenario.js";
+import { CHAIN_ID, Scenario, TEST_ROLLUP, user } from "./helpers/scenario.js";
 
 const DEPTH = 8;
 const ETH = 0n;
 const TOKEN = 7n;
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-const HEADER_BYTES = 152;
+const HEADER_BYTES = 158;
 const MAX_BALANCE = pow2(128) - 1n;
 
 // Accounts of world(): indices in order of creation.
@@ -58,7 +58,7 @@ function world(): Scenario {
  * accept): 0 alice (ETH, 1000), 1 carol (TOKEN, 500).
  */
 function looseWorld(): { state: RollupState; queue: L1Queue } {
-  const state = new RollupState({ depth: DEPTH, chainId: CHAIN_ID });
+  const state = new RollupState({ depth: DEPTH, chainId: CHAIN_ID, rollup: TEST_ROLLUP });
   const queue = new L1Queue({ checkAccounts: false });
   const alice = user("alice");
   const carol = user("carol");
@@ -99,6 +99,27 @@ function thrown(st: RollupState, txs: readonly Tx[], queue: L1Queue, opts?: Batc
 }
 
 /**
+ * Applies a batch whose L1 request at `slot` cannot apply: it must be consumed as a rejected slot
+ * (type 5, the request's index) whose reason is a `cls`, with every account as before; the queue
+ * moves on and the batch number too. Returns the reason.
+ */
+function expectL1Rejected<E extends ZkrError>(st: RollupState, queue: L1Queue, txs: readonly Tx[], slot: number, cls: ErrorClass<E>): E {
+  const before = snapshot(st);
+  const res = applyBatch(st, txs, queue);
+  expect(res.txs[slot]).toEqual({ type: TxType.Rejected, index: (txs[slot] as { index: bigint }).index });
+  expect(res.rejected.map((r) => r.slot)).toContain(slot);
+  const r = res.rejected.find((x) => x.slot === slot)!;
+  expect(r.reason).toBeInstanceOf(cls);
+  expect(r.position).toBe(before.queueNext + BigInt(txs.slice(0, slot).filter((t) => t.type !== TxType.Transfer && t.type !== TxType.Withdraw && t.type !== TxType.Noop).length));
+  if (txs.length === 1) {
+    expect(res.newRoot).toBe(before.root);
+    expect(st.accounts).toEqual(before.accounts);
+  }
+  expect(st.queueNext).toBe(res.queueEnd);
+  return r.reason as E;
+}
+
+/**
  * Applies an invalid batch: expects a BatchTxError naming `slot` whose cause is a `cls`, and the state
  * exactly as before (root, accounts, batch number, queue position). Returns the cause.
  */
@@ -128,11 +149,11 @@ function readHeader(pd: Uint8Array) {
     newRoot: be(pd, 32, 32),
     queueHashBefore: be(pd, 64, 32),
     queueHashAfter: be(pd, 96, 32),
-    chainId: be(pd, 128, 8),
-    batchNumber: be(pd, 136, 4),
-    queueStart: be(pd, 140, 4),
-    queueEnd: be(pd, 144, 4),
-    feeAccount: be(pd, 148, 4),
+    domain: be(pd, 128, 14),
+    batchNumber: be(pd, 142, 4),
+    queueStart: be(pd, 146, 4),
+    queueEnd: be(pd, 150, 4),
+    feeAccount: be(pd, 154, 4),
     txData: pd.slice(HEADER_BYTES),
   };
 }
@@ -190,7 +211,7 @@ function applyChecked(st: RollupState, txs: readonly Tx[], queue: L1Queue, opts:
   expect(res.totalFee).toBe(totalFee);
   expect(res.feeAccount).toBe(totalFee > 0n ? opts.feeAccount : 0n);
 
-  // Public data: 152-byte header, then the slots.
+  // Public data: 158-byte header, then the slots.
   expect(res.publicData).toHaveLength(HEADER_BYTES + 12 * slots);
   expect(res.txData).toHaveLength(12 * slots);
   const h = readHeader(res.publicData);
@@ -199,7 +220,7 @@ function applyChecked(st: RollupState, txs: readonly Tx[], queue: L1Queue, opts:
     newRoot: res.newRoot,
     queueHashBefore: res.queueHashBefore,
     queueHashAfter: res.queueHashAfter,
-    chainId: st.chainId,
+    domain: st.domain,
     batchNumber: res.batchNumber,
     queueStart: res.queueStart,
     queueEnd: res.queueEnd,
@@ -230,7 +251,7 @@ function specForcedExit(b: bigint): { amount: bigint; exponent: number } {
 function replayBatch(mirror: RollupState, queue: L1Queue, publicData: Uint8Array): void {
   const h = readHeader(publicData);
   expect(h.oldRoot).toBe(mirror.root);
-  expect(h.chainId).toBe(mirror.chainId);
+  expect(h.domain).toBe(mirror.domain);
   expect(h.batchNumber).toBe(mirror.batchNumber);
   expect(h.queueStart).toBe(mirror.queueNext);
   expect(h.queueHashBefore).toBe(queue.hashAt(h.queueStart));
@@ -310,7 +331,7 @@ describe("applyBatch: invalid transactions are refused with their slot and typed
     expectRejected(s.state, s.queue, [...prefix, { ...ok, sig: { ...ok.sig!, s: ok.sig!.s + 1n } }], undefined, 1, BadSignatureError);
     expectRejected(s.state, s.queue, [...prefix, { ...ok, sig: { ...ok.sig!, r8x: ok.sig!.r8y, r8y: ok.sig!.r8x } }], undefined, 1, BadSignatureError);
     expectRejected(s.state, s.queue, [...prefix, { ...ok, amount: 1001n }], undefined, 1, BadSignatureError);
-    const byBob = signTx({ type: TxType.Transfer, from: ALICE, to: BOB, amount: 1000n, fee: 0n, nonce: 0n }, user("bob").sk, s.chainId);
+    const byBob = signTx({ type: TxType.Transfer, from: ALICE, to: BOB, amount: 1000n, fee: 0n, nonce: 0n }, user("bob").sk, s.domain);
     const cause = expectRejected(s.state, s.queue, [...prefix, byBob], undefined, 1, BadSignatureError);
     expect(cause.account).toBe(ALICE);
     const w = s.withdraw(ALICE, 10n, 0n, 0n);
@@ -411,18 +432,19 @@ describe("applyBatch: invalid transactions are refused with their slot and typed
     expectRejected(s.state, s.queue, [s.transfer(BOB, ALICE, 1n), toEmpty], undefined, 1, UnknownAccountError);
     s.resync();
     const eve = user("eve").sk;
-    const fromEmpty = signTx({ type: TxType.Transfer, from: EMPTY, to: ALICE, amount: 0n, fee: 0n, nonce: 0n }, eve, s.chainId);
+    const fromEmpty = signTx({ type: TxType.Transfer, from: EMPTY, to: ALICE, amount: 0n, fee: 0n, nonce: 0n }, eve, s.domain);
     const c = expectRejected(s.state, s.queue, [fromEmpty], undefined, 0, UnknownAccountError);
     expect(c.account).toBe(EMPTY);
-    const wEmpty = signTx({ type: TxType.Withdraw, from: EMPTY, amount: 0n, fee: 0n, nonce: 0n }, eve, s.chainId);
+    const wEmpty = signTx({ type: TxType.Withdraw, from: EMPTY, amount: 0n, fee: 0n, nonce: 0n }, eve, s.domain);
     expectRejected(s.state, s.queue, [wEmpty], undefined, 0, UnknownAccountError);
-    // Requests the contract would refuse, for an index never created.
+    // L1 requests for an empty leaf (its create was rejected) are consumed as rejected, not refused:
+    // a request the batch could not consume would stop the rollup.
     const { state, queue } = looseWorld();
     queue.append({ kind: L1Kind.TopUp, index: EMPTY, tokenId: ETH, ethAddr: 1n, amount: 5n });
-    expectRejected(state, queue, [{ type: TxType.Deposit, index: EMPTY }], undefined, 0, UnknownAccountError);
+    expectL1Rejected(state, queue, [{ type: TxType.Deposit, index: EMPTY }], 0, UnknownAccountError);
     const loose2 = looseWorld();
     loose2.queue.append({ kind: L1Kind.ForcedExit, index: EMPTY, tokenId: ETH, ethAddr: 1n });
-    expectRejected(loose2.state, loose2.queue, [{ type: TxType.ForcedExit, index: EMPTY, amount: 0n, exponent: 0 }], undefined, 0, UnknownAccountError);
+    expectL1Rejected(loose2.state, loose2.queue, [{ type: TxType.ForcedExit, index: EMPTY, amount: 0n, exponent: 0 }], 0, UnknownAccountError);
   });
 
   test("UnknownAccountError: an empty fee account (a batch-level error, thrown unwrapped)", () => {
@@ -501,10 +523,10 @@ describe("applyBatch: invalid transactions are refused with their slot and typed
     expect(loose2.state.account(2n)).toBeUndefined();
   });
 
-  test("BalanceOverflowError: a top-up or a transfer that takes a balance to 2^128", () => {
+  test("BalanceOverflowError: a transfer that takes a balance to 2^128 is refused; such a top-up is consumed as rejected", () => {
     const s = world();
     s.topUp(DAVE, pow2(128) - 77n);
-    const o = expectRejected(s.state, s.queue, [{ type: TxType.Deposit, index: DAVE }], undefined, 0, BalanceOverflowError);
+    const o = expectL1Rejected(s.state, s.queue, [{ type: TxType.Deposit, index: DAVE }], 0, BalanceOverflowError);
     expect([o.balance, o.added]).toEqual([77n, pow2(128) - 77n]);
     // 2^128 − 1 is the largest balance.
     const t = world();
@@ -513,13 +535,13 @@ describe("applyBatch: invalid transactions are refused with their slot and typed
     const tr = expectRejected(t.state, t.queue, [t.transfer(CAROL, DAVE, 0n), t.transfer(CAROL, DAVE, 1n)], undefined, 1, BalanceOverflowError);
     expect(tr.account).toBe(DAVE);
     t.resync();
-    expectRejected(t.state, t.queue, [t.topUp(DAVE, 1n)], undefined, 0, BalanceOverflowError);
+    expectL1Rejected(t.state, t.queue, [t.topUp(DAVE, 1n)], 0, BalanceOverflowError);
   });
 
   test("InvalidTxError: a self-transfer (in its slot); more txs than slots (before any slot)", () => {
     const s = world();
     const self = { type: TxType.Transfer, from: ALICE, to: ALICE, amount: 1n, fee: 0n, nonce: 0n } as const;
-    expect(() => signTx(self, user("alice").sk, s.chainId)).toThrow(InvalidTxError); // cannot even be signed
+    expect(() => signTx(self, user("alice").sk, s.domain)).toThrow(InvalidTxError); // cannot even be signed
     expectRejected(s.state, s.queue, [s.transfer(BOB, ALICE, 1n), self], undefined, 1, InvalidTxError);
     s.resync();
     // Too many transactions is a batch-level error: no slot failed, the InvalidTxError comes unwrapped.
@@ -558,7 +580,7 @@ describe("applyBatch: a batch that fails in its last slot undoes the slots befor
 
   const cases: Array<[string, ErrorClass<ZkrError>, (s: Scenario) => Tx]> = [
     ["WrongNonceError", WrongNonceError, (s) => s.transfer(ALICE, BOB, 1n, 0n, 0n)],
-    ["BadSignatureError", BadSignatureError, (s) => signTx({ type: TxType.Withdraw, from: BOB, amount: 1n, fee: 0n, nonce: 1n }, user("alice").sk, s.chainId)],
+    ["BadSignatureError", BadSignatureError, (s) => signTx({ type: TxType.Withdraw, from: BOB, amount: 1n, fee: 0n, nonce: 1n }, user("alice").sk, s.domain)],
     ["InsufficientBalanceError", InsufficientBalanceError, (s) => s.withdraw(6n, 400n, 0n)], // erin has 500 − 101 = 399
     ["UnknownAccountError", UnknownAccountError, (s) => s.transfer(ALICE, EMPTY, 1n)],
     ["WrongTokenError", WrongTokenError, (s) => s.transfer(CAROL, ALICE, 1n)],
@@ -706,7 +728,7 @@ describe("applyBatch: replaying what L1 shows reproduces the model's roots", () 
     const SLOTS = 6;
     const r = rng(seed);
     const s = new Scenario(DEPTH);
-    const mirror = new RollupState({ depth: DEPTH, chainId: CHAIN_ID });
+    const mirror = new RollupState({ depth: DEPTH, chainId: CHAIN_ID, rollup: TEST_ROLLUP });
     const seen = new Set<TxType>();
     const feesSeen: bigint[] = [];
     const run = (txs: Tx[]) => {

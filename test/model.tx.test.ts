@@ -7,6 +7,8 @@ import {
   privateKeyFromSeed, publicKey, signTx, signatureMessage, txDataToBigint, verifyTxSignature,
   type DecodedTx, type FloatFormat, type TransferTx, type WithdrawTx,
 } from "../sequencer/model/index.js";
+import { createHash } from "node:crypto";
+import { rollupDomain } from "../sequencer/model/domain.js";
 import { refEddsa, type RefEddsa } from "./helpers/circomlibjs-ref.js";
 import { rng, type Rng } from "./helpers/rng.js";
 
@@ -27,6 +29,7 @@ function refEncode(tx: DecodedTx): Uint8Array {
       bits = bin(4n, 3) + bin(tx.index, 24) + bin(BigInt(tx.exponent), 5) + bin(m, 64);
       break;
     }
+    case TxType.Rejected: bits = bin(5n, 3) + bin(tx.index, 24) + "0".repeat(69); break;
   }
   expect(bits).toHaveLength(96);
   return Uint8Array.from({ length: 12 }, (_, i) => parseInt(bits.slice(8 * i, 8 * i + 8), 2));
@@ -51,10 +54,11 @@ function randomTx(r: Rng, type: TxType): DecodedTx {
       const fe = forcedExitFloat(r.bigint(1 + r.int(128)));
       return { type, index: idx(), amount: fe.amount, exponent: fe.exponent };
     }
+    case TxType.Rejected: return { type, index: idx() };
   }
 }
 
-const ALL_TYPES = [TxType.Noop, TxType.Deposit, TxType.Transfer, TxType.Withdraw, TxType.ForcedExit];
+const ALL_TYPES = [TxType.Noop, TxType.Deposit, TxType.Transfer, TxType.Withdraw, TxType.ForcedExit, TxType.Rejected];
 
 describe("slot encoding", () => {
   test("a hand-computed transfer", () => {
@@ -85,6 +89,7 @@ describe("slot encoding", () => {
       { type: TxType.Withdraw, from: max24, amount: ((1n << 51n) - 1n) * 10n ** 31n, fee: 0n },
       { type: TxType.ForcedExit, index: max24, amount: ((1n << 64n) - 1n) * 10n ** 31n, exponent: 31 },
       { type: TxType.ForcedExit, index: 0n, amount: 0n, exponent: 0 },
+      { type: TxType.Rejected, index: max24 },
     ];
     for (const tx of txs) expect(decodeTx(encodeTx(tx))).toEqual(tx);
     expect(encodeTx({ type: TxType.Withdraw, from: max24, amount: ((1n << 51n) - 1n) * 10n ** 31n, fee: 255n * 10n ** 31n }))
@@ -119,16 +124,17 @@ describe("slot encoding", () => {
     expect(() => encodeTx({ ...fx, amount: 1n << 64n })).toThrow(AmountOutOfRangeError); // mantissa too wide at e = 0
     expect(() => encodeTx({ ...fx, exponent: 32 })).toThrow(InvalidTxError);
     expect(() => encodeTx({ ...fx, exponent: 0.5 })).toThrow(InvalidTxError);
-    expect(() => encodeTx({ type: 5 } as unknown as DecodedTx)).toThrow(/tx type 0\.\.4 expected, got 5/);
+    expect(() => encodeTx({ type: 6 } as unknown as DecodedTx)).toThrow(/tx type 0\.\.5 expected, got 6/);
+    expect(() => encodeTx({ type: TxType.Rejected, index: 1n << 24n })).toThrow(FieldRangeError);
   });
 
   test("decode rejects wrong lengths, unknown types, nonzero unused bits and self-transfers", () => {
     expect(() => decodeTx(new Uint8Array(11))).toThrow(InvalidTxError);
     expect(() => decodeTx(new Uint8Array(13))).toThrow(/12 bytes expected, got 13/);
-    for (const type of [5, 6, 7]) {
+    for (const type of [6, 7]) {
       const b = new Uint8Array(12);
       b[0] = type << 5;
-      expect(() => decodeTx(b)).toThrow(new RegExp(`tx type 0\\.\\.4 expected, got ${type}`));
+      expect(() => decodeTx(b)).toThrow(new RegExp(`tx type 0\\.\\.5 expected, got ${type}`));
     }
     // Every single bit of a noop's 93 payload bits, and of a deposit's 69 unused bits, is checked.
     for (let bit = 3; bit < 96; bit++) {
@@ -136,9 +142,11 @@ describe("slot encoding", () => {
       b[bit >> 3] |= 0x80 >> (bit & 7);
       expect(() => decodeTx(b)).toThrow(InvalidTxError);
       if (bit >= 27) {
-        const d = encodeTx({ type: TxType.Deposit, index: 77n });
-        d[bit >> 3] |= 0x80 >> (bit & 7);
-        expect(() => decodeTx(d)).toThrow(/unused/);
+        for (const type of [TxType.Deposit, TxType.Rejected] as const) {
+          const d = encodeTx({ type, index: 77n });
+          d[bit >> 3] |= 0x80 >> (bit & 7);
+          expect(() => decodeTx(d)).toThrow(/unused/);
+        }
       }
     }
     const self = encodeTx({ type: TxType.Transfer, from: 3n, to: 4n, amount: 1n, fee: 0n });
@@ -182,16 +190,28 @@ describe("signatures", () => {
   const sk = privateKeyFromSeed("alice");
   const transfer: TransferTx = { type: TxType.Transfer, from: 5n, to: 9n, amount: 12_000n, fee: 30n, nonce: 3n };
   const withdraw: WithdrawTx = { type: TxType.Withdraw, from: 5n, amount: 7n * 10n ** 18n, fee: 0n, nonce: (1n << 40n) - 1n };
-  const chainId = (1n << 64n) - 1n;
+  const domain = (1n << 112n) - 1n;
 
-  test("message is data + 2^96·nonce + 2^136·chainId", () => {
+  test("message is data + 2^96·nonce + 2^136·domain", () => {
     const data = txDataToBigint(encodeTx(transfer));
     expect(signatureMessage(transfer, 31337n)).toBe(data + (3n << 96n) + (31337n << 136n));
-    const m = signatureMessage(withdraw, chainId);
-    expect(m).toBe(txDataToBigint(encodeTx(withdraw)) + (((1n << 40n) - 1n) << 96n) + (chainId << 136n));
+    const m = signatureMessage(withdraw, domain);
+    expect(m).toBe(txDataToBigint(encodeTx(withdraw)) + (((1n << 40n) - 1n) << 96n) + (domain << 136n));
     expect(m < SNARK_FIELD).toBe(true);
     expect(() => signatureMessage({ ...transfer, nonce: 1n << 40n }, 1n)).toThrow(FieldRangeError);
-    expect(() => signatureMessage(transfer, 1n << 64n)).toThrow(/chainId/);
+    expect(() => signatureMessage(transfer, 1n << 112n)).toThrow(/domain/);
+  });
+
+  test("the domain is the top 112 bits of sha256(chainId (8 bytes) ‖ rollup address (20 bytes))", () => {
+    const rollup = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const digest = createHash("sha256").update(Buffer.from("0000000000007a69" + rollup.slice(2).toLowerCase(), "hex")).digest("hex");
+    expect(rollupDomain(31337n, rollup)).toBe(BigInt("0x" + digest.slice(0, 28)));
+    expect(rollupDomain(31337n, rollup)).toBeLessThan(1n << 112n);
+    // Another contract or another chain: another domain.
+    expect(rollupDomain(31337n, "0x5FbDB2315678afecb367f032d93F642f64180aa4")).not.toBe(rollupDomain(31337n, rollup));
+    expect(rollupDomain(1n, rollup)).not.toBe(rollupDomain(31337n, rollup));
+    expect(() => rollupDomain(1n << 64n, rollup)).toThrow(/chainId/);
+    expect(() => rollupDomain(1n, 1n << 160n)).toThrow(/rollup address/);
   });
 
   test("signTx signs the message (checked with circomlibjs) and verifyTxSignature binds every part", () => {

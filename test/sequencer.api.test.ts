@@ -18,7 +18,7 @@ import { createBatch } from "../sequencer/batcher.js";
 import type { Sequencer } from "../sequencer/sequencer.js";
 import { claimProofJob, failProofJob, getProofJob, releaseProofJob, retryProofJob } from "../prover/service/sqlite-queue.js";
 import { stageOf } from "../sequencer/api/get-tx.js";
-import { user } from "./helpers/scenario.js";
+import { TEST_DOMAIN, TEST_ROLLUP, user } from "./helpers/scenario.js";
 import { createDeposit, feedL1, http, offlineConfig, startOffline, tmpDir } from "./helpers/sequencer.js";
 
 const ETH = 10n ** 18n;
@@ -34,9 +34,9 @@ let seq: Sequencer;
 const mirror = new L1Queue();
 
 const transfer = (from: bigint, to: bigint, amount: bigint, nonce: bigint, sk = alice.sk, fee = 0n) =>
-  signTx({ type: TxType.Transfer, from, to, amount, fee, nonce }, sk, chainId);
+  signTx({ type: TxType.Transfer, from, to, amount, fee, nonce }, sk, TEST_DOMAIN);
 const withdraw = (from: bigint, amount: bigint, nonce: bigint, sk = alice.sk, fee = 0n) =>
-  signTx({ type: TxType.Withdraw, from, amount, fee, nonce }, sk, chainId);
+  signTx({ type: TxType.Withdraw, from, amount, fee, nonce }, sk, TEST_DOMAIN);
 
 function dbFingerprint(): string {
   const db = seq.ctx.db;
@@ -176,7 +176,7 @@ test("reads: accounts by index and key, unknown things are 404, bad parameters 4
 });
 
 test("a batch holds exactly the accepted transactions; the model replays it to the same root", async () => {
-  const replay = new RollupState({ depth: 8, chainId });
+  const replay = new RollupState({ depth: 8, chainId, rollup: TEST_ROLLUP });
   const q = new L1Queue();
   for (let i = 0; i < mirror.length; i++) q.append(mirror.at(i));
   applyBatch(replay, [0n, 1n, 2n, 3n].map((index) => ({ type: TxType.Deposit, index }) as Tx), q, { slots: 4 });
@@ -191,7 +191,7 @@ test("a batch holds exactly the accepted transactions; the model replays it to t
     r.type === TxType.Transfer
       ? { type: TxType.Transfer, from: BigInt(r.from_idx), to: BigInt(r.to_idx), amount: BigInt(r.amount), fee: BigInt(r.fee), nonce: BigInt(r.nonce) }
       : { type: TxType.Withdraw, from: BigInt(r.from_idx), amount: BigInt(r.amount), fee: BigInt(r.fee), nonce: BigInt(r.nonce) },
-    [alice, alice, bob][stored.indexOf(r)].sk, chainId));
+    [alice, alice, bob][stored.indexOf(r)].sk, TEST_DOMAIN));
   const res = applyBatch(replay, txs, q, { slots: 4, feeAccount: 0n });
   expect(res.newRoot).toBe(seq.ctx.state.root);
   expect(decodeBatchData(b.txData)).toEqual(decodeBatchData(res.txData));

@@ -23,6 +23,7 @@ import { signTx } from "../sequencer/model/tx.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "./helpers/scenario.js";
+import { rollupDomain } from "../sequencer/model/domain.js";
 import { tmpDir } from "./helpers/sequencer.js";
 
 const ETH = 10n ** 18n;
@@ -78,8 +79,8 @@ beforeAll(async () => {
   configFile = path.join(dir, "sequencer.json");
   const d = devnet.deployment;
   fs.writeFileSync(configFile, JSON.stringify({
-    dbPath, chainId: d.chainId, slots: 4, depth: 8, batchMaxWaitMs: 400, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
-    l1: { rpcUrl: d.rpcUrl, rollupAddress: d.addresses.rollup, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
+    dbPath, chainId: d.chainId, rollup: d.addresses.rollup, slots: 4, depth: 8, batchMaxWaitMs: 400, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
+    l1: { rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
   }));
   // The schema exists before the prover opens the file.
   inspect(() => undefined);
@@ -101,7 +102,7 @@ test("killed while creating a batch, while submitting it, and before broadcastin
   const wallet = (name: string, l1: number) => new ZkrWallet({ version: 1, l2Key: Buffer.from(user(name).sk).toString("hex"), l1Key: devnetAccountKey(l1) }, provider);
   const alice = wallet("alice", 1);
   const bob = wallet("bob", 2);
-  const chainId = BigInt(d.chainId);
+  const domain = rollupDomain(BigInt(d.chainId), rollup);
 
   // 1. Deposits make batch 0; batch 1 (transfers) kills the process inside its transaction.
   let s = await startSequencer("batch:before-commit@1");
@@ -109,9 +110,9 @@ test("killed while creating a batch, while submitting it, and before broadcastin
   await bob.deposit(rollup, ETH);
   await until("accounts on L2", async () => (await client.accountsOf(bob.pk)).length === 1);
   const txs = [
-    signTx({ type: TxType.Transfer, from: 0n, to: 1n, amount: 3n * 10n ** 17n, fee: 0n, nonce: 0n }, alice.sk, chainId),
-    signTx({ type: TxType.Transfer, from: 1n, to: 0n, amount: 10n ** 17n, fee: 0n, nonce: 0n }, bob.sk, chainId),
-    signTx({ type: TxType.Transfer, from: 0n, to: 1n, amount: 2n * 10n ** 17n, fee: 0n, nonce: 1n }, alice.sk, chainId),
+    signTx({ type: TxType.Transfer, from: 0n, to: 1n, amount: 3n * 10n ** 17n, fee: 0n, nonce: 0n }, alice.sk, domain),
+    signTx({ type: TxType.Transfer, from: 1n, to: 0n, amount: 10n ** 17n, fee: 0n, nonce: 0n }, bob.sk, domain),
+    signTx({ type: TxType.Transfer, from: 0n, to: 1n, amount: 2n * 10n ** 17n, fee: 0n, nonce: 1n }, alice.sk, domain),
   ];
   for (const tx of txs) accepted.push(await client.submit(tx));
   expect(await s.exited).toBe("SIGKILL");
@@ -129,7 +130,7 @@ test("killed while creating a batch, while submitting it, and before broadcastin
   //    which is recorded but killed before its broadcast.
   s = await startSequencer("submit:before-broadcast@2");
   await until("batch 1 verified", () => batchStatus(1) === "verified");
-  accepted.push(await client.submit(signTx({ type: TxType.Withdraw, from: 0n, amount: 5n * 10n ** 17n, fee: 0n, nonce: 2n }, alice.sk, chainId)));
+  accepted.push(await client.submit(signTx({ type: TxType.Withdraw, from: 0n, amount: 5n * 10n ** 17n, fee: 0n, nonce: 2n }, alice.sk, domain)));
   expect(await s.exited).toBe("SIGKILL");
   expect(batchStatus(2)).toBe("submitting");
   const onChainBefore = await rollupAt(rollup, provider).batchNumber();

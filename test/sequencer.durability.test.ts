@@ -17,7 +17,7 @@ import { txToJson } from "../sequencer/codec.js";
 import { openDatabase, getMeta } from "../sequencer/db.js";
 import { txFromRow, type TxRow } from "../sequencer/store.js";
 import { rng } from "./helpers/rng.js";
-import { user } from "./helpers/scenario.js";
+import { TEST_DOMAIN, TEST_ROLLUP, user } from "./helpers/scenario.js";
 import { createDeposit, seedDatabase, tmpDir } from "./helpers/sequencer.js";
 
 const CHAIN_ID = 31337n;
@@ -33,10 +33,10 @@ test("SIGKILL at random moments under load: every 202 is stored once, the batche
     const dbPath = path.join(dir, "sequencer.db");
     seedDatabase(dbPath, { chainId: CHAIN_ID, depth: 8, slots: 4 }, users.map((u) => u.pk));
     const configFile = path.join(dir, "config.json");
-    fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), slots: 4, depth: 8, batchMaxWaitMs: 50, maxUnprovenBatches: 10_000, tickMs: 20, verifyThreads: 1, api: { host: "127.0.0.1", port: 0 } }));
+    fs.writeFileSync(configFile, JSON.stringify({ dbPath, chainId: Number(CHAIN_ID), rollup: TEST_ROLLUP, slots: 4, depth: 8, batchMaxWaitMs: 50, maxUnprovenBatches: 10_000, tickMs: 20, verifyThreads: 1, api: { host: "127.0.0.1", port: 0 } }));
     const bodies = users.map((u, i) =>
       Array.from({ length: PER_ACCOUNT }, (_, n) =>
-        JSON.stringify(txToJson(signTx({ type: TxType.Transfer, from: BigInt(i), to: BigInt((i + 1) % ACCOUNTS), amount: 1000n + BigInt(n), fee: 0n, nonce: BigInt(n) }, u.sk, CHAIN_ID)))));
+        JSON.stringify(txToJson(signTx({ type: TxType.Transfer, from: BigInt(i), to: BigInt((i + 1) % ACCOUNTS), amount: 1000n + BigInt(n), fee: 0n, nonce: BigInt(n) }, u.sk, TEST_DOMAIN)))));
     const acknowledged = new Set<string>();
     const r = rng(11);
 
@@ -94,7 +94,7 @@ test("SIGKILL at random moments under load: every 202 is stored once, the batche
       expect(rows.map((x) => `${x.from_idx}:${x.nonce}`).sort()).toEqual(users.flatMap((_, i) => Array.from({ length: PER_ACCOUNT }, (_, n) => `${i}:${n}`)).sort());
       expect(rows.every((x) => x.status === "batched")).toBe(true);
       // Replay: the seeded deposits, then every stored batch's transactions in slot order.
-      const state = new RollupState({ depth: 8, chainId: CHAIN_ID });
+      const state = new RollupState({ depth: 8, chainId: CHAIN_ID, rollup: TEST_ROLLUP });
       const queue = new L1Queue();
       users.forEach((u, i) => queue.append(createDeposit(BigInt(i), u.pk, BigInt(i + 1), 10n ** 18n)));
       const batches = db.prepare("SELECT number, queue_start, queue_end, new_root FROM batches ORDER BY number").all() as Array<{ number: number; queue_start: number; queue_end: number; new_root: string }>;

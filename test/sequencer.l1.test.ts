@@ -39,9 +39,9 @@ beforeAll(async () => {
   const d = devnet.deployment;
   const dbPath = path.join(dir, "sequencer.db");
   seq = await Sequencer.start({
-    dbPath, chainId: BigInt(d.chainId), slots: 4, depth: 8, batchMaxWaitMs: 200, maxUnprovenBatches: 8, maxMempool: 1000, tickMs: 50,
+    dbPath, chainId: BigInt(d.chainId), rollup: d.addresses.rollup, slots: 4, depth: 8, batchMaxWaitMs: 200, maxUnprovenBatches: 8, maxMempool: 1000, tickMs: 50,
     api: { host: "127.0.0.1", port: 0 },
-    l1: { ...DEFAULTS.l1, rpcUrl: d.rpcUrl, rollupAddress: d.addresses.rollup, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100, confirmations: 2, stuckTxMs: 1500 },
+    l1: { ...DEFAULTS.l1, rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100, confirmations: 2, stuckTxMs: 1500 },
   }, { proofs: sqliteProofQueue, log });
   prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
 });

@@ -19,11 +19,12 @@ template Rollup(nTx, depth) {
     assert(depth % 2 == 0 && depth >= 2 && depth <= 24);
     assert(nTx >= 1);
     var levels = depth \ 2;
-    var HEADER_BITS = 4 * 256 + 64 + 4 * 32;
+    var DOMAIN_BITS = 112;
+    var HEADER_BITS = 4 * 256 + DOMAIN_BITS + 4 * 32;
 
     signal input oldRoot;
     signal input queueHashBefore;
-    signal input chainId;
+    signal input domain;
     signal input batchNumber;
     signal input queueStart;
     signal input feeAccount;
@@ -46,7 +47,8 @@ template Rollup(nTx, depth) {
     signal input sigR8x[nTx];
     signal input sigR8y[nTx];
     signal input sigS[nTx];
-    signal input l1Create[nTx];
+    signal input aEmpty[nTx];
+    signal input l1Kind[nTx];
     signal input l1Token[nTx];
     signal input l1EthAddr[nTx];
     signal input l1Amount[nTx];
@@ -64,8 +66,8 @@ template Rollup(nTx, depth) {
 
     signal output publicInput;
 
-    component chainIdBits = Num2Bits(64);
-    chainIdBits.in <== chainId;
+    component domainBits = Num2Bits(DOMAIN_BITS);
+    domainBits.in <== domain;
 
     // ---- slots --------------------------------------------------------------------
     component slot[nTx];
@@ -74,7 +76,7 @@ template Rollup(nTx, depth) {
     for (var i = 0; i < nTx; i++) {
         slot[i] = RollupTx(depth);
         slot[i].data <== txData[i];
-        slot[i].chainId <== chainId;
+        slot[i].domain <== domain;
         slot[i].feeToken <== feeToken;
         if (i == 0) {
             slot[i].rootIn <== oldRoot;
@@ -100,7 +102,8 @@ template Rollup(nTx, depth) {
         slot[i].sigR8x <== sigR8x[i];
         slot[i].sigR8y <== sigR8y[i];
         slot[i].sigS <== sigS[i];
-        slot[i].l1Create <== l1Create[i];
+        slot[i].aEmpty <== aEmpty[i];
+        slot[i].l1Kind <== l1Kind[i];
         slot[i].l1Token <== l1Token[i];
         slot[i].l1EthAddr <== l1EthAddr[i];
         slot[i].l1Amount <== l1Amount[i];
@@ -166,10 +169,10 @@ template Rollup(nTx, depth) {
         }
     }
     var off = 1024;
-    for (var k = 0; k < 64; k++) {
-        sha.in[off + k] <== chainIdBits.out[63 - k];
+    for (var k = 0; k < DOMAIN_BITS; k++) {
+        sha.in[off + k] <== domainBits.out[DOMAIN_BITS - 1 - k];
     }
-    off += 64;
+    off += DOMAIN_BITS;
     // batchNumber, queueStart, queueEnd; feeAccount's bits are already at hand.
     var u32s[3] = [batchNumber, queueStart, queueEnd];
     component u32Bits[3];

@@ -11,6 +11,12 @@ pragma circom 2.1.0;
 // Every slot pays for the most expensive type (a transfer): two leaf updates (A, the
 // sender or the L1 target; B, the receiver), one EdDSA-Poseidon verification and one
 // queue hash; the parts a type does not use are switched off by enable flags.
+//
+// No L1 request can make a slot unprovable: each is either applied or consumed as
+// rejected (type 5), and the circuit decides which from the request and the state alone
+// (rejected exactly when it cannot apply), so neither the depositor nor the operator picks.
+// Values an L1 request controls never reach a gadget that can fail when it is disabled:
+// the EdDSA verifier sees the base point, not the account's key, in unsigned slots.
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
@@ -38,7 +44,7 @@ template RollupTx(depth) {
     signal input data;
     signal output dataBits[96];            // MSB first, for the public-data hash
 
-    signal input chainId;                  // range-checked by the caller
+    signal input domain;                   // the rollup's domain, range-checked by the caller
     signal input feeToken;                 // token of the batch's fee account
     signal input rootIn;
     signal input queueIn;
@@ -68,8 +74,11 @@ template RollupTx(depth) {
     signal input sigR8x;
     signal input sigR8y;
     signal input sigS;
-    // L1 queue entry consumed by a deposit or forced exit.
-    signal input l1Create;                 // 1 for a create-deposit, 0 for a top-up
+    // 1 when account A's leaf is empty (a create-deposit, or a rejected request of an
+    // account whose create was rejected).
+    signal input aEmpty;
+    // L1 queue entry consumed by a deposit, a forced exit or a rejected request.
+    signal input l1Kind;                   // 1 create-deposit, 2 top-up, 3 forced exit; 0 in L2 slots
     signal input l1Token;
     signal input l1EthAddr;
     signal input l1Amount;
@@ -83,19 +92,19 @@ template RollupTx(depth) {
         dataBits[k] <== dataN2B.out[95 - k];
     }
 
-    // Type: bits 0..2. Valid values are 0..4: 1xx forces xx = 00.
+    // Type: bits 0..2. Valid values are 0..5: 1xx forces the middle bit to 0.
     signal b0 <== dataBits[0];
     signal b1 <== dataBits[1];
     signal b2 <== dataBits[2];
     b0 * b1 === 0;
-    b0 * b2 === 0;
-    signal isWithdraw <== b1 * b2;
-    signal isTransfer <== b1 - isWithdraw;
-    signal isDeposit <== b2 - isWithdraw;
-    signal isForcedExit <== b0;
-    signal isNoop <== 1 - b0 - b1 - b2 + isWithdraw;
+    signal isWithdraw <== b1 * b2;         // 011
+    signal isRejected <== b0 * b2;         // 101
+    signal isTransfer <== b1 - isWithdraw; // 010
+    signal isDeposit <== b2 - isWithdraw - isRejected;   // 001
+    signal isForcedExit <== b0 - isRejected;             // 100
+    signal isNoop <== 1 - b0 - b1 - b2 + isWithdraw + isRejected;
     signal isSigned <== isTransfer + isWithdraw;
-    isL1 <== isDeposit + isForcedExit;
+    isL1 <== isDeposit + isForcedExit + isRejected;
 
     // Indices: A at bits 3..26, B at bits 27..50; only the low `depth` bits may be set.
     var idxA = sliceValue(dataBits, 3, 27);
@@ -117,9 +126,9 @@ template RollupTx(depth) {
         digitsB[l][1] <== dataBits[50 - 2 * l - 1];
     }
 
-    // Canonical data: a noop is all zeros; a deposit carries only its index.
+    // Canonical data: a noop is all zeros; a deposit or a rejected request carries only its index.
     isNoop * data === 0;
-    isDeposit * sliceValue(dataBits, 27, 96) === 0;
+    (isDeposit + isRejected) * sliceValue(dataBits, 27, 96) === 0;
 
     // Amounts. Every view is decoded; the type picks one.
     component amountT = FloatDecode();      // transfer: bits 51..82
@@ -145,13 +154,21 @@ template RollupTx(depth) {
     signal creditA <== isDeposit * l1Amount;
 
     // ---- L1 queue entry -----------------------------------------------------------
-    l1Create * (l1Create - 1) === 0;
-    l1Create * (1 - isDeposit) === 0;
-    signal createTerm <== isDeposit * l1Create;
-    // kind: 1 create-deposit, 2 top-up, 3 forced exit
-    var l1Kind = 2 * isDeposit - createTerm + 3 * isForcedExit;
+    // kind: 1 create-deposit (bits 01), 2 top-up (10), 3 forced exit (11); 0 in L2 slots.
+    component kindBits = Num2Bits(2);
+    kindBits.in <== l1Kind;
+    signal kindExit <== kindBits.out[0] * kindBits.out[1];
+    signal kindCreate <== kindBits.out[0] - kindExit;
+    signal kindTopUp <== kindBits.out[1] - kindExit;
+    (1 - isL1) * l1Kind === 0;
+    isL1 * (1 - kindCreate - kindTopUp - kindExit) === 0;
+    isDeposit * kindExit === 0;                              // a deposit slot takes a deposit
+    isForcedExit * (1 - kindExit) === 0;                     // a forced-exit slot takes a forced exit
+    signal createTerm <== isDeposit * kindCreate;            // an applied create-deposit
     component l1TokenBits = Num2Bits(TOKEN_BITS);
     l1TokenBits.in <== l1Token;
+    component l1AmountBits = Num2Bits(BALANCE_BITS);
+    l1AmountBits.in <== l1Amount;
     component qHash = Poseidon(6);
     qHash.inputs[0] <== queueIn;
     qHash.inputs[1] <== l1Kind + 4 * idxA + (2 ** 26) * l1Token;
@@ -171,6 +188,30 @@ template RollupTx(depth) {
     createTerm * aBalance === 0;
     createTerm * aNonce === 0;
     isForcedExit * (aEthAddr - l1EthAddr) === 0;
+
+    // ---- validity of an L1 request ----------------------------------------------------
+    // A request is rejected exactly when it cannot apply:
+    //   create-deposit: its key (Ax, Ay) is not on the curve a·x² + y² = 1 + d·x²·y²;
+    //   top-up: the leaf is empty (its create was rejected), or balance + amount ≥ 2^128;
+    //   forced exit: the leaf is empty.
+    aEmpty * (aEmpty - 1) === 0;
+    (1 - isL1) * aEmpty === 0;                               // L2 slots act on existing accounts
+    isDeposit * (aEmpty - kindCreate) === 0;                 // applied: a create fills an empty leaf, a top-up an existing one
+    isForcedExit * aEmpty === 0;
+    signal keyX2 <== l1Ax * l1Ax;
+    signal keyY2 <== l1Ay * l1Ay;
+    signal keyX2Y2 <== keyX2 * keyY2;
+    component keyOnCurve = IsZero();
+    keyOnCurve.in <== 168700 * keyX2 + keyY2 - 1 - 168696 * keyX2Y2;
+    component topUpSum = Num2Bits(BALANCE_BITS + 1);         // aBalance < 2^128 (below), l1Amount < 2^128
+    topUpSum.in <== aBalance + l1Amount;
+    signal overflow <== topUpSum.out[BALANCE_BITS];
+    signal emptyOrOverflow <== aEmpty + overflow - aEmpty * overflow;
+    signal badCreate <== kindCreate * (1 - keyOnCurve.out);
+    signal badTopUp <== kindTopUp * emptyOrOverflow;
+    signal badExit <== kindExit * aEmpty;
+    signal invalid <== badCreate + badTopUp + badExit;
+    isL1 * (isRejected - invalid) === 0;
 
     // ---- account A ----------------------------------------------------------------
     component aNonceBits = Num2Bits(NONCE_BITS);
@@ -195,13 +236,17 @@ template RollupTx(depth) {
     newLeafA.inputs[4] <== newBalanceA;
     newLeafA.inputs[5] <== newNonceA;
 
+    // The leaf before: 0 when empty. After: the same leaf for a rejected request (the
+    // state does not change; the step still proves what the leaf is).
+    signal oldLeafAValue <== (1 - aEmpty) * oldLeafA.out;
+    signal newLeafAValue <== newLeafA.out + isRejected * (oldLeafAValue - newLeafA.out);
     component stepA = QuadTreeStep(levels);
     stepA.enabled <== 1 - isNoop;
     stepA.rootIn <== rootIn;
     stepA.digits <== digitsA;
     stepA.siblings <== aSiblings;
-    stepA.oldLeaf <== (1 - createTerm) * oldLeafA.out;      // a create starts from an empty leaf
-    stepA.newLeaf <== newLeafA.out;
+    stepA.oldLeaf <== oldLeafAValue;
+    stepA.newLeaf <== newLeafAValue;
 
     // A forced exit pays the balance B as m * 10^e with m = floor(B / 10^e) (what stays
     // behind is below 10^e) and e the smallest exponent whose mantissa fits in 64 bits:
@@ -223,14 +268,19 @@ template RollupTx(depth) {
     fee * (1 - sameFeeToken.out) === 0;
 
     // ---- signature ----------------------------------------------------------------
+    // circomlib's verifier computes with its key even when disabled, and some points
+    // (off the curve) admit no witness at all. In unsigned slots it gets the base point
+    // B8, so what an L1 request wrote as a key can never make a slot unprovable.
+    var B8x = 5299619240641551281634865583518297030282874472190772894086521144482721001553;
+    var B8y = 16950150798460657717958625567821834550301663161624707787222815936182638968203;
     component sig = EdDSAPoseidonVerifier();
     sig.enabled <== isSigned;
-    sig.Ax <== aAx;
-    sig.Ay <== aAy;
+    sig.Ax <== isSigned * (aAx - B8x) + B8x;
+    sig.Ay <== isSigned * (aAy - B8y) + B8y;
     sig.R8x <== sigR8x;
     sig.R8y <== sigR8y;
     sig.S <== sigS;
-    sig.M <== data + (2 ** 96) * aNonce + (2 ** 136) * chainId;
+    sig.M <== data + (2 ** 96) * aNonce + (2 ** 136) * domain;
 
     // ---- account B ----------------------------------------------------------------
     isTransfer * (bToken - aToken) === 0;

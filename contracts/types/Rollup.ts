@@ -23,6 +23,36 @@ import type {
   TypedContractMethod,
 } from "./common.js";
 
+export declare namespace Rollup {
+  export type QueueEntryStruct = {
+    ethAddr: AddressLike;
+    tokenId: BigNumberish;
+    kind: BigNumberish;
+    blockNumber: BigNumberish;
+    amount: BigNumberish;
+    index: BigNumberish;
+    createsThrough: BigNumberish;
+  };
+
+  export type QueueEntryStructOutput = [
+    ethAddr: string,
+    tokenId: bigint,
+    kind: bigint,
+    blockNumber: bigint,
+    amount: bigint,
+    index: bigint,
+    createsThrough: bigint
+  ] & {
+    ethAddr: string;
+    tokenId: bigint;
+    kind: bigint;
+    blockNumber: bigint;
+    amount: bigint;
+    index: bigint;
+    createsThrough: bigint;
+  };
+}
+
 export interface RollupInterface extends Interface {
   getFunction(
     nameOrSignature:
@@ -30,9 +60,11 @@ export interface RollupInterface extends Interface {
       | "activateExodus"
       | "batchNumber"
       | "claim"
+      | "createFee"
       | "deposit"
       | "depositToken"
       | "depth"
+      | "domain"
       | "exodus"
       | "exodusBlocks"
       | "exodusRefund"
@@ -49,6 +81,7 @@ export interface RollupInterface extends Interface {
       | "publicInputOf"
       | "queueBlock"
       | "queueConsumed"
+      | "queueEntry"
       | "queueHash"
       | "queueLength"
       | "registerToken"
@@ -69,6 +102,8 @@ export interface RollupInterface extends Interface {
     nameOrSignatureOrTopic:
       | "BatchVerified"
       | "Claimed"
+      | "CreateFeesCredited"
+      | "DepositRefunded"
       | "ExodusActivated"
       | "ExodusRefund"
       | "ExodusWithdrawal"
@@ -92,6 +127,7 @@ export interface RollupInterface extends Interface {
     values?: undefined
   ): string;
   encodeFunctionData(functionFragment: "claim", values: [BigNumberish]): string;
+  encodeFunctionData(functionFragment: "createFee", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "deposit",
     values: [BigNumberish, BigNumberish]
@@ -101,6 +137,7 @@ export interface RollupInterface extends Interface {
     values: [BigNumberish, BigNumberish, BigNumberish, BigNumberish]
   ): string;
   encodeFunctionData(functionFragment: "depth", values?: undefined): string;
+  encodeFunctionData(functionFragment: "domain", values?: undefined): string;
   encodeFunctionData(functionFragment: "exodus", values?: undefined): string;
   encodeFunctionData(
     functionFragment: "exodusBlocks",
@@ -108,16 +145,7 @@ export interface RollupInterface extends Interface {
   ): string;
   encodeFunctionData(
     functionFragment: "exodusRefund",
-    values: [
-      BigNumberish,
-      BigNumberish,
-      BigNumberish,
-      BigNumberish,
-      AddressLike,
-      BigNumberish,
-      BigNumberish,
-      BigNumberish
-    ]
+    values: [BigNumberish]
   ): string;
   encodeFunctionData(
     functionFragment: "exodusRefunded",
@@ -165,6 +193,10 @@ export interface RollupInterface extends Interface {
   encodeFunctionData(
     functionFragment: "queueConsumed",
     values?: undefined
+  ): string;
+  encodeFunctionData(
+    functionFragment: "queueEntry",
+    values: [BigNumberish]
   ): string;
   encodeFunctionData(
     functionFragment: "queueHash",
@@ -228,12 +260,14 @@ export interface RollupInterface extends Interface {
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "claim", data: BytesLike): Result;
+  decodeFunctionResult(functionFragment: "createFee", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "deposit", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "depositToken",
     data: BytesLike
   ): Result;
   decodeFunctionResult(functionFragment: "depth", data: BytesLike): Result;
+  decodeFunctionResult(functionFragment: "domain", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "exodus", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "exodusBlocks",
@@ -274,6 +308,7 @@ export interface RollupInterface extends Interface {
     functionFragment: "queueConsumed",
     data: BytesLike
   ): Result;
+  decodeFunctionResult(functionFragment: "queueEntry", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "queueHash", data: BytesLike): Result;
   decodeFunctionResult(
     functionFragment: "queueLength",
@@ -350,6 +385,56 @@ export namespace ClaimedEvent {
   ];
   export type OutputTuple = [ethAddr: string, tokenId: bigint, amount: bigint];
   export interface OutputObject {
+    ethAddr: string;
+    tokenId: bigint;
+    amount: bigint;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace CreateFeesCreditedEvent {
+  export type InputTuple = [
+    batchNumber: BigNumberish,
+    operator: AddressLike,
+    amount: BigNumberish
+  ];
+  export type OutputTuple = [
+    batchNumber: bigint,
+    operator: string,
+    amount: bigint
+  ];
+  export interface OutputObject {
+    batchNumber: bigint;
+    operator: string;
+    amount: bigint;
+  }
+  export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>;
+  export type Filter = TypedDeferredTopicFilter<Event>;
+  export type Log = TypedEventLog<Event>;
+  export type LogDescription = TypedLogDescription<Event>;
+}
+
+export namespace DepositRefundedEvent {
+  export type InputTuple = [
+    batchNumber: BigNumberish,
+    position: BigNumberish,
+    ethAddr: AddressLike,
+    tokenId: BigNumberish,
+    amount: BigNumberish
+  ];
+  export type OutputTuple = [
+    batchNumber: bigint,
+    position: bigint,
+    ethAddr: string,
+    tokenId: bigint,
+    amount: bigint
+  ];
+  export interface OutputObject {
+    batchNumber: bigint;
+    position: bigint;
     ethAddr: string;
     tokenId: bigint;
     amount: bigint;
@@ -595,6 +680,8 @@ export interface Rollup extends BaseContract {
 
   claim: TypedContractMethod<[tokenId: BigNumberish], [void], "nonpayable">;
 
+  createFee: TypedContractMethod<[], [bigint], "view">;
+
   deposit: TypedContractMethod<
     [ax: BigNumberish, ay: BigNumberish],
     [bigint],
@@ -609,26 +696,19 @@ export interface Rollup extends BaseContract {
       ay: BigNumberish
     ],
     [bigint],
-    "nonpayable"
+    "payable"
   >;
 
   depth: TypedContractMethod<[], [bigint], "view">;
+
+  domain: TypedContractMethod<[], [bigint], "view">;
 
   exodus: TypedContractMethod<[], [boolean], "view">;
 
   exodusBlocks: TypedContractMethod<[], [bigint], "view">;
 
   exodusRefund: TypedContractMethod<
-    [
-      position: BigNumberish,
-      kind: BigNumberish,
-      index: BigNumberish,
-      tokenId: BigNumberish,
-      ethAddr: AddressLike,
-      amount: BigNumberish,
-      ax: BigNumberish,
-      ay: BigNumberish
-    ],
+    [position: BigNumberish],
     [void],
     "nonpayable"
   >;
@@ -680,9 +760,15 @@ export interface Rollup extends BaseContract {
     "view"
   >;
 
-  queueBlock: TypedContractMethod<[arg0: BigNumberish], [bigint], "view">;
+  queueBlock: TypedContractMethod<[position: BigNumberish], [bigint], "view">;
 
   queueConsumed: TypedContractMethod<[], [bigint], "view">;
+
+  queueEntry: TypedContractMethod<
+    [position: BigNumberish],
+    [Rollup.QueueEntryStructOutput],
+    "view"
+  >;
 
   queueHash: TypedContractMethod<[arg0: BigNumberish], [bigint], "view">;
 
@@ -760,6 +846,9 @@ export interface Rollup extends BaseContract {
     nameOrSignature: "claim"
   ): TypedContractMethod<[tokenId: BigNumberish], [void], "nonpayable">;
   getFunction(
+    nameOrSignature: "createFee"
+  ): TypedContractMethod<[], [bigint], "view">;
+  getFunction(
     nameOrSignature: "deposit"
   ): TypedContractMethod<
     [ax: BigNumberish, ay: BigNumberish],
@@ -776,10 +865,13 @@ export interface Rollup extends BaseContract {
       ay: BigNumberish
     ],
     [bigint],
-    "nonpayable"
+    "payable"
   >;
   getFunction(
     nameOrSignature: "depth"
+  ): TypedContractMethod<[], [bigint], "view">;
+  getFunction(
+    nameOrSignature: "domain"
   ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
     nameOrSignature: "exodus"
@@ -789,20 +881,7 @@ export interface Rollup extends BaseContract {
   ): TypedContractMethod<[], [bigint], "view">;
   getFunction(
     nameOrSignature: "exodusRefund"
-  ): TypedContractMethod<
-    [
-      position: BigNumberish,
-      kind: BigNumberish,
-      index: BigNumberish,
-      tokenId: BigNumberish,
-      ethAddr: AddressLike,
-      amount: BigNumberish,
-      ax: BigNumberish,
-      ay: BigNumberish
-    ],
-    [void],
-    "nonpayable"
-  >;
+  ): TypedContractMethod<[position: BigNumberish], [void], "nonpayable">;
   getFunction(
     nameOrSignature: "exodusRefunded"
   ): TypedContractMethod<[arg0: BigNumberish], [boolean], "view">;
@@ -863,10 +942,17 @@ export interface Rollup extends BaseContract {
   >;
   getFunction(
     nameOrSignature: "queueBlock"
-  ): TypedContractMethod<[arg0: BigNumberish], [bigint], "view">;
+  ): TypedContractMethod<[position: BigNumberish], [bigint], "view">;
   getFunction(
     nameOrSignature: "queueConsumed"
   ): TypedContractMethod<[], [bigint], "view">;
+  getFunction(
+    nameOrSignature: "queueEntry"
+  ): TypedContractMethod<
+    [position: BigNumberish],
+    [Rollup.QueueEntryStructOutput],
+    "view"
+  >;
   getFunction(
     nameOrSignature: "queueHash"
   ): TypedContractMethod<[arg0: BigNumberish], [bigint], "view">;
@@ -938,6 +1024,20 @@ export interface Rollup extends BaseContract {
     ClaimedEvent.InputTuple,
     ClaimedEvent.OutputTuple,
     ClaimedEvent.OutputObject
+  >;
+  getEvent(
+    key: "CreateFeesCredited"
+  ): TypedContractEvent<
+    CreateFeesCreditedEvent.InputTuple,
+    CreateFeesCreditedEvent.OutputTuple,
+    CreateFeesCreditedEvent.OutputObject
+  >;
+  getEvent(
+    key: "DepositRefunded"
+  ): TypedContractEvent<
+    DepositRefundedEvent.InputTuple,
+    DepositRefundedEvent.OutputTuple,
+    DepositRefundedEvent.OutputObject
   >;
   getEvent(
     key: "ExodusActivated"
@@ -1017,6 +1117,28 @@ export interface Rollup extends BaseContract {
       ClaimedEvent.InputTuple,
       ClaimedEvent.OutputTuple,
       ClaimedEvent.OutputObject
+    >;
+
+    "CreateFeesCredited(uint32,address,uint256)": TypedContractEvent<
+      CreateFeesCreditedEvent.InputTuple,
+      CreateFeesCreditedEvent.OutputTuple,
+      CreateFeesCreditedEvent.OutputObject
+    >;
+    CreateFeesCredited: TypedContractEvent<
+      CreateFeesCreditedEvent.InputTuple,
+      CreateFeesCreditedEvent.OutputTuple,
+      CreateFeesCreditedEvent.OutputObject
+    >;
+
+    "DepositRefunded(uint32,uint32,address,uint32,uint256)": TypedContractEvent<
+      DepositRefundedEvent.InputTuple,
+      DepositRefundedEvent.OutputTuple,
+      DepositRefundedEvent.OutputObject
+    >;
+    DepositRefunded: TypedContractEvent<
+      DepositRefundedEvent.InputTuple,
+      DepositRefundedEvent.OutputTuple,
+      DepositRefundedEvent.OutputObject
     >;
 
     "ExodusActivated(uint256,uint32,uint32,uint256)": TypedContractEvent<

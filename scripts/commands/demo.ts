@@ -27,6 +27,7 @@ function describeTx(tx: Tx): string {
     case TxType.Transfer: return `transfer ${tx.amount} from ${tx.from} to ${tx.to} (fee ${tx.fee})`;
     case TxType.Withdraw: return `withdraw ${tx.amount} from ${tx.from} (fee ${tx.fee})`;
     case TxType.ForcedExit: return `forced exit of account ${tx.index}: ${tx.amount} paid out on L1`;
+    case TxType.Rejected: return `L1 request of account ${tx.index} rejected (its deposit is refunded on L1)`;
   }
 }
 
@@ -39,6 +40,8 @@ export function registerDemo(program: Command): void {
       const depth = Number(o.depth);
       const slots = 4;
       const chainId = 31337n;
+      // No chain here: the domain is derived from chain 31337 and a placeholder rollup address.
+      const rollup = "0x000000000000000000000000000000000000dEaD";
       const keys = await devKeys({ txs: slots, depth }, { log: (l) => console.log(`keys     ${l}`) });
       const art = keys.circuit;
       console.error(DEV_KEYS_WARNING);
@@ -46,7 +49,7 @@ export function registerDemo(program: Command): void {
       const prover = await Groth16Prover.create(readZkey(keys.zkey), backend);
       const snarkjs = await import("snarkjs");
       const vkey = JSON.parse(fs.readFileSync(keys.vkey, "utf8"));
-      const state = new RollupState({ depth, chainId });
+      const state = new RollupState({ depth, chainId, rollup });
       const queue = new L1Queue();
       const users = ["operator", "alice", "bob"].map((name) => {
         const sk = privateKeyFromSeed(`zkr-demo-${name}`);
@@ -63,9 +66,9 @@ export function registerDemo(program: Command): void {
         { txs: () => [create(op, 0n), create(alice, 2n * ETH), create(bob, ETH / 2n)] },
         {
           txs: () => [
-            signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 3n * 10n ** 17n, fee: 10n ** 14n, nonce: 0n }, alice.sk, chainId),
-            signTx({ type: TxType.Transfer, from: 2n, to: 1n, amount: 10n ** 17n, fee: 10n ** 14n, nonce: 0n }, bob.sk, chainId),
-            signTx({ type: TxType.Withdraw, from: 1n, amount: 5n * 10n ** 17n, fee: 10n ** 14n, nonce: 1n }, alice.sk, chainId),
+            signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 3n * 10n ** 17n, fee: 10n ** 14n, nonce: 0n }, alice.sk, state.domain),
+            signTx({ type: TxType.Transfer, from: 2n, to: 1n, amount: 10n ** 17n, fee: 10n ** 14n, nonce: 0n }, bob.sk, state.domain),
+            signTx({ type: TxType.Withdraw, from: 1n, amount: 5n * 10n ** 17n, fee: 10n ** 14n, nonce: 1n }, alice.sk, state.domain),
           ],
           feeAccount: 0n,
         },

@@ -156,10 +156,10 @@ export function registerUp(program: Command): void {
       try {
         seq = await Sequencer.start(
           {
-            dbPath, chainId: BigInt(dep.chainId), slots: o.txs, depth: o.depth,
+            dbPath, chainId: BigInt(dep.chainId), rollup: dep.addresses.rollup, slots: o.txs, depth: o.depth,
             batchMaxWaitMs: o.batchWait, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, maxMempool: DEFAULTS.maxMempool, tickMs: DEFAULTS.tickMs,
             api: { host: "127.0.0.1", port: o.apiPort }, verifyThreads: defaultVerifyThreads(),
-            l1: { ...DEFAULTS.l1, rpcUrl: dep.rpcUrl, rollupAddress: dep.addresses.rollup, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 200 },
+            l1: { ...DEFAULTS.l1, rpcUrl: dep.rpcUrl, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 200 },
           },
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
         );

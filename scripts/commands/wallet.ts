@@ -97,7 +97,7 @@ export function registerWallet(program: Command): void {
     .action((eth: string, o: Common) =>
       withWallet(o, async (w, { dep }) => {
         const r = await w.deposit(dep.addresses.rollup, parseEther(eth));
-        console.log(`deposit of ${eth} ETH: L1 tx ${r.txHash} (block ${r.block}); L2 account ${r.index} once the sequencer batches it`);
+        console.log(`deposit of ${eth} ETH (plus the ${formatEther(r.createFee)} ETH account creation fee): L1 tx ${r.txHash} (block ${r.block}); L2 account ${r.index} once the sequencer batches it`);
       }));
 
   common(wallet.command("transfer").description("L2: send ETH to another account").argument("<eth>", "amount in ETH"))

@@ -36,10 +36,11 @@ export function info(ctx: SequencerContext): ApiResponse {
     status: 200,
     body: {
       chainId: c.chainId.toString(),
+      domain: ctx.state.domain.toString(),
       slots: c.slots,
       depth: c.depth,
       feeAccount: c.feeAccount?.toString() ?? null,
-      rollup: c.l1?.rollupAddress ?? null,
+      rollup: c.rollup,
       batchMaxWaitMs: c.batchMaxWaitMs,
     },
   };

@@ -41,7 +41,7 @@ export class L1Submitter {
     private readonly l1: L1Config,
   ) {
     this.wallet = new Wallet(l1.operatorKey, provider);
-    this.rollup = Rollup__factory.connect(l1.rollupAddress, this.wallet);
+    this.rollup = Rollup__factory.connect(ctx.config.rollup, this.wallet);
   }
 
   /** Operator address. */
@@ -100,7 +100,7 @@ export class L1Submitter {
     const data = this.rollup.interface.encodeFunctionData("submitBatch", [...this.args(b)]);
     const chainId = this.ctx.config.chainId;
     const raw = await this.wallet.signTransaction({
-      to: this.l1.rollupAddress, data, nonce, gasLimit, maxFeePerGas: maxFee, maxPriorityFeePerGas: priority, chainId, type: 2, value: 0n,
+      to: this.ctx.config.rollup, data, nonce, gasLimit, maxFeePerGas: maxFee, maxPriorityFeePerGas: priority, chainId, type: 2, value: 0n,
     });
     const hash = keccak256(raw);
     db.transaction(() => {

@@ -31,7 +31,7 @@ export class L1Watcher {
     let n = 0;
     for (let from = this.lastBlock + 1; from <= safe; ) {
       const to = Math.min(safe, from + this.l1.logChunk - 1);
-      const logs = await readRollupLogs(this.provider, this.l1.rollupAddress, from, to);
+      const logs = await readRollupLogs(this.provider, this.ctx.config.rollup, from, to);
       this.apply(logs, to);
       n += logs.length;
       from = to + 1;

@@ -8,9 +8,8 @@
 
 import { createHash } from "node:crypto";
 import type { Account } from "./account.js";
-import { BALANCE_BITS, L1Kind, SNARK_FIELD, TxType, U32_BITS, pow2 } from "./constants.js";
+import { BALANCE_BITS, DOMAIN_BITS, L1Kind, SNARK_FIELD, TxType, U32_BITS, pow2 } from "./constants.js";
 import {
-  AccountExistsError,
   BadSignatureError,
   BalanceOverflowError,
   FeeOutOfRangeError,
@@ -18,13 +17,12 @@ import {
   InvalidTxError,
   QueueOrderError,
   UnknownAccountError,
-  WrongAddressError,
   WrongNonceError,
   WrongTokenError,
   ZkrError,
   assertBits,
 } from "./errors.js";
-import { forcedExitFloat } from "./float.js";
+import { l1Outcome } from "./l1.js";
 import { type L1Queue, type L1Request } from "./queue.js";
 import type { RollupState } from "./state.js";
 import { encodeTx, signatureMessage, txDataToBigint, type Tx } from "./tx.js";
@@ -47,7 +45,7 @@ export interface BatchOptions {
 export interface RollupWitnessInputs {
   oldRoot: bigint;
   queueHashBefore: bigint;
-  chainId: bigint;
+  domain: bigint;
   batchNumber: bigint;
   queueStart: bigint;
   feeAccount: bigint;
@@ -69,7 +67,10 @@ export interface RollupWitnessInputs {
   sigR8x: bigint[];
   sigR8y: bigint[];
   sigS: bigint[];
-  l1Create: bigint[];
+  /** 1 where account A's leaf is empty (a create-deposit, or a rejected request of an empty leaf). */
+  aEmpty: bigint[];
+  /** The consumed queue entry's kind (1 create-deposit, 2 top-up, 3 forced exit), 0 for L2 slots. */
+  l1Kind: bigint[];
   l1Token: bigint[];
   l1EthAddr: bigint[];
   l1Amount: bigint[];
@@ -96,8 +97,13 @@ export interface BatchResult {
   /** Fee account in the public data (0 when no fee was collected). */
   feeAccount: bigint;
   totalFee: bigint;
-  /** The applied transactions, padded with noops; forced exits carry the amount paid out. */
+  /**
+   * The slots' transactions, padded with noops: forced exits carry the amount paid out, and an L1
+   * request that cannot apply is a {@link RejectedTx} whatever slot type was asked for.
+   */
   txs: Tx[];
+  /** The L1 requests this batch rejected, with why; the contract refunds their deposits. */
+  rejected: RejectedRequest[];
   /** The slots' data, 12 bytes each: what goes on L1 as calldata. */
   txData: Uint8Array;
   /** The bytes the public input commits to. */
@@ -107,6 +113,16 @@ export interface BatchResult {
   /** `uint256(publicDataHash) mod r`: the circuit's one public signal. */
   publicInput: bigint;
   witnessInputs: RollupWitnessInputs;
+}
+
+/** An L1 request consumed as rejected. */
+export interface RejectedRequest {
+  slot: number;
+  /** Its queue position. */
+  position: bigint;
+  request: L1Request;
+  /** Why it cannot apply: InvalidKeyError, BalanceOverflowError or UnknownAccountError. */
+  reason: ZkrError;
 }
 
 /** A transaction that failed, with its slot. */
@@ -147,7 +163,7 @@ export function encodePublicData(h: {
   newRoot: bigint;
   queueHashBefore: bigint;
   queueHashAfter: bigint;
-  chainId: bigint;
+  domain: bigint;
   batchNumber: bigint;
   queueStart: bigint;
   queueEnd: bigint;
@@ -159,7 +175,7 @@ export function encodePublicData(h: {
     be(h.newRoot, 32),
     be(h.queueHashBefore, 32),
     be(h.queueHashAfter, 32),
-    be(h.chainId, 8),
+    be(h.domain, DOMAIN_BITS / 8),
     be(h.batchNumber, 4),
     be(h.queueStart, 4),
     be(h.queueEnd, 4),
@@ -182,7 +198,7 @@ function zeroSiblings(levels: number): bigint[][] {
 }
 
 function describe(type: TxType): string {
-  return ["noop", "deposit", "transfer", "withdraw", "forced exit"][type] ?? `type ${type}`;
+  return ["noop", "deposit", "transfer", "withdraw", "forced exit", "rejected L1 request"][type] ?? `type ${type}`;
 }
 
 /**
@@ -213,18 +229,19 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
   const w: RollupWitnessInputs = {
     oldRoot,
     queueHashBefore,
-    chainId: state.chainId,
+    domain: state.domain,
     batchNumber: state.batchNumber,
     queueStart,
     feeAccount: 0n,
     txData: [], aAx: [], aAy: [], aEthAddr: [], aToken: [], aBalance: [], aNonce: [], aSiblings: [],
     bAx: [], bAy: [], bEthAddr: [], bToken: [], bBalance: [], bNonce: [], bSiblings: [],
     sigR8x: [], sigR8y: [], sigS: [],
-    l1Create: [], l1Token: [], l1EthAddr: [], l1Amount: [], l1Ax: [], l1Ay: [],
+    aEmpty: [], l1Kind: [], l1Token: [], l1EthAddr: [], l1Amount: [], l1Ax: [], l1Ay: [],
     feeAx: 0n, feeAy: 0n, feeEthAddr: 0n, feeToken: 0n, feeBalance: 0n, feeNonce: 0n,
     feeSiblings: zeroSiblings(levels),
   };
   const applied: Tx[] = [];
+  const rejected: RejectedRequest[] = [];
   const data: Uint8Array[] = [];
   let totalFee = 0n;
   // The circuit reads the fee account as it stands after the last slot (it may be created in
@@ -253,53 +270,49 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
       let b: Account = ZERO_ACCOUNT;
       let bSiblings = zeroSiblings(levels);
       let sig = { r8x: 0n, r8y: 0n, s: 0n };
-      let l1 = { create: 0n, token: 0n, ethAddr: 0n, amount: 0n, ax: 0n, ay: 0n };
+      let aEmpty = 0n;
+      let l1 = { kind: 0n, token: 0n, ethAddr: 0n, amount: 0n, ax: 0n, ay: 0n };
       try {
         switch (input.type) {
           case TxType.Noop:
             break;
-          case TxType.Deposit: {
-            const req = nextRequest("deposit");
-            if (req.kind !== L1Kind.CreateDeposit && req.kind !== L1Kind.TopUp) {
-              throw new QueueOrderError({ what: `deposit: kind of queue entry ${queueNext}`, expected: BigInt(L1Kind.CreateDeposit), got: BigInt(req.kind) });
+          case TxType.Deposit:
+          case TxType.ForcedExit:
+          case TxType.Rejected: {
+            const what = describe(input.type);
+            const req = nextRequest(what);
+            const position = queueNext;
+            const wantKinds = input.type === TxType.Deposit ? [L1Kind.CreateDeposit, L1Kind.TopUp]
+              : input.type === TxType.ForcedExit ? [L1Kind.ForcedExit] : [L1Kind.CreateDeposit, L1Kind.TopUp, L1Kind.ForcedExit];
+            if (!wantKinds.includes(req.kind)) {
+              throw new QueueOrderError({ what: `${what}: kind of queue entry ${position}`, expected: BigInt(wantKinds[0]), got: BigInt(req.kind) });
             }
             if (req.index !== input.index) {
-              throw new QueueOrderError({ what: `deposit: account of queue entry ${queueNext}`, expected: req.index, got: input.index });
+              throw new QueueOrderError({ what: `${what}: account of queue entry ${position}`, expected: req.index, got: input.index });
             }
             aIndex = req.index;
+            const current = state.account(aIndex);
+            const outcome = l1Outcome(req, current);
             aSiblings = state.tree.proof(aIndex).siblings;
-            if (req.kind === L1Kind.CreateDeposit) {
-              if (state.account(aIndex)) throw new AccountExistsError({ account: aIndex, op: "create-deposit to" });
-              a = { ax: req.ax, ay: req.ay, ethAddr: req.ethAddr, tokenId: req.tokenId, balance: 0n, nonce: 0n };
-              l1 = { create: 1n, token: req.tokenId, ethAddr: req.ethAddr, amount: req.amount, ax: req.ax, ay: req.ay };
+            a = current ?? { ...ZERO_ACCOUNT, tokenId: req.tokenId };
+            aEmpty = current ? 0n : 1n;
+            l1 = {
+              kind: BigInt(req.kind), token: req.tokenId, ethAddr: req.ethAddr,
+              amount: req.kind === L1Kind.ForcedExit ? 0n : req.amount,
+              ax: req.kind === L1Kind.CreateDeposit ? req.ax : 0n, ay: req.kind === L1Kind.CreateDeposit ? req.ay : 0n,
+            };
+            if (outcome.applied) {
+              if (input.type === TxType.Rejected) {
+                throw new InvalidTxError({ reason: `queue entry ${position} (${what} of account ${aIndex}) applies; it cannot be rejected` });
+              }
+              if (req.kind === L1Kind.CreateDeposit) a = { ...outcome.account, balance: 0n };
+              tx = outcome.tx;
+              put(aIndex, outcome.account);
             } else {
-              a = existing(aIndex, "deposit to");
-              if (a.tokenId !== req.tokenId) throw new WrongTokenError({ account: aIndex, op: "deposit to", expected: a.tokenId, got: req.tokenId });
-              l1 = { create: 0n, token: req.tokenId, ethAddr: req.ethAddr, amount: req.amount, ax: 0n, ay: 0n };
+              // The slot consumes the entry and changes nothing; the contract refunds the deposit.
+              tx = outcome.tx;
+              rejected.push({ slot, position, request: { ...req }, reason: outcome.reason });
             }
-            const balance = a.balance + req.amount;
-            if (balance >= pow2(BALANCE_BITS)) throw new BalanceOverflowError({ account: aIndex, op: "deposit to", balance: a.balance, added: req.amount });
-            put(aIndex, { ...a, balance });
-            queueNext++;
-            break;
-          }
-          case TxType.ForcedExit: {
-            const req = nextRequest("forced exit");
-            if (req.kind !== L1Kind.ForcedExit) {
-              throw new QueueOrderError({ what: `forced exit: kind of queue entry ${queueNext}`, expected: BigInt(L1Kind.ForcedExit), got: BigInt(req.kind) });
-            }
-            if (req.index !== input.index) {
-              throw new QueueOrderError({ what: `forced exit: account of queue entry ${queueNext}`, expected: req.index, got: input.index });
-            }
-            aIndex = req.index;
-            a = existing(aIndex, "forced exit from");
-            if (a.tokenId !== req.tokenId) throw new WrongTokenError({ account: aIndex, op: "forced exit from", expected: a.tokenId, got: req.tokenId });
-            if (a.ethAddr !== req.ethAddr) throw new WrongAddressError({ account: aIndex, op: "forced exit from", expected: a.ethAddr, got: req.ethAddr });
-            aSiblings = state.tree.proof(aIndex).siblings;
-            const { amount, exponent } = forcedExitFloat(a.balance);
-            tx = { type: TxType.ForcedExit, index: aIndex, amount, exponent };
-            l1 = { create: 0n, token: req.tokenId, ethAddr: req.ethAddr, amount: 0n, ax: 0n, ay: 0n };
-            put(aIndex, { ...a, balance: a.balance - amount });
             queueNext++;
             break;
           }
@@ -321,7 +334,7 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
               feePayers.push({ slot, type: input.type, token: a.tokenId, fee: input.fee });
             }
             if (input.nonce !== a.nonce) throw new WrongNonceError({ account: aIndex, op, expected: a.nonce, got: input.nonce });
-            if (opts.verifySignatures !== false && (!input.sig || !verify(signatureMessage(input, state.chainId), input.sig, [a.ax, a.ay]))) {
+            if (opts.verifySignatures !== false && (!input.sig || !verify(signatureMessage(input, state.domain), input.sig, [a.ax, a.ay]))) {
               throw new BadSignatureError({ account: aIndex, op });
             }
             const debit = input.amount + input.fee;
@@ -355,7 +368,8 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
       w.bAx.push(b.ax); w.bAy.push(b.ay); w.bEthAddr.push(b.ethAddr); w.bToken.push(b.tokenId);
       w.bBalance.push(b.balance); w.bNonce.push(b.nonce); w.bSiblings.push(bSiblings);
       w.sigR8x.push(sig.r8x); w.sigR8y.push(sig.r8y); w.sigS.push(sig.s);
-      w.l1Create.push(l1.create); w.l1Token.push(l1.token); w.l1EthAddr.push(l1.ethAddr);
+      w.aEmpty.push(aEmpty);
+      w.l1Kind.push(l1.kind); w.l1Token.push(l1.token); w.l1EthAddr.push(l1.ethAddr);
       w.l1Amount.push(l1.amount); w.l1Ax.push(l1.ax); w.l1Ay.push(l1.ay);
     }
 
@@ -388,7 +402,7 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
       newRoot: state.root,
       queueHashBefore,
       queueHashAfter,
-      chainId: state.chainId,
+      domain: state.domain,
       batchNumber: state.batchNumber,
       queueStart,
       queueEnd: queueNext,
@@ -396,7 +410,7 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
     };
     const publicData = encodePublicData({ ...header, txData });
     const { publicDataHash, publicInput } = hashPublicData(publicData);
-    const result: BatchResult = { ...header, totalFee, txs: applied, txData, publicData, publicDataHash, publicInput, witnessInputs: w };
+    const result: BatchResult = { ...header, totalFee, txs: applied, rejected, txData, publicData, publicDataHash, publicInput, witnessInputs: w };
     state.batchNumber += 1n;
     state.queueNext = queueNext;
     return result;

@@ -14,8 +14,13 @@ export const ADDRESS_BITS = 160;
 export const BALANCE_BITS = 128;
 /** Bits of an account nonce. */
 export const NONCE_BITS = 40;
-/** Bits of the chain id that signatures commit to. */
+/** Bits of an L1 chain id (an input of the rollup's domain). */
 export const CHAIN_ID_BITS = 64;
+/**
+ * Bits of the rollup's domain: the top 112 bits of sha256(chainId (8 bytes) ‖ rollup address (20 bytes)).
+ * Signatures and the public data bind it, so nothing signed or proven for one deployment is valid on another.
+ */
+export const DOMAIN_BITS = 112;
 /** Bits of the u32 quantities: batch number, queue indices, fee account. */
 export const U32_BITS = 32;
 /** Bits of a batch number. */
@@ -42,6 +47,8 @@ export enum TxType {
   Transfer = 2,
   Withdraw = 3,
   ForcedExit = 4,
+  /** An L1 request consumed without effect because it cannot be applied; a deposit is refunded on L1. */
+  Rejected = 5,
 }
 
 /** Kind of an L1 queue entry (the low 2 bits of its first hashed field). */

@@ -224,6 +224,18 @@ export class AccountExistsError extends ZkrError {
   }
 }
 
+/** A BabyJubJub public key that is not a point of the curve: no signature can ever verify under it. */
+export class InvalidKeyError extends ZkrError {
+  override name = "InvalidKeyError" as const;
+  readonly ax: bigint;
+  readonly ay: bigint;
+  constructor(p: { ax: bigint; ay: bigint; op?: string }, options?: ZkrErrorOptions) {
+    super(`${p.op ? p.op + ": " : ""}a BabyJubJub public key on the curve expected, got (${p.ax}, ${p.ay})`, options);
+    this.ax = p.ax;
+    this.ay = p.ay;
+  }
+}
+
 /** Bad tree depth, index out of range, or a malformed Merkle proof. */
 export class TreeError extends ZkrError {
   override name = "TreeError" as const;

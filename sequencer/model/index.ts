@@ -16,4 +16,6 @@ export * from "./eddsa.js";
 export * from "./float.js";
 export * from "./tx.js";
 export * from "./queue.js";
+export * from "./domain.js";
+export * from "./l1.js";
 // batch.ts and state.ts (batch building, state transition) are added here by their author.

@@ -1,8 +1,8 @@
 // Batch slots (PROTOCOL.md "Transactions and their data-availability encoding"): the transaction types,
 // their exact 12-byte encoding, and the EdDSA message that binds a transfer or withdrawal to its nonce
-// and chain. Decoding is strict so that one byte string never means two different batches.
+// and to the rollup's domain (chain id and contract). Decoding is strict so that one byte string never means two different batches.
 
-import { CHAIN_ID_BITS, INDEX_BITS, NONCE_BITS, TX_BITS, TX_BYTES, TxType, pow2 } from "./constants.js";
+import { DOMAIN_BITS, INDEX_BITS, NONCE_BITS, TX_BITS, TX_BYTES, TxType, pow2 } from "./constants.js";
 import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, assertBits } from "./errors.js";
 import {
   FLOAT13, FLOAT32, FLOAT56, FLOAT69, decodeFloat, encodeFloat, isRepresentable, pow10, unpackFloat, type FloatFormat,
@@ -69,11 +69,22 @@ export interface ForcedExitTx {
   exponent: number;
 }
 
+/**
+ * Consumes the next L1 queue entry without effect, because it cannot be applied (a create-deposit
+ * whose key is not on the curve, a top-up that would take a balance to 2^128, a top-up or forced exit
+ * of an account whose create was itself rejected). The contract refunds what the entry deposited.
+ */
+export interface RejectedTx {
+  type: TxType.Rejected;
+  /** The entry's account index. */
+  index: bigint;
+}
+
 /** Any transaction as the sequencer holds it. */
-export type Tx = NoopTx | DepositTx | TransferTx | WithdrawTx | ForcedExitTx;
+export type Tx = NoopTx | DepositTx | TransferTx | WithdrawTx | ForcedExitTx | RejectedTx;
 
 /** What a slot alone determines: signed transactions lose their nonce and signature. */
-export type DecodedTx = NoopTx | DepositTx | TransferData | WithdrawData | ForcedExitTx;
+export type DecodedTx = NoopTx | DepositTx | TransferData | WithdrawData | ForcedExitTx | RejectedTx;
 
 /** Transactions that carry an EdDSA signature. */
 export type SignedTx = TransferTx | WithdrawTx;
@@ -131,9 +142,12 @@ function txToBigint(tx: DecodedTx): bigint {
       assertBits("forcedExit.index", tx.index, INDEX_BITS);
       return (4n << SHIFT_TYPE) | (tx.index << SHIFT_A) | packWithExponent(FLOAT69, tx.amount, tx.exponent, "forcedExit.amount");
     }
+    case TxType.Rejected:
+      assertBits("rejected.index", tx.index, INDEX_BITS);
+      return (5n << SHIFT_TYPE) | (tx.index << SHIFT_A);
     default: {
       const type: unknown = (tx as { type: unknown }).type;
-      throw new InvalidTxError({ reason: `tx type 0..4 expected, got ${String(type)}` });
+      throw new InvalidTxError({ reason: `tx type 0..5 expected, got ${String(type)}` });
     }
   }
 }
@@ -222,33 +236,37 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
       const { mantissa, exponent } = unpackFloat(FLOAT69, field(data, 0n, 69));
       return { type: TxType.ForcedExit, index: a, amount: mantissa * pow10(exponent), exponent };
     }
+    case TxType.Rejected:
+      unusedMustBeZero(data, SHIFT_A, "rejected L1 request", bytes);
+      return { type: TxType.Rejected, index: a };
     default:
-      throw new InvalidTxError({ reason: `tx type 0..4 expected, got ${type}`, data: bytes });
+      throw new InvalidTxError({ reason: `tx type 0..5 expected, got ${type}`, data: bytes });
   }
 }
 
 /**
- * The field element signed for a transfer or withdrawal: `data + 2^96·nonce + 2^136·chainId`.
- * @throws as {@link encodeTx}; FieldRangeError for a nonce ≥ 2^40 or a chain id ≥ 2^64.
+ * The field element signed for a transfer or withdrawal: `data + 2^96·nonce + 2^136·domain`, where
+ * `domain` is the rollup's ({@link rollupDomain}: chain id and contract address).
+ * @throws as {@link encodeTx}; FieldRangeError for a nonce ≥ 2^40 or a domain ≥ 2^112.
  */
-export function signatureMessage(tx: SignedTx, chainId: bigint): bigint {
+export function signatureMessage(tx: SignedTx, domain: bigint): bigint {
   assertBits("nonce", tx.nonce, NONCE_BITS);
-  assertBits("chainId", chainId, CHAIN_ID_BITS);
-  return txToBigint(tx) + (tx.nonce << BigInt(TX_BITS)) + (chainId << BigInt(TX_BITS + NONCE_BITS));
+  assertBits("domain", domain, DOMAIN_BITS);
+  return txToBigint(tx) + (tx.nonce << BigInt(TX_BITS)) + (domain << BigInt(TX_BITS + NONCE_BITS));
 }
 
-/** A copy of `tx` with its signature under `sk`. @throws as {@link signatureMessage}. */
-export function signTx<T extends SignedTx>(tx: T, sk: PrivateKey, chainId: bigint): T & { sig: Signature } {
-  return { ...tx, sig: sign(sk, signatureMessage(tx, chainId)) };
+/** A copy of `tx` with its signature under `sk` for the rollup `domain`. @throws as {@link signatureMessage}. */
+export function signTx<T extends SignedTx>(tx: T, sk: PrivateKey, domain: bigint): T & { sig: Signature } {
+  return { ...tx, sig: sign(sk, signatureMessage(tx, domain)) };
 }
 
 /**
- * True when `tx.sig` is a valid signature of `tx` under `pk` for `chainId`; false when absent or invalid.
+ * True when `tx.sig` is a valid signature of `tx` under `pk` for the rollup `domain`; false when absent or invalid.
  * @throws as {@link signatureMessage} for a malformed tx (a caller bug rather than a bad signature).
  */
-export function verifyTxSignature(tx: SignedTx, pk: PublicKey, chainId: bigint): boolean {
+export function verifyTxSignature(tx: SignedTx, pk: PublicKey, domain: bigint): boolean {
   if (tx.sig === undefined) return false;
-  return verify(signatureMessage(tx, chainId), tx.sig, pk);
+  return verify(signatureMessage(tx, domain), tx.sig, pk);
 }
 
 /** Concatenated slots of a batch (`12 · txs.length` bytes). @throws as {@link encodeTx}. */

@@ -5,6 +5,7 @@ import { L1Kind, TxType } from "../../sequencer/model/constants.js";
 import { privateKeyFromSeed, publicKey, type PrivateKey, type PublicKey } from "../../sequencer/model/keys.js";
 import { L1Queue } from "../../sequencer/model/queue.js";
 import { RollupState } from "../../sequencer/model/state.js";
+import { rollupDomain } from "../../sequencer/model/domain.js";
 import { signTx, type Tx, type TransferTx, type WithdrawTx } from "../../sequencer/model/tx.js";
 import { roundDownToFloat, FLOAT32, FLOAT56, FLOAT13 } from "../../sequencer/model/float.js";
 import type { Rng } from "./rng.js";
@@ -17,6 +18,10 @@ export interface User {
 }
 
 export const CHAIN_ID = 31337n;
+/** The rollup address of tests without a chain (with CHAIN_ID it makes TEST_DOMAIN). */
+export const TEST_ROLLUP = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+/** The domain that tests without a chain sign for. */
+export const TEST_DOMAIN = rollupDomain(CHAIN_ID, TEST_ROLLUP);
 
 /** Deterministic user from a name. */
 export function user(name: string): User {
@@ -35,8 +40,13 @@ export class Scenario {
   private readonly pendingNonce = new Map<bigint, bigint>();
   private readonly pendingBalance = new Map<bigint, bigint>();
 
-  constructor(readonly depth: number, readonly chainId = CHAIN_ID) {
-    this.state = new RollupState({ depth, chainId });
+  constructor(readonly depth: number, readonly chainId = CHAIN_ID, readonly rollup: string = TEST_ROLLUP) {
+    this.state = new RollupState({ depth, chainId, rollup });
+  }
+
+  /** The rollup's domain, which signatures bind. */
+  get domain(): bigint {
+    return this.state.domain;
   }
 
   /** Queues a create-deposit; returns the slot that applies it. */
@@ -75,7 +85,7 @@ export class Scenario {
 
   /** A signed transfer with the next nonce. */
   transfer(from: bigint, to: bigint, amount: bigint, fee = 0n, nonce = this.nonce(from)): TransferTx {
-    const tx = signTx({ type: TxType.Transfer, from, to, amount, fee, nonce }, this.owners.get(from)!.sk, this.chainId);
+    const tx = signTx({ type: TxType.Transfer, from, to, amount, fee, nonce }, this.owners.get(from)!.sk, this.domain);
     this.pendingNonce.set(from, nonce + 1n);
     this.pendingBalance.set(from, this.balance(from) - amount - fee);
     this.pendingBalance.set(to, this.balance(to) + amount);
@@ -84,7 +94,7 @@ export class Scenario {
 
   /** A signed withdrawal with the next nonce. */
   withdraw(from: bigint, amount: bigint, fee = 0n, nonce = this.nonce(from)): WithdrawTx {
-    const tx = signTx({ type: TxType.Withdraw, from, amount, fee, nonce }, this.owners.get(from)!.sk, this.chainId);
+    const tx = signTx({ type: TxType.Withdraw, from, amount, fee, nonce }, this.owners.get(from)!.sk, this.domain);
     this.pendingNonce.set(from, nonce + 1n);
     this.pendingBalance.set(from, this.balance(from) - amount - fee);
     return tx;

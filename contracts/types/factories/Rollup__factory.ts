@@ -48,6 +48,11 @@ const _abi = [
         name: "exodusBlocks_",
         type: "uint256",
       },
+      {
+        internalType: "uint256",
+        name: "createFee_",
+        type: "uint256",
+      },
     ],
     stateMutability: "nonpayable",
     type: "constructor",
@@ -116,17 +121,6 @@ const _abi = [
       },
     ],
     name: "BadMerkleProof",
-    type: "error",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint32",
-        name: "position",
-        type: "uint32",
-      },
-    ],
-    name: "BadQueueEntry",
     type: "error",
   },
   {
@@ -221,8 +215,46 @@ const _abi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+    ],
+    name: "IndexTooLarge",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "InvalidProof",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "ax",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "ay",
+        type: "uint256",
+      },
+    ],
+    name: "KeyNotOnCurve",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "nonce",
+        type: "uint256",
+      },
+    ],
+    name: "NonceTooLarge",
     type: "error",
   },
   {
@@ -359,6 +391,22 @@ const _abi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "consumed",
+        type: "uint256",
+      },
+      {
+        internalType: "uint32",
+        name: "queueEnd",
+        type: "uint32",
+      },
+    ],
+    name: "QueueRangeMismatch",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "Reentrancy",
     type: "error",
@@ -420,6 +468,22 @@ const _abi = [
       },
     ],
     name: "UnknownToken",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "expected",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "got",
+        type: "uint256",
+      },
+    ],
+    name: "WrongCreateFee",
     type: "error",
   },
   {
@@ -541,6 +605,68 @@ const _abi = [
       },
     ],
     name: "Claimed",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "uint32",
+        name: "batchNumber",
+        type: "uint32",
+      },
+      {
+        indexed: true,
+        internalType: "address",
+        name: "operator",
+        type: "address",
+      },
+      {
+        indexed: false,
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "CreateFeesCredited",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "uint32",
+        name: "batchNumber",
+        type: "uint32",
+      },
+      {
+        indexed: true,
+        internalType: "uint32",
+        name: "position",
+        type: "uint32",
+      },
+      {
+        indexed: true,
+        internalType: "address",
+        name: "ethAddr",
+        type: "address",
+      },
+      {
+        indexed: false,
+        internalType: "uint32",
+        name: "tokenId",
+        type: "uint32",
+      },
+      {
+        indexed: false,
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "DepositRefunded",
     type: "event",
   },
   {
@@ -837,6 +963,19 @@ const _abi = [
     type: "function",
   },
   {
+    inputs: [],
+    name: "createFee",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
     inputs: [
       {
         internalType: "uint256",
@@ -891,12 +1030,25 @@ const _abi = [
         type: "uint32",
       },
     ],
-    stateMutability: "nonpayable",
+    stateMutability: "payable",
     type: "function",
   },
   {
     inputs: [],
     name: "depth",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "domain",
     outputs: [
       {
         internalType: "uint256",
@@ -939,41 +1091,6 @@ const _abi = [
         internalType: "uint32",
         name: "position",
         type: "uint32",
-      },
-      {
-        internalType: "uint8",
-        name: "kind",
-        type: "uint8",
-      },
-      {
-        internalType: "uint32",
-        name: "index",
-        type: "uint32",
-      },
-      {
-        internalType: "uint32",
-        name: "tokenId",
-        type: "uint32",
-      },
-      {
-        internalType: "address",
-        name: "ethAddr",
-        type: "address",
-      },
-      {
-        internalType: "uint256",
-        name: "amount",
-        type: "uint256",
-      },
-      {
-        internalType: "uint256",
-        name: "ax",
-        type: "uint256",
-      },
-      {
-        internalType: "uint256",
-        name: "ay",
-        type: "uint256",
       },
     ],
     name: "exodusRefund",
@@ -1201,9 +1318,9 @@ const _abi = [
   {
     inputs: [
       {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
+        internalType: "uint32",
+        name: "position",
+        type: "uint32",
       },
     ],
     name: "queueBlock",
@@ -1225,6 +1342,62 @@ const _abi = [
         internalType: "uint32",
         name: "",
         type: "uint32",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint32",
+        name: "position",
+        type: "uint32",
+      },
+    ],
+    name: "queueEntry",
+    outputs: [
+      {
+        components: [
+          {
+            internalType: "address",
+            name: "ethAddr",
+            type: "address",
+          },
+          {
+            internalType: "uint32",
+            name: "tokenId",
+            type: "uint32",
+          },
+          {
+            internalType: "uint8",
+            name: "kind",
+            type: "uint8",
+          },
+          {
+            internalType: "uint56",
+            name: "blockNumber",
+            type: "uint56",
+          },
+          {
+            internalType: "uint128",
+            name: "amount",
+            type: "uint128",
+          },
+          {
+            internalType: "uint32",
+            name: "index",
+            type: "uint32",
+          },
+          {
+            internalType: "uint64",
+            name: "createsThrough",
+            type: "uint64",
+          },
+        ],
+        internalType: "struct Rollup.QueueEntry",
+        name: "",
+        type: "tuple",
       },
     ],
     stateMutability: "view",
