@@ -8,7 +8,7 @@ import type { SequencerContext } from "../context.js";
 import type { BatchRow } from "../store.js";
 import type { ApiRequest, ApiResponse } from "./http.js";
 
-const TYPE_NAMES = ["noop", "deposit", "transfer", "withdraw", "forced_exit"];
+const TYPE_NAMES = ["noop", "deposit", "transfer", "withdraw", "forced_exit", "rejected"];
 
 export function getBatch(ctx: SequencerContext, req: ApiRequest): ApiResponse {
   const s = req.params.number;
