@@ -1,0 +1,154 @@
+// Attacks on where private keys live. Another user of the machine reads what it is allowed to
+// read: a config or key file of mode 0644, the command lines of every process (`ps`,
+// /proc/PID/cmdline), error messages that quote a file. So: the sequencer refuses a config file
+// that holds the operator's key and that its group or others can read (or takes the key from
+// ZKR_OPERATOR_KEY), and no refusal quotes a key. The sequencer runs as the real process
+// (sequencer/main.ts).
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Wallet } from "ethers";
+import { http, tmpDir } from "./helpers/sequencer.js";
+
+const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "sequencer", "main.ts");
+/** Keys of no account anyone uses. */
+const OPERATOR_KEY = "0x" + "1a".repeat(32);
+const OTHER_KEY = "0x" + "2b".repeat(32);
+/** A key whose hex starts with a letter: V8's JSON.parse error quotes its first 10 characters. */
+const LEAKY_KEY = "0x" + "cd".repeat(32);
+/** Nothing listens there: the sequencer's L1 loop fails and retries, its API serves regardless. */
+const DEAD_RPC = "http://127.0.0.1:9";
+/** A process that never exits or never listens fails its test in a minute (no timing is asserted). */
+const GUARD_MS = 60_000;
+
+let dir: string;
+beforeAll(() => {
+  dir = tmpDir("zkr-attack-secrets-");
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Writes a file and gives it exactly `mode`, whatever the umask. */
+function writeWithMode(name: string, text: string, mode: number): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  fs.chmodSync(f, mode);
+  return f;
+}
+
+/** Neither the key nor any 8 hex digits of it appear in `text`. */
+function expectNoKeyIn(text: string, key: string): void {
+  const hex = key.replace(/^0x/, "").toLowerCase();
+  for (let i = 0; i + 8 <= hex.length; i += 4) expect(text.toLowerCase()).not.toContain(hex.slice(i, i + 8));
+}
+
+function configJson(name: string, l1?: Record<string, unknown>): string {
+  return JSON.stringify({
+    dbPath: path.join(dir, `${name}.db`), chainId: 31337, rollup: "0x" + "00".repeat(19) + "01", slots: 4, depth: 8, verifyThreads: 0, api: { host: "127.0.0.1", port: 0 },
+    ...(l1 ? { l1: { rpcUrl: DEAD_RPC, deployBlock: 0, pollMs: 60_000, ...l1 } } : {}),
+  });
+}
+
+/**
+ * Starts sequencer/main.ts on a config file; resolves when it exits or once it listens (then the
+ * caller stops it), whichever comes first.
+ */
+async function runSequencer(configFile: string, env: Record<string, string> = {}) {
+  const baseEnv = { ...process.env };
+  delete baseEnv.ZKR_OPERATOR_KEY;
+  const proc = spawn(process.execPath, ["--import", "tsx", MAIN, configFile], { env: { ...baseEnv, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  const first = await new Promise<{ code: number | null } | { url: string }>((resolve) => {
+    proc.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+      const m = /\{"listening":"([^"]+)"/.exec(stdout);
+      if (m) resolve({ url: m[1] });
+    });
+    void exited.then((code) => resolve({ code }));
+  });
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    return exited;
+  };
+  return { first, stop, output: () => ({ stdout, stderr }) };
+}
+
+describe("the sequencer's operator key", () => {
+  test("a config file holding the key that group or others can read is refused: exit 1, a clear message, the key not shown", async () => {
+    for (const mode of [0o644, 0o640, 0o604]) {
+      const file = writeWithMode(`shared-${mode.toString(8)}.json`, configJson("shared", { operatorKey: OPERATOR_KEY }), mode);
+      const run = await runSequencer(file);
+      const listened = "url" in run.first;
+      await run.stop();
+      expect({ mode: mode.toString(8), listened, first: run.first }).toEqual({ mode: mode.toString(8), listened: false, first: { code: 1 } });
+      const { stdout, stderr } = run.output();
+      expect(stderr).toMatch(new RegExp(`config ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: mode 0600 expected \\(it holds a private key\\), got 0${mode.toString(8)}; run 'chmod 600 `));
+      expect(stderr).not.toMatch(/^\s+at /m); // a message, not a stack trace
+      expectNoKeyIn(stdout + stderr, OPERATOR_KEY);
+    }
+  }, 3 * GUARD_MS);
+
+  test("the same config with mode 0600 runs, signing with that key", async () => {
+    const file = writeWithMode("private.json", configJson("private", { operatorKey: OPERATOR_KEY }), 0o600);
+    const run = await runSequencer(file);
+    try {
+      expect(run.first).toEqual({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+      const h = await http((run.first as { url: string }).url + "/health", "GET");
+      expect(h.body.operator).toBe(new Wallet(OPERATOR_KEY).address);
+    } finally {
+      expect(await run.stop()).toBe(0);
+    }
+    expectNoKeyIn(run.output().stdout + run.output().stderr, OPERATOR_KEY);
+  }, GUARD_MS);
+
+  test("ZKR_OPERATOR_KEY instead: the config may omit the key and be readable by others", async () => {
+    const file = writeWithMode("env.json", configJson("env", {}), 0o644);
+    const run = await runSequencer(file, { ZKR_OPERATOR_KEY: OTHER_KEY });
+    try {
+      expect(run.first).toEqual({ url: expect.any(String) });
+      const h = await http((run.first as { url: string }).url + "/health", "GET");
+      expect(h.body.operator).toBe(new Wallet(OTHER_KEY).address);
+    } finally {
+      expect(await run.stop()).toBe(0);
+    }
+  }, GUARD_MS);
+
+  test("a key in both the config and ZKR_OPERATOR_KEY is refused rather than one picked silently", async () => {
+    const file = writeWithMode("both.json", configJson("both", { operatorKey: OPERATOR_KEY }), 0o600);
+    const run = await runSequencer(file, { ZKR_OPERATOR_KEY: OTHER_KEY });
+    await run.stop();
+    expect(run.first).toEqual({ code: 1 });
+    expect(run.output().stderr).toMatch(/operator key: one source expected, got both l1\.operatorKey in .* and ZKR_OPERATOR_KEY/);
+  }, GUARD_MS);
+
+  test("loadConfigFile: every way to get it wrong is refused without quoting the key", async () => {
+    const { loadConfigFile } = await import("../sequencer/main.js");
+    const env = {};
+    // No key anywhere.
+    expect(() => loadConfigFile(writeWithMode("none.json", configJson("none", {}), 0o600), env)).toThrow(/l1\.operatorKey in .* \(mode 0600\) or ZKR_OPERATOR_KEY expected, got neither/);
+    // Not a key: refused by shape, its text not repeated.
+    for (const bad of [OPERATOR_KEY.slice(0, 40), OPERATOR_KEY + "00", "0x" + "zz".repeat(32), 12345]) {
+      const f = writeWithMode("badkey.json", configJson("badkey", { operatorKey: bad }), 0o600);
+      let message = "";
+      try { loadConfigFile(f, env); } catch (e) { message = (e as Error).message; }
+      expect(message).toMatch(/l1\.operatorKey in .*: a private key \(0x and 64 hex digits\) expected/);
+      expectNoKeyIn(message, OPERATOR_KEY);
+    }
+    expect(() => loadConfigFile(writeWithMode("envbad.json", configJson("envbad", {}), 0o600), { ZKR_OPERATOR_KEY: "0x1234" })).toThrow(/ZKR_OPERATOR_KEY: a private key/);
+    // Broken JSON around a key: V8's own message would quote the start of the text.
+    for (const text of [LEAKY_KEY.slice(2), `operatorKey=${LEAKY_KEY}`, `{"l1": {"operatorKey": "${LEAKY_KEY}",}}`]) {
+      let message = "";
+      try { loadConfigFile(writeWithMode("broken.json", text, 0o600), env); } catch (e) { message = (e as Error).message; }
+      expect(message).toMatch(/JSON expected, it does not parse/);
+      expectNoKeyIn(message, LEAKY_KEY);
+    }
+    // A key without L1 settings is no key; a config without L1 needs no mode.
+    expect(loadConfigFile(writeWithMode("nol1.json", configJson("nol1"), 0o644), env).l1).toBeUndefined();
+    // Keys are taken with or without 0x and spaces around, and used as 0x-lowercase.
+    expect(loadConfigFile(writeWithMode("upper.json", configJson("upper", { operatorKey: ` ${OPERATOR_KEY.slice(2).toUpperCase()}\n` }), 0o600), env).l1?.operatorKey).toBe(OPERATOR_KEY);
+  });
+});
