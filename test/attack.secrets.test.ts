@@ -4,8 +4,9 @@
 // that holds the operator's key and that its group or others can read (or takes the key from
 // ZKR_OPERATOR_KEY); `zkr wallet create` takes an L1 key only from a file of mode 0600 or from
 // ZKR_L1_KEY, never from its command line; wallet files are made 0600 whatever the umask and
-// refused when others can read them; no refusal quotes a key. The sequencer runs as the real
-// process (sequencer/main.ts); the wallet command through the real CLI definition.
+// refused when others can read them; `zkr up` writes its sequencer.json 0600; no refusal quotes a
+// key. The sequencer runs as the real process (sequencer/main.ts); the wallet command through the
+// real CLI definition.
 
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -291,4 +292,17 @@ describe("wallet files", () => {
     expect(() => readPrivateFile(fifo, "L1 key file")).toThrow(/a regular file expected/);
     expect(() => readPrivateFile(dir, "L1 key file")).toThrow(/a regular file expected/);
   });
+});
+
+test("zkr up writes its sequencer.json with mode 0600 whatever the umask", async () => {
+  const { writeEndpointsFile } = await import("../scripts/commands/up.js");
+  const umask = process.umask(0o000);
+  try {
+    const file = path.join(dir, "sequencer.json");
+    writeEndpointsFile(file, { apiUrl: "http://127.0.0.1:1", dbPath: "x.db", proverPid: 1, pid: 2 });
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toMatchObject({ apiUrl: "http://127.0.0.1:1" });
+  } finally {
+    process.umask(umask);
+  }
 });
