@@ -2,12 +2,20 @@
 // Prints one JSON line `{ "listening": url }` on stdout once the API listens; SIGINT/SIGTERM stop
 // it gracefully; a fatal error exits with status 2. Used by `zkr up` and by the crash tests, which
 // kill it with SIGKILL and start it again on the same database.
+//
+// The operator's private key (`l1.operatorKey`) comes from the config file only if no one but its
+// owner can read it (mode 0600), or from the environment variable ZKR_OPERATOR_KEY, never from
+// the command line; a config that breaks this is refused with a message and exit status 1.
 
-import fs from "node:fs";
 import { DEFAULTS, defaultVerifyThreads, type SequencerConfig } from "./config.js";
 import { Sequencer } from "./sequencer.js";
 import { sqliteProofQueue } from "./proofs.js";
 import { listeningLine } from "./process.js";
+import { SecretError, parsePrivateJson, privateKeyHex, readFileAndMode } from "./secrets.js";
+import { ZkrError } from "./model/errors.js";
+
+/** Environment variable that may hold the operator's key instead of the config file. */
+export const OPERATOR_KEY_ENV = "ZKR_OPERATOR_KEY";
 
 /** The JSON form of a config: bigints as decimal strings; missing tuning takes the defaults. */
 export type SequencerConfigJson = Omit<SequencerConfig, "chainId" | "feeAccount" | "batchMaxWaitMs" | "maxUnprovenBatches" | "maxMempool" | "tickMs" | "api" | "l1"> & {
@@ -45,10 +53,34 @@ export function configToJson(c: SequencerConfig): SequencerConfigJson {
   return { ...c, chainId: c.chainId.toString(), feeAccount: c.feeAccount?.toString() };
 }
 
+/**
+ * Reads a config file. With an L1, the operator's key is either in the file, which then must be
+ * readable by its owner only (mode 0600), or in the environment's ZKR_OPERATOR_KEY; not both.
+ * @throws SecretError naming what is wrong, never quoting the key.
+ */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): SequencerConfig {
+  const { text, notPrivate } = readFileAndMode(file, "config");
+  const j = parsePrivateJson(text, `config ${file}`) as Omit<SequencerConfigJson, "l1"> & { l1?: Omit<NonNullable<SequencerConfigJson["l1"]>, "operatorKey"> & { operatorKey?: unknown } };
+  if (j.l1) {
+    const fromEnv = env[OPERATOR_KEY_ENV];
+    let key: string;
+    if (j.l1.operatorKey !== undefined) {
+      if (fromEnv !== undefined) throw new SecretError(`operator key: one source expected, got both l1.operatorKey in ${file} and ${OPERATOR_KEY_ENV}`);
+      if (notPrivate) throw notPrivate;
+      key = privateKeyHex(typeof j.l1.operatorKey === "string" ? j.l1.operatorKey : "", `l1.operatorKey in ${file}`);
+    } else {
+      if (fromEnv === undefined) throw new SecretError(`operator key: l1.operatorKey in ${file} (mode 0600) or ${OPERATOR_KEY_ENV} expected, got neither`);
+      key = privateKeyHex(fromEnv, OPERATOR_KEY_ENV);
+    }
+    return configFromJson({ ...j, l1: { ...j.l1, operatorKey: key } });
+  }
+  return configFromJson(j as SequencerConfigJson);
+}
+
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file) throw new Error("usage: sequencer/main.ts <config.json>");
-  const config = configFromJson(JSON.parse(fs.readFileSync(file, "utf8")) as SequencerConfigJson);
+  const config = loadConfigFile(file);
   const s = await Sequencer.start(config, { proofs: sqliteProofQueue, onFatal: () => process.exit(2) });
   process.stdout.write(listeningLine(s.url));
   const stop = () => void s.stop().then(() => process.exit(0));
@@ -58,7 +90,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && /sequencer[/\\]main\.ts$/.test(process.argv[1])) {
   main().catch((e: Error) => {
-    process.stderr.write(`sequencer: ${e.stack ?? e.message}\n`);
+    process.stderr.write(`sequencer: ${e instanceof ZkrError ? e.message : e.stack ?? e.message}\n`);
     process.exit(1);
   });
 }

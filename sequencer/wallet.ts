@@ -11,6 +11,7 @@ import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat } from "./model/float.js";
 import { signTx, type TransferTx, type WithdrawTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
 import { ZkrError } from "./model/errors.js";
+import { parsePrivateJson, readPrivateFile } from "./secrets.js";
 import { rollupAt } from "../contracts/deploy.js";
 import type { Rollup } from "../contracts/types/index.js";
 import type { SequencerClient } from "./client.js";
@@ -38,6 +39,7 @@ export class WalletError extends ZkrError {
 
 /** Writes a new wallet file with mode 0600; refuses to overwrite one. */
 export function createWalletFile(file: string, l1Key: string, l2Key: PrivateKey = randomPrivateKey()): WalletFile {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(l1Key)) throw new WalletError("L1 key: 0x and 64 hex digits expected (the wallet file is not written)");
   const w: WalletFile = { version: 1, l2Key: Buffer.from(l2Key).toString("hex"), l1Key };
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
   let fd: number;
@@ -56,20 +58,14 @@ export function createWalletFile(file: string, l1Key: string, l2Key: PrivateKey 
   return w;
 }
 
-/** Reads a wallet file; refuses one that others can read. */
+/** Reads a wallet file; refuses one that others can read, and never quotes its keys in an error. */
 export function readWalletFile(file: string): WalletFile {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch {
-    throw new WalletError(`wallet ${file}: not found (create one with 'zkr wallet create')`);
+  if (!fs.existsSync(file)) throw new WalletError(`wallet ${file}: not found (create one with 'zkr wallet create')`);
+  const w = parsePrivateJson(readPrivateFile(file, "wallet"), `wallet ${file}`) as Partial<WalletFile> | null;
+  if (typeof w !== "object" || w === null || w.version !== 1 || typeof w.l2Key !== "string" || !/^[0-9a-f]{64}$/.test(w.l2Key) || typeof w.l1Key !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(w.l1Key)) {
+    throw new WalletError(`wallet ${file}: not a zkr wallet file`);
   }
-  if (process.platform !== "win32" && (st.mode & 0o077) !== 0) {
-    throw new WalletError(`wallet ${file}: mode 0600 expected, got 0${(st.mode & 0o777).toString(8)} (chmod 600 ${file})`);
-  }
-  const w = JSON.parse(fs.readFileSync(file, "utf8")) as WalletFile;
-  if (w.version !== 1 || !/^[0-9a-f]{64}$/.test(w.l2Key) || !/^0x[0-9a-fA-F]{64}$/.test(w.l1Key)) throw new WalletError(`wallet ${file}: not a zkr wallet file`);
-  return w;
+  return w as WalletFile;
 }
 
 /** Rounds an amount down to what a slot can carry, for transfers, withdrawals and fees. */

@@ -81,7 +81,7 @@ beforeAll(async () => {
   fs.writeFileSync(configFile, JSON.stringify({
     dbPath, chainId: d.chainId, rollup: d.addresses.rollup, slots: 4, depth: 8, batchMaxWaitMs: 400, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
     l1: { rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
-  }));
+  }), { mode: 0o600 }); // it holds the operator's key: the sequencer refuses it readable by others
   // The schema exists before the prover opens the file.
   inspect(() => undefined);
   prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });

@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import { formatEther, parseEther } from "ethers";
 import { ROOT } from "../../circuits/build.js";
 import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
@@ -32,6 +33,14 @@ export interface UpEndpoints {
   dbPath: string;
   proverPid: number;
   pid: number;
+}
+
+/**
+ * Writes sequencer.json: mode 0600 whatever the umask (it names this user's processes and files;
+ * nothing in it is for others), and atomically, so a wallet never reads half of it.
+ */
+export function writeEndpointsFile(file: string, endpoints: UpEndpoints): void {
+  writeFileAtomic.sync(file, JSON.stringify(endpoints, null, 2) + "\n", { mode: 0o600 });
 }
 
 interface UpOptions {
@@ -166,7 +175,7 @@ export function registerUp(program: Command): void {
         prover = startProver(dbPath, `${o.txs}x${o.depth}`, !!o.verbose);
         prover.once("exit", (code, signal) => { if (!stopping) fatal?.(new Error(`the prover exited (${code ?? signal})`)); });
         const endpoints: UpEndpoints = { apiUrl: seq.url, dbPath, proverPid: prover.pid ?? -1, pid: process.pid };
-        fs.writeFileSync(endpointsFile, JSON.stringify(endpoints, null, 2) + "\n");
+        writeEndpointsFile(endpointsFile, endpoints);
       } catch (e) {
         await stop();
         throw e;

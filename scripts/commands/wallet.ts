@@ -4,6 +4,8 @@
  * default one of anvil's funded development accounts.
  *
  *   zkr wallet create [--l1-account 1]     new L2 key, L1 key of anvil account 1
+ *   zkr wallet create --l1-key-file k.hex  … or the L1 key in a file of mode 0600 (or ZKR_L1_KEY);
+ *                                          never on the command line, where others can read it
  *   zkr wallet deposit 1.5                 L1: deposit 1.5 ETH into a new L2 account
  *   zkr wallet transfer --to 3 0.25        L2: signed transfer, sent to the sequencer
  *   zkr wallet withdraw 0.1                L2: signed withdrawal
@@ -20,6 +22,7 @@ import { formatEther, parseEther } from "ethers";
 import { devnetProvider } from "../../contracts/deploy.js";
 import { SequencerClient } from "../../sequencer/client.js";
 import { ZkrWallet, createWalletFile, devnetAccountKey, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
+import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet.js";
 import { SEQUENCER_FILE, type UpEndpoints } from "./up.js";
 import { int } from "./options.js";
@@ -85,9 +88,15 @@ export function registerWallet(program: Command): void {
 
   common(wallet.command("create").description("make a new wallet file (0600): a fresh L2 key and a funded devnet L1 key"))
     .option("--l1-account <n>", "anvil development account for L1 (0 is the operator)", int("l1-account"), 1)
-    .option("--l1-key <hex>", "an Ethereum private key instead of a development account")
-    .action((o: Common & { l1Account: number; l1Key?: string }) => {
-      const w = new ZkrWallet(createWalletFile(o.wallet, o.l1Key ?? devnetAccountKey(o.l1Account)));
+    .option("--l1-key-file <file>", "a file (mode 0600) holding an Ethereum private key, instead of a development account; or set ZKR_L1_KEY")
+    .action((o: Common & { l1Account: number; l1KeyFile?: string }) => {
+      const env = process.env.ZKR_L1_KEY;
+      if (o.l1KeyFile !== undefined && env !== undefined) throw new SecretError("L1 key: one source expected, got both --l1-key-file and ZKR_L1_KEY");
+      const l1Key =
+        o.l1KeyFile !== undefined ? privateKeyHex(readPrivateFile(o.l1KeyFile, "L1 key file"), `L1 key file ${o.l1KeyFile}`)
+        : env !== undefined ? privateKeyHex(env, "ZKR_L1_KEY")
+        : devnetAccountKey(o.l1Account);
+      const w = new ZkrWallet(createWalletFile(o.wallet, l1Key));
       console.log(`wallet:     ${o.wallet} (mode 0600)`);
       console.log(`L2 key:     (${w.pk[0]}, ${w.pk[1]})`);
       console.log(`L1 address: ${w.l1.address}`);
