@@ -34,7 +34,7 @@ const stderr: string[] = [];
 const writeStderr = process.stderr.write;
 /** The transfer that waits in the mempool: a copy of it must be refused as a duplicate. */
 let pending: ReturnType<typeof txToJson>;
-/** Alice's next transfer (nonce 1), signed and never sent: the fuzz sends it only altered. */
+/** Alice's next transfer, signed and never sent: the fuzz sends it only altered. */
 let next: ReturnType<typeof txToJson>;
 
 /** A request the server never answers fails its test in a minute, not in jest's ten (no timing is asserted). */
@@ -139,6 +139,19 @@ afterEach(() => {
   // Whatever an attack did, no stack trace reached the log or stderr.
   for (const l of [...logs, ...stderr]) expect(l).not.toMatch(STACK_FRAME);
   expect(logs.filter((l) => l.startsWith("api:"))).toEqual([]);
+});
+
+test("a transaction that moves nothing and pays nothing is 422 zero_value: slots and proofs cannot be filled for free", async () => {
+  for (const tx of [
+    signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 0n, fee: 0n, nonce: 1n }, alice.sk, TEST_DOMAIN),
+    signTx({ type: TxType.Withdraw, from: 2n, amount: 0n, fee: 0n, nonce: 0n }, bob.sk, TEST_DOMAIN),
+  ]) {
+    await refused(() => request("POST", "/txs", JSON.stringify(txToJson(tx)), { "content-type": "application/json" }), 422, "zero_value", /nonzero amount or fee/);
+  }
+  // Moving something, or paying something, is enough (the fee account here holds ETH).
+  const withFeeOnly = signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 0n, fee: 1000n, nonce: 1n }, alice.sk, TEST_DOMAIN);
+  expect((await call(seq.url + "/txs", "POST", JSON.stringify(txToJson(withFeeOnly)))).status).toBe(202);
+  next = txToJson(signTx({ type: TxType.Transfer, from: 1n, to: 2n, amount: 10n ** 17n, fee: 0n, nonce: 2n }, alice.sk, TEST_DOMAIN));
 });
 
 test("malformed %-escapes in a path are 400 invalid_path, not a 500 with a stack trace in the log", async () => {
@@ -283,7 +296,7 @@ const hostilePost = fc.record({
 });
 
 test("fuzz: a few hundred generated hostile paths and bodies are each a 4xx with an error code; nothing changes, nothing is logged", async () => {
-  const before = { db: dbFingerprint(), state: await stateView(), logged: logs.length };
+  const before = { db: dbFingerprint(), state: await stateView(), logged: logs.length, mempool: seq.ctx.mempool.size };
   const seen = new Map<string, number>();
   const check = (a: Answer, what: string) => {
     if (!(a.status >= 400 && a.status < 500) || typeof a.body?.error !== "string" || !/^[a-z_]+$/.test(a.body.error) || typeof a.body.message !== "string") {
@@ -307,7 +320,7 @@ test("fuzz: a few hundred generated hostile paths and bodies are each a 4xx with
   );
   expect(dbFingerprint()).toBe(before.db);
   expect(await stateView()).toEqual(before.state);
-  expect(seq.ctx.mempool.size).toBe(1);
+  expect(seq.ctx.mempool.size).toBe(before.mempool);
   expect(logs.slice(before.logged)).toEqual([]);
   // The runs reached the parser, the target checks, the router and the transaction checks alike.
   const codes = ["bad_request", "headers_too_large", "invalid_path", "invalid_query", "uri_too_long", "not_found", "method_not_allowed",

@@ -70,7 +70,7 @@ describe("model and circuit: every L1 request is consumed, applied or rejected, 
     const s = new Scenario(CONFIG.depth);
     const mallory = user("mallory");
     applyBatch(s.state, [s.create(user("operator"), 0n, 0n)], s.queue, { slots: CONFIG.txs });
-    for (const [ax, ay] of offCurveKeys(3)) {
+    for (const [ax, ay] of offCurveKeys(2)) {
       const index = s.queue.nextAccountIndex;
       s.queue.append({ kind: L1Kind.CreateDeposit, index, tokenId: 0n, ethAddr: mallory.ethAddr, amount: ETH, ax, ay });
       s.queue.append({ kind: L1Kind.TopUp, index, tokenId: 0n, ethAddr: mallory.ethAddr, amount: 5n });

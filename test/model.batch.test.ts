@@ -166,6 +166,7 @@ function slotView(tx: Tx): DecodedTx {
     case TxType.Transfer: return { type: tx.type, from: tx.from, to: tx.to, amount: tx.amount, fee: tx.fee };
     case TxType.Withdraw: return { type: tx.type, from: tx.from, amount: tx.amount, fee: tx.fee };
     case TxType.ForcedExit: return { type: tx.type, index: tx.index, amount: tx.amount, exponent: tx.exponent };
+    case TxType.Rejected: return { type: tx.type, index: tx.index };
   }
 }
 
