@@ -9,7 +9,6 @@
 
 import net from "node:net";
 import path from "node:path";
-import { createHash } from "node:crypto";
 import type http from "node:http";
 import fc from "fast-check";
 import { TxType } from "../sequencer/model/constants.js";
@@ -20,7 +19,7 @@ import { createBatch } from "../sequencer/batcher.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
 import { TEST_DOMAIN, user } from "./helpers/scenario.js";
-import { createDeposit, feedL1, http as call, offlineConfig, tmpDir } from "./helpers/sequencer.js";
+import { createDeposit, databaseFingerprint, feedL1, http as call, offlineConfig, tmpDir } from "./helpers/sequencer.js";
 
 const ETH = 10n ** 18n;
 const op = user("operator");
@@ -43,14 +42,7 @@ const GUARD_MS = 60_000;
 /** A Node stack frame, as `Error.stack` writes it. */
 const STACK_FRAME = /^\s*at .+(:\d+:\d+\)?|\(native\)|<anonymous>\)?)$/m;
 
-function dbFingerprint(): string {
-  const db = seq.ctx.db;
-  const h = createHash("sha256");
-  for (const t of ["meta", "accounts", "l1_requests", "txs", "batches", "submissions", "proof_jobs"]) {
-    h.update(t + JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
-  }
-  return h.digest("hex");
-}
+const dbFingerprint = () => databaseFingerprint(seq.ctx.db);
 
 /** What /health says about the state and the mempool. */
 async function stateView(): Promise<unknown> {

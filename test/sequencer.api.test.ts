@@ -7,7 +7,6 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { createHash } from "node:crypto";
 import { TxType, L1Kind } from "../sequencer/model/constants.js";
 import { L1Queue } from "../sequencer/model/queue.js";
 import { RollupState } from "../sequencer/model/state.js";
@@ -19,7 +18,7 @@ import type { Sequencer } from "../sequencer/sequencer.js";
 import { claimProofJob, failProofJob, getProofJob, releaseProofJob, retryProofJob } from "../prover/service/sqlite-queue.js";
 import { stageOf } from "../sequencer/api/get-tx.js";
 import { TEST_DOMAIN, TEST_ROLLUP, user } from "./helpers/scenario.js";
-import { createDeposit, feedL1, http, offlineConfig, startOffline, tmpDir } from "./helpers/sequencer.js";
+import { createDeposit, databaseFingerprint, feedL1, http, offlineConfig, startOffline, tmpDir } from "./helpers/sequencer.js";
 
 const ETH = 10n ** 18n;
 const chainId = 31337n;
@@ -38,14 +37,7 @@ const transfer = (from: bigint, to: bigint, amount: bigint, nonce: bigint, sk = 
 const withdraw = (from: bigint, amount: bigint, nonce: bigint, sk = alice.sk, fee = 0n) =>
   signTx({ type: TxType.Withdraw, from, amount, fee, nonce }, sk, TEST_DOMAIN);
 
-function dbFingerprint(): string {
-  const db = seq.ctx.db;
-  const h = createHash("sha256");
-  for (const t of ["meta", "accounts", "l1_requests", "txs", "batches", "submissions", "proof_jobs"]) {
-    h.update(t + JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
-  }
-  return h.digest("hex");
-}
+const dbFingerprint = () => databaseFingerprint(seq.ctx.db);
 
 const post = (body: string, headers?: Record<string, string>) => http(seq.url, "POST", body, headers).then((r) => ({ ...r, path: "/txs" }));
 async function postTx(tx: SignedTx & { sig: NonNullable<SignedTx["sig"]> }) {

@@ -12,7 +12,8 @@ import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { L1Watcher } from "../../sequencer/l1/watcher.js";
 import type { L1RequestLog } from "../../sequencer/l1/events.js";
 import type { Provider } from "ethers";
-import { openDatabase } from "../../sequencer/db.js";
+import { openDatabase, type Db } from "../../sequencer/db.js";
+import { createHash } from "node:crypto";
 import { checkIdentity, loadQueue, loadState } from "../../sequencer/store.js";
 import { Mempool } from "../../sequencer/mempool.js";
 import { createBatch } from "../../sequencer/batcher.js";
@@ -53,6 +54,15 @@ export function feedL1(s: Sequencer, mirror: L1Queue, requests: L1Request[], blo
 /** A create-deposit of `amount` for `pk` into account `index` (the contract's next index). */
 export function createDeposit(index: bigint, pk: readonly [bigint, bigint], ethAddr: bigint, amount: bigint, tokenId = 0n): L1Request {
   return { kind: L1Kind.CreateDeposit, index, tokenId, ethAddr, amount, ax: pk[0], ay: pk[1] };
+}
+
+/** A hash of every table a request could change: equal before and after means nothing changed. */
+export function databaseFingerprint(db: Db): string {
+  const h = createHash("sha256");
+  for (const t of ["meta", "accounts", "l1_requests", "txs", "batches", "submissions", "proof_jobs"]) {
+    h.update(t + JSON.stringify(db.prepare(`SELECT * FROM ${t} ORDER BY rowid`).all()));
+  }
+  return h.digest("hex");
 }
 
 /** A raw HTTP call: status and parsed body. */
