@@ -25,6 +25,12 @@ import { startChain, type ChainWorld } from "./helpers/chain.js";
 import { loadCircuit, type TestCircuit } from "./helpers/circuit.js";
 import { rng } from "./helpers/rng.js";
 import { Scenario, user } from "./helpers/scenario.js";
+import { createDeposit, feedL1, offlineConfig, tmpDir } from "./helpers/sequencer.js";
+import { Sequencer } from "../sequencer/sequencer.js";
+import { sqliteProofQueue } from "../sequencer/proofs.js";
+import { createBatch } from "../sequencer/batcher.js";
+import { L1Queue } from "../sequencer/model/queue.js";
+import { syncFromL1 } from "../sequencer/sync.js";
 
 const CONFIG = { txs: 4, depth: 8 };
 const ETH = 10n ** 18n;
@@ -121,6 +127,30 @@ describe("model and circuit: every L1 request is consumed, applied or rejected, 
   });
 });
 
+test("the sequencer batches what cannot apply as rejected, says why, and goes on with the queue", async () => {
+  const logs: string[] = [];
+  const config = { ...offlineConfig(path.join(tmpDir("zkr-attack-queue-"), "seq.db")), feeAccount: undefined };
+  const seq = await Sequencer.start(config, { proofs: sqliteProofQueue, log: (l) => logs.push(l) });
+  try {
+    const [ax, ay] = offCurveKeys(1)[0];
+    const alice = user("alice");
+    feedL1(seq, new L1Queue(), [
+      { kind: L1Kind.CreateDeposit, index: 0n, tokenId: 0n, ethAddr: 7n, amount: ETH, ax, ay },
+      { kind: L1Kind.TopUp, index: 0n, tokenId: 0n, ethAddr: 8n, amount: 5n },
+      createDeposit(1n, alice.pk, alice.ethAddr, MAX_BALANCE),
+      { kind: L1Kind.TopUp, index: 1n, tokenId: 0n, ethAddr: 9n, amount: 1n },
+    ]);
+    const res = createBatch(seq.ctx)!;
+    expect(res.txs.map((t) => t.type)).toEqual([TxType.Rejected, TxType.Rejected, TxType.Deposit, TxType.Rejected]);
+    expect(seq.ctx.state.queueNext).toBe(4n);
+    expect(seq.ctx.state.account(0n)).toBeUndefined();
+    expect(seq.ctx.state.account(1n)!.balance).toBe(MAX_BALANCE);
+    expect(logs.filter((l) => /L1 request \d+ rejected, its deposit is refunded on L1/.test(l))).toHaveLength(3);
+  } finally {
+    await seq.stop();
+  }
+});
+
 describe("on anvil with real proofs: rejected requests are verified and refunded, and the rollup goes on", () => {
   let keys: DevKeys;
   let w: ChainWorld;
@@ -198,5 +228,11 @@ describe("on anvil with real proofs: rejected requests are verified and refunded
     expect(await w.rollup.pending(w.addr[MALLORY], 0)).toBe(0n);
     expect(await w.rollup.pending(w.addr[ALICE], 0)).toBe(ETH / 2n);
     expect(await w.rollup.batchNumber()).toBe(2n);
+
+    // L1 alone rebuilds the same state, rejected slots included.
+    const synced = await syncFromL1({ provider: w.provider, rollupAddress: w.dep.addresses.rollup, fromBlock: w.dep.blockNumber });
+    expect(synced.matches).toBe(true);
+    expect(synced.state.root).toBe(w.state.root);
+    expect(synced.verified.flatMap((v) => v.result.rejected.map((r) => Number(r.position)))).toEqual([0, 2, 4]);
   });
 });
