@@ -13,16 +13,14 @@
 
 import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
-import fs from "node:fs";
 import path from "node:path";
-import { ROOT } from "../circuits/build.js";
 import { applyBatch, type RollupWitnessInputs } from "../sequencer/model/batch.js";
 import { babyjubOnCurve } from "../sequencer/model/babyjub.js";
 import { L1Kind, TxType, pow2 } from "../sequencer/model/constants.js";
 import { BalanceOverflowError, InvalidKeyError, UnknownAccountError } from "../sequencer/model/errors.js";
 import { encodeTx, signTx, txDataToBigint } from "../sequencer/model/tx.js";
 import { startChain, type ChainWorld } from "./helpers/chain.js";
-import { loadCircuit, type TestCircuit } from "./helpers/circuit.js";
+import { loadCircuit, txLine, type TestCircuit } from "./helpers/circuit.js";
 import { rng } from "./helpers/rng.js";
 import { Scenario, user } from "./helpers/scenario.js";
 import { createDeposit, feedL1, offlineConfig, tmpDir } from "./helpers/sequencer.js";
@@ -48,13 +46,6 @@ function offCurveKeys(n: number): Array<[bigint, bigint]> {
   return keys;
 }
 
-/** The line of a statement of circuits/src/tx.circom, as witness errors name it. */
-function txLine(statement: string): RegExp {
-  const lines = fs.readFileSync(path.join(ROOT, "circuits/src/tx.circom"), "utf8").split("\n");
-  const i = lines.findIndex((l) => l.includes(statement));
-  if (i < 0) throw new Error(`statement not in tx.circom: ${statement}`);
-  return new RegExp(`RollupTx_\\d+ line: ${i + 1}\\b`);
-}
 const VALIDITY = "isL1 * (isRejected - invalid) === 0";
 
 const asInput = (w: RollupWitnessInputs) => w as unknown as Record<string, unknown>;

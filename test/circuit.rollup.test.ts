@@ -3,14 +3,11 @@
 // forged public inputs and moved leaves make witness generation or the constraint check fail at
 // the constraint that guards them.
 
-import fs from "node:fs";
-import path from "node:path";
-import { ROOT } from "../circuits/build.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { applyBatch, encodePublicData, hashPublicData, type BatchResult, type RollupWitnessInputs } from "../sequencer/model/batch.js";
 import { TxType } from "../sequencer/model/constants.js";
 import { encodeTx, signTx, txDataToBigint, type SignedTx, type Tx } from "../sequencer/model/tx.js";
-import { loadCircuit, type TestCircuit } from "./helpers/circuit.js";
+import { loadCircuit, txLine, type TestCircuit } from "./helpers/circuit.js";
 import { rng } from "./helpers/rng.js";
 import { Scenario, user } from "./helpers/scenario.js";
 
@@ -19,13 +16,6 @@ const SLOTS = 4;
 const ETH = 0n;
 const TOKEN = 1n;
 
-/** `RollupTx_<n> line: <line of the statement>` for a statement of circuits/src/tx.circom. */
-function txLine(statement: string): RegExp {
-  const lines = fs.readFileSync(path.join(ROOT, "circuits/src/tx.circom"), "utf8").split("\n");
-  const i = lines.findIndex((l) => l.includes(statement));
-  if (i < 0) throw new Error(`statement not in tx.circom: ${statement}`);
-  return new RegExp(`RollupTx_\\d+ line: ${i + 1}\\b`);
-}
 
 function input(w: RollupWitnessInputs): Record<string, unknown> {
   return w as unknown as Record<string, unknown>;

@@ -8,6 +8,14 @@ import { ROOT, buildCircuit, compileCircomFile, type CircuitArtifacts, type Circ
 import { Ceremony, contributionEntropy } from "../../circuits/ceremony.js";
 import { checkWitness, computeWitness, writeWtns, type CircuitInputs } from "../../circuits/witness.js";
 
+/** `RollupTx_<n> line: <line of the statement>` for a statement of circuits/src/tx.circom. */
+export function txLine(statement: string): RegExp {
+  const lines = fs.readFileSync(path.join(ROOT, "circuits/src/tx.circom"), "utf8").split("\n");
+  const i = lines.findIndex((l) => l.includes(statement));
+  if (i < 0) throw new Error(`statement not in tx.circom: ${statement}`);
+  return new RegExp(`RollupTx_\\d+ line: ${i + 1}\\b`);
+}
+
 export interface TestCircuit {
   art: CircuitArtifacts;
   /** Witness for the inputs (throws WitnessError when an assertion fails). */
