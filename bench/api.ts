@@ -35,7 +35,7 @@ import { signTx } from "../sequencer/model/tx.js";
 import { rollupDomain } from "../sequencer/model/domain.js";
 import { txToJson, type TxJson } from "../sequencer/codec.js";
 import { openDatabase } from "../sequencer/db.js";
-import { seedDatabase } from "../test/helpers/sequencer.js";
+import { seedDatabase } from "./fixtures/seed.js";
 import { defaultVerifyThreads } from "../sequencer/config.js";
 
 const CHAIN_ID = 31337n;

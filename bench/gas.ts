@@ -19,7 +19,8 @@ import { devKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { startAnvil } from "../contracts/anvil.js";
 import { compileContracts, compileTestContract } from "../contracts/compile.js";
-import { deployRollup, devnetProvider, proofCalldata } from "../contracts/deploy.js";
+import { deployRollup, proofCalldata } from "../contracts/deploy.js";
+import { devnetProvider } from "../contracts/provider.js";
 import type { Rollup } from "../contracts/types/index.js";
 import { applyBatch, type BatchResult } from "../sequencer/model/batch.js";
 import { L1Kind, TxType } from "../sequencer/model/constants.js";
@@ -27,7 +28,7 @@ import { L1Queue } from "../sequencer/model/queue.js";
 import { RollupState } from "../sequencer/model/state.js";
 import { signTx, type Tx } from "../sequencer/model/tx.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
-import { user } from "../test/helpers/scenario.js";
+import { user } from "./fixtures/scenario.js";
 
 const { values } = parseArgs({ options: { configs: { type: "string", default: "4x8" } } });
 const configs = values.configs!.split(",").map((c) => {

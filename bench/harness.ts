@@ -26,11 +26,12 @@ import { circuitName, type CircuitConfig } from "../circuits/build.js";
 import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs, writeWtns } from "../circuits/witness.js";
 import { G1_BYTES, G2_BYTES, type BasesHandle, type Group, type ProverBackend } from "../prover/backend.js";
-import { frRootOfUnity } from "../prover/curve.js";
+import { frRootOfUnity } from "../core/bn254.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
 import { applyBatch } from "../sequencer/model/batch.js";
-import { Scenario, user } from "../test/helpers/scenario.js";
-import { RESULTS_DIR, interleaved, loadavg, machine, randomBases, randomScalars, rng, summarize, timeMs, versions } from "./lib.js";
+import { Scenario, user } from "./fixtures/scenario.js";
+import { RESULTS_DIR, interleaved, loadavg, machine, randomBases, randomScalars, summarize, timeMs, versions } from "./lib.js";
+import { rng } from "./fixtures/rng.js";
 import { KERNEL_BASELINE, PROOF_BASELINE, SCHEMA, renderMarkdown, writeRun, type AdapterInfo, type BenchRun, type CircuitRow, type KernelRow, type ProofRow } from "./report.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -197,7 +198,7 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
     // 1. Kernels.
     if (o.kernels.length && o.sizes.length) {
       const curve: Curve = await buildBn128();
-      const next = rng(20261121n);
+      const next = rng(20261121n).next64;
       try {
         for (const logn of o.sizes) {
           const n = 2 ** logn;

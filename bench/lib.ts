@@ -18,19 +18,6 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** Where result files go by default. */
 export const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
-/** SplitMix64, as test/helpers/rng.ts. */
-export function rng(seed: bigint): () => bigint {
-  let s = seed;
-  const M = (1n << 64n) - 1n;
-  return () => {
-    s = (s + 0x9e3779b97f4a7c15n) & M;
-    let z = s;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
-    return z ^ (z >> 31n);
-  };
-}
-
 /**
  * `n` scalars in the backends' layout (32 bytes little-endian each): uniform in Fr, or with `mix`
  * the circom-like distribution of a witness (44% 0, 31% 1, 25% uniform).

@@ -20,10 +20,11 @@ import { buildBn128 } from "ffjavascript";
 import { createCpuBackend } from "../prover/cpu/index.js";
 import { chooseWindow } from "../prover/cpu/msm.js";
 import { expandBases } from "../prover/cpu/points.js";
-import { FIELD_BYTES, limbBytes } from "../prover/cpu/wasm/field.js";
+import { FIELD_BYTES, limbBytes } from "../core/wasm/field.js";
 import { MAX_PAGES, cpuWasm } from "../prover/cpu/wasm/module.js";
 import { KERNELS, parseKernels, parseSizes, runAndReport } from "./harness.js";
-import { median, randomBases, randomScalars, rng } from "./lib.js";
+import { median, randomBases, randomScalars } from "./lib.js";
+import { rng } from "./fixtures/rng.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;
@@ -148,7 +149,7 @@ async function kernels(): Promise<void> {
 /** Forced windows against the cost model's choice (cpu only). */
 async function windowSweep(sizes: number[], windows: number[], runs: number, threads?: number): Promise<void> {
   const curve: Curve = await buildBn128(true);
-  const next = rng(20240602n);
+  const next = rng(20240602n).next64;
   const lines = ["| points | scalars | window | cpu (ms) |", "|---:|---|---:|---:|"];
   for (const logn of sizes) {
     const n = 2 ** logn;

@@ -11,6 +11,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { withBuildLock } from "./lock.js";
+import { ZkrError } from "../core/errors.js";
+import { sha256File } from "../core/files.js";
 
 const require = createRequire(import.meta.url);
 
@@ -50,7 +52,7 @@ export interface CircuitArtifacts {
 }
 
 /** Raised when a configuration is invalid or the compiler fails. */
-export class CircuitBuildError extends Error {
+export class CircuitBuildError extends ZkrError {
   override name = "CircuitBuildError";
 }
 
@@ -70,9 +72,6 @@ export function circuitName(config: CircuitConfig): string {
   return `rollup_${config.txs}x${config.depth}`;
 }
 
-function sha256File(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
 
 /** Hash of everything a build depends on: our sources, circomlib's version, the compiler. */
 export function sourceHash(): string {

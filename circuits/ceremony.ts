@@ -22,6 +22,8 @@ import path from "node:path";
 import { checkZkeyMatchesR1cs, FileFormatError, inspectPtau, inspectR1cs, inspectZkey, readSections, requiredPower } from "./files.js";
 import { releaseSnarkjs } from "./witness.js";
 import writeFileAtomic from "write-file-atomic";
+import { ZkrError } from "../core/errors.js";
+import { sha256File } from "../core/files.js";
 
 /** One file of the transcript. */
 export interface CeremonyStep {
@@ -45,7 +47,7 @@ export interface Transcript {
 }
 
 /** A ceremony step could not be done; says what and with which file. */
-export class CeremonyError extends Error {
+export class CeremonyError extends ZkrError {
   override name = "CeremonyError";
 }
 
@@ -83,21 +85,6 @@ async function bn128() {
 
 const require_resolve = createRequire(import.meta.url).resolve;
 
-function sha256File(file: string): string {
-  const h = createHash("sha256");
-  const fd = fs.openSync(file, "r");
-  const buf = Buffer.alloc(1 << 22);
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest("hex");
-}
 
 function hex(bytes: unknown): string | undefined {
   return bytes instanceof Uint8Array ? Buffer.from(bytes).toString("hex") : undefined;

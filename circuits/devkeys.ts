@@ -14,6 +14,7 @@ import { ROOT, buildCircuit, circuitName, type CircuitArtifacts, type CircuitCon
 import { devSetup } from "./devsetup.js";
 import { withBuildLock } from "./lock.js";
 import { releaseSnarkjs } from "./witness.js";
+import { sha256File } from "../core/files.js";
 
 const require = createRequire(import.meta.url);
 
@@ -40,9 +41,6 @@ export const DEV_KEYS_WARNING = [
   "└──────────────────────────────────────────────────────────────────────────┘",
 ].join("\n");
 
-function sha256File(file: string): string {
-  return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-}
 
 /** Returns dev keys for a configuration, making them when the circuit changed or none exist. */
 export async function devKeys(config: CircuitConfig, opts: { log?: (l: string) => void; outRoot?: string; force?: boolean } = {}): Promise<DevKeys> {

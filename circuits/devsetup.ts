@@ -34,10 +34,11 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { buildBn128 } from "ffjavascript";
-import { BN254_Q, BinFileWriter, bigIntToLeBytes, BN254_R, readR1cs, SetupError, type R1cs } from "./setup/binfile.js";
+import { BN254_Q, BinFileWriter, BN254_R, readR1cs, SetupError, type R1cs } from "./setup/binfile.js";
 import * as K from "./setup/keys.js";
 import { EnginePool, OrderedSink, runBounded, type EngineJob } from "./setup/pool.js";
 import { zkrWasmPlugin } from "./setup/wasm-plugin.js";
+import { bigintToLeBytes } from "../core/bytes.js";
 
 export { SetupError };
 
@@ -363,7 +364,7 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
       const h1 = new Uint8Array(44);
       const dv1 = new DataView(h1.buffer);
       dv1.setUint32(0, 32, true);
-      h1.set(bigIntToLeBytes(BN254_Q, 32), 4);
+      h1.set(bigintToLeBytes(BN254_Q, 32), 4);
       dv1.setUint32(36, power, true);
       dv1.setUint32(40, power, true);
       await ptau.write(1, 0, h1);
@@ -619,9 +620,9 @@ async function writeZkey(ctx: ZkeyCtx): Promise<void> {
     const dv2 = new DataView(h2.buffer);
     let o = 0;
     dv2.setUint32(o, 32, true);
-    h2.set(bigIntToLeBytes(BN254_Q, 32), o + 4);
+    h2.set(bigintToLeBytes(BN254_Q, 32), o + 4);
     dv2.setUint32(o + 36, 32, true);
-    h2.set(bigIntToLeBytes(BN254_R, 32), o + 40);
+    h2.set(bigintToLeBytes(BN254_R, 32), o + 40);
     dv2.setUint32(o + 72, nVars, true);
     dv2.setUint32(o + 76, nPublic, true);
     dv2.setUint32(o + 80, nc, true);

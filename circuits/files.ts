@@ -6,11 +6,13 @@
 import fs from "node:fs";
 
 /** BN254's moduli, from the one curve definition (prover/curve.ts). */
-export { P as BN254_Q, R as BN254_R } from "../prover/curve.js";
-import { P as BN254_Q, R as BN254_R } from "../prover/curve.js";
+export { P as BN254_Q, R as BN254_R } from "../core/bn254.js";
+import { P as BN254_Q, R as BN254_R } from "../core/bn254.js";
+import { leToBigint } from "../core/bytes.js";
+import { ZkrError } from "../core/errors.js";
 
 /** A file that is not what it should be. */
-export class FileFormatError extends Error {
+export class FileFormatError extends ZkrError {
   override name = "FileFormatError";
   constructor(
     readonly file: string,
@@ -70,11 +72,7 @@ export function readSections(file: string, magic: string): { version: number; se
   return { version, sections, fd };
 }
 
-function readBigLE(buf: Buffer): bigint {
-  let v = 0n;
-  for (let i = buf.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(buf[i]);
-  return v;
-}
+const readBigLE = (buf: Uint8Array): bigint => leToBigint(buf, 0, buf.length);
 
 function section(file: string, sections: Map<number, Section[]>, type: number, what: string): Section {
   const s = sections.get(type)?.[0];

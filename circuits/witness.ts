@@ -6,7 +6,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { R as BN254_R } from "../prover/curve.js";
+import { R as BN254_R } from "../core/bn254.js";
+import { bigintToLe } from "../core/bytes.js";
+import { ZkrError } from "../core/errors.js";
 
 const require = createRequire(import.meta.url);
 
@@ -14,10 +16,10 @@ const require = createRequire(import.meta.url);
 export type CircuitInputs = Record<string, unknown>;
 
 /** The witness generator rejected the inputs: an assertion (`===`) failed or an input was missing. */
-export class WitnessError extends Error {
+export class WitnessError extends ZkrError {
   override name = "WitnessError";
-  constructor(message: string, override readonly cause?: unknown) {
-    super(message);
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
   }
 }
 
@@ -63,10 +65,10 @@ export function writeWtns(file: string, witness: readonly bigint[]): void {
   const n8 = 32;
   const header = Buffer.alloc(4 + n8 + 4);
   header.writeUInt32LE(n8, 0);
-  writeLE(header, 4, BN254_R, n8);
+  bigintToLe(BN254_R, header, 4, n8);
   header.writeUInt32LE(witness.length, 4 + n8);
   const body = Buffer.alloc(witness.length * n8);
-  witness.forEach((v, i) => writeLE(body, i * n8, ((v % BN254_R) + BN254_R) % BN254_R, n8));
+  witness.forEach((v, i) => bigintToLe(((v % BN254_R) + BN254_R) % BN254_R, body, i * n8, n8));
   const section = (type: number, data: Buffer) => {
     const h = Buffer.alloc(12);
     h.writeUInt32LE(type, 0);
@@ -80,13 +82,7 @@ export function writeWtns(file: string, witness: readonly bigint[]): void {
   fs.writeFileSync(file, Buffer.concat([magic, meta, section(1, header), section(2, body)]));
 }
 
-function writeLE(buf: Buffer, off: number, value: bigint, n: number): void {
-  let v = value;
-  for (let i = 0; i < n; i++) {
-    buf[off + i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-}
+
 
 /** Checks every R1CS constraint against a `.wtns` file with snarkjs; true when all hold. */
 export async function checkWitness(r1csFile: string, wtnsFile: string): Promise<boolean> {

@@ -13,6 +13,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import solc from "solc";
 import writeFileAtomic from "write-file-atomic";
+import { ZkrError } from "../core/errors.js";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,7 +43,7 @@ export interface CompiledContracts {
 }
 
 /** solc reported errors: the message lists each formatted one. */
-export class SolcError extends Error {
+export class SolcError extends ZkrError {
   override name = "SolcError";
   constructor(readonly errors: Array<{ severity: string; formattedMessage?: string; message: string }>) {
     super("solc failed:\n" + errors.map((e) => e.formattedMessage ?? `${e.severity}: ${e.message}`).join("\n"));

@@ -56,11 +56,6 @@ export function readArtifact(file: string): Artifact {
   return JSON.parse(fs.readFileSync(file, "utf8")) as Artifact;
 }
 
-/** A provider for a local devnet (see ../shared DESIGN: static network, no cache, fast polling). */
-export function devnetProvider(url: string): JsonRpcProvider {
-  return new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 100, batchStallTime: 0 });
-}
-
 async function deployOne(a: Artifact, deployer: Signer, args: unknown[], log: (l: string) => void): Promise<{ contract: Contract; gas: bigint; block: number }> {
   const factory = new ContractFactory(a.abi as never, a.bytecode, deployer);
   const contract = (await factory.deploy(...args)) as Contract;

@@ -15,8 +15,10 @@
  */
 
 /** BN254 scalar field modulus r. */
-export { R as FR_MODULUS } from "./curve.js";
-import { R as FR_MODULUS } from "./curve.js";
+export { R as FR_MODULUS } from "../core/bn254.js";
+import { R as FR_MODULUS } from "../core/bn254.js";
+import { bigintToLe, leToBigint } from "../core/bytes.js";
+import { ZkrError } from "../core/errors.js";
 /** Bytes of a scalar. */
 export const FR_BYTES = 32;
 /** Bytes of an affine G1 point. */
@@ -62,8 +64,11 @@ export interface ProverBackend {
   close(): Promise<void>;
 }
 
-/** Base of the errors a backend throws on bad input or failure. */
-export class BackendError extends Error {
+/**
+ * Base of the errors a backend throws on bad input or failure. Bad input is not retryable; a
+ * subclass for a failure another attempt may survive (DeviceLostError) says so.
+ */
+export class BackendError extends ZkrError {
   override name = "BackendError";
   constructor(
     readonly backend: string,
@@ -71,6 +76,15 @@ export class BackendError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`${backend}: ${message}`, options);
+  }
+}
+
+/** The device went away mid-work (a GPU reset, a driver crash): another backend may do the same work. */
+export class DeviceLostError extends BackendError {
+  override name = "DeviceLostError";
+  override readonly retryable = true;
+  constructor(backend: string, reason: string) {
+    super(backend, `the device was lost (${reason}); the work can be done again on another backend`);
   }
 }
 
@@ -110,16 +124,10 @@ export function checkNttInput(backend: string, values: Uint8Array): number {
 
 /** Reads scalar i (little-endian) as a bigint. */
 export function readScalar(bytes: Uint8Array, i: number): bigint {
-  let v = 0n;
-  for (let k = FR_BYTES - 1; k >= 0; k--) v = (v << 8n) | BigInt(bytes[i * FR_BYTES + k]);
-  return v;
+  return leToBigint(bytes, i * FR_BYTES, FR_BYTES);
 }
 
 /** Writes scalar i (little-endian). */
 export function writeScalar(bytes: Uint8Array, i: number, value: bigint): void {
-  let v = value;
-  for (let k = 0; k < FR_BYTES; k++) {
-    bytes[i * FR_BYTES + k] = Number(v & 0xffn);
-    v >>= 8n;
-  }
+  bigintToLe(value, bytes, i * FR_BYTES, FR_BYTES);
 }

@@ -16,7 +16,7 @@ import {
   type NttOptions,
   type ProverBackend,
 } from "./backend.js";
-import { R, invMod } from "./curve.js";
+import { R, invMod } from "../core/bn254.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Curve = any;

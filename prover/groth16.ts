@@ -21,8 +21,10 @@ import {
   type BasesHandle,
   type ProverBackend,
 } from "./backend.js";
-import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "./curve.js";
+import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "../core/bn254.js";
 import type { ProvingKey } from "./zkey.js";
+import { leToBigint } from "../core/bytes.js";
+import { ZkrError } from "../core/errors.js";
 
 /** A proof in snarkjs's JSON format. */
 export interface Groth16Proof {
@@ -36,8 +38,8 @@ export interface Groth16Proof {
 /** Seconds per phase of one proof. */
 export type ProofTimings = Record<"abc" | "ntt" | "msm" | "assemble" | "total", number>;
 
-/** The witness does not fit the key. */
-export class WitnessMismatchError extends Error {
+/** The witness does not fit the key: no other attempt or backend can help. */
+export class WitnessMismatchError extends ZkrError {
   override name = "WitnessMismatchError";
 }
 
@@ -69,8 +71,7 @@ export function randomScalar(): bigint {
   for (;;) {
     const b = randomBytes(32);
     b[31] &= 0x3f; // < 2^254: rejection keeps it uniform below r
-    let v = 0n;
-    for (let i = 31; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    const v = leToBigint(b);
     if (v !== 0n && v < R) return v;
   }
 }

@@ -7,6 +7,7 @@ import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
 import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
 import { readWtns, readZkey } from "./zkey.js";
+import { bigintToLe } from "../core/bytes.js";
 
 export { Groth16Prover, type Groth16Proof } from "./groth16.js";
 export { readZkey, readWtns } from "./zkey.js";
@@ -63,13 +64,7 @@ export async function createBackend(name: string, log: ProverLog = () => {}): Pr
 /** A witness as the prover takes it: 32-byte little-endian scalars. */
 export function witnessToBytes(witness: readonly bigint[]): Uint8Array {
   const out = new Uint8Array(witness.length * FR_BYTES);
-  witness.forEach((v, i) => {
-    let x = v;
-    for (let k = 0; k < FR_BYTES; k++) {
-      out[i * FR_BYTES + k] = Number(x & 0xffn);
-      x >>= 8n;
-    }
-  });
+  witness.forEach((v, i) => bigintToLe(v, out, i * FR_BYTES, FR_BYTES));
   return out;
 }
 

@@ -8,7 +8,8 @@
  */
 import fs from "node:fs";
 import { FileFormatError, inspectZkey, readSections } from "../circuits/files.js";
-import { R, fromMontR, leToBigint } from "./curve.js";
+import { R, fromMontR } from "../core/bn254.js";
+import { leToBigint } from "../core/bytes.js";
 
 /** 2^-512 mod r: undoes snarkjs's R² scaling of coefficients. */
 const R_INV2 = fromMontR(fromMontR(1n));
@@ -93,7 +94,7 @@ export function readZkey(file: string): ProvingKey {
       // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
       // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
       // (1, −1, powers of two) most of the time, so conversions are memoised.
-      const stored = c.readBigUInt64LE(off + 12) | (c.readBigUInt64LE(off + 20) << 64n) | (c.readBigUInt64LE(off + 28) << 128n) | (c.readBigUInt64LE(off + 36) << 192n);
+      const stored = leToBigint(c, off + 12);
       let v = seen.get(stored);
       if (v === undefined) {
         if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);

@@ -3,7 +3,7 @@
 import type { Signature } from "./model/keys.js";
 import type { SignedTx } from "./model/tx.js";
 import { txToJson } from "./codec.js";
-import { ZkrError } from "./model/errors.js";
+import { ZkrError } from "../core/errors.js";
 
 /** An account as the API returns it. */
 export interface AccountView {

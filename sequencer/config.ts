@@ -21,6 +21,8 @@ export interface L1Config {
   gasMargin: number;
   /** Most blocks per eth_getLogs call. */
   logChunk: number;
+  /** A local devnet (anvil): the provider polls every 100 ms and caches nothing. Absent: a real chain. */
+  devnet?: boolean;
 }
 
 /** Everything a {@link Sequencer} needs. */
@@ -70,5 +72,14 @@ export const DEFAULTS = {
   maxMempool: 1_000_000,
   tickMs: 50,
   api: { host: "127.0.0.1", port: 8080 },
-  l1: { confirmations: 0, pollMs: 250, stuckTxMs: 30_000, gasMargin: 0.25, logChunk: 5000 },
+  /**
+   * A real chain: act on logs 12 blocks deep (reorgs deeper than that are not seen on Ethereum
+   * since the merge short of finality failures), poll every 4 s (a third of a slot), replace a
+   * submission not mined in 3 min (15 slots), and ask providers for 2,000 blocks of logs at a time
+   * (the common limit of hosted RPCs).
+   */
+  l1: { confirmations: 12, pollMs: 4000, stuckTxMs: 180_000, gasMargin: 0.25, logChunk: 2000 },
 } as const;
+
+/** L1 tuning of a local devnet (anvil, a block per transaction, no reorgs): act at once. */
+export const DEVNET_L1 = { devnet: true, confirmations: 0, pollMs: 200, stuckTxMs: 30_000, gasMargin: 0.25, logChunk: 5000 } as const;

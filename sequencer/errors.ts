@@ -1,7 +1,7 @@
 // Errors of the sequencer: a refused transaction carries the HTTP status and a stable code, so the
 // API answers `{ error: code, message }` and clients (the wallet, tests) can branch on the code.
 
-import { ZkrError, type ZkrErrorOptions } from "./model/errors.js";
+import { ZkrError, type ZkrErrorOptions } from "../core/errors.js";
 
 /** Stable codes of refused requests. */
 export type RejectCode =

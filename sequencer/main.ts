@@ -7,12 +7,12 @@
 // owner can read it (mode 0600), or from the environment variable ZKR_OPERATOR_KEY, never from
 // the command line; a config that breaks this is refused with a message and exit status 1.
 
-import { DEFAULTS, defaultVerifyThreads, type SequencerConfig } from "./config.js";
+import { DEFAULTS, DEVNET_L1, defaultVerifyThreads, type SequencerConfig } from "./config.js";
 import { Sequencer } from "./sequencer.js";
 import { sqliteProofQueue } from "./proofs.js";
 import { listeningLine } from "./process.js";
 import { SecretError, parsePrivateJson, privateKeyHex, readFileAndMode } from "./secrets.js";
-import { ZkrError } from "./model/errors.js";
+import { ZkrError } from "../core/errors.js";
 
 /** Environment variable that may hold the operator's key instead of the config file. */
 export const OPERATOR_KEY_ENV = "ZKR_OPERATOR_KEY";
@@ -44,7 +44,7 @@ export function configFromJson(j: SequencerConfigJson): SequencerConfig {
     tickMs: j.tickMs ?? DEFAULTS.tickMs,
     verifyThreads: j.verifyThreads ?? defaultVerifyThreads(),
     api: { ...DEFAULTS.api, ...j.api },
-    l1: j.l1 && { ...DEFAULTS.l1, ...j.l1 },
+    l1: j.l1 && { ...(j.l1.devnet ? DEVNET_L1 : DEFAULTS.l1), ...j.l1 },
   };
 }
 

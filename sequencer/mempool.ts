@@ -25,7 +25,8 @@
 // there is dropped with its reason, and so are the same account's later nonces.
 
 import { TxType, L1Kind } from "./model/constants.js";
-import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, FieldRangeError, ZkrError } from "./model/errors.js";
+import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, FieldRangeError } from "./model/errors.js";
+import { ZkrError } from "../core/errors.js";
 import { encodeTx, signatureMessage, type SignedTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
 import { verifyGroup, type SignatureItem, type VerifyMany } from "./signatures.js";

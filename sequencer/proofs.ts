@@ -4,9 +4,9 @@
 // a queue whose results they control.
 
 import type { Db } from "./db.js";
-import type { ProofJobResult, ProofJobSpec } from "../prover/service/types.js";
-import { ensureProofJobSchema, enqueueProofJob, getProofJob } from "../prover/service/sqlite-queue.js";
-import { proofJobSpec as serviceSpec } from "../prover/service/types.js";
+import type { ProofJobResult, ProofJobSpec } from "../core/jobs/types.js";
+import { ensureProofJobSchema, enqueueProofJob, getProofJob } from "../core/jobs/table.js";
+import { proofJobSpec as serviceSpec } from "../core/jobs/types.js";
 import type { BatchResult } from "./model/batch.js";
 
 export interface ProofQueue {

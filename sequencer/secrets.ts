@@ -4,7 +4,7 @@
 // secret or any part of it.
 
 import fs from "node:fs";
-import { ZkrError } from "./model/errors.js";
+import { ZkrError } from "../core/errors.js";
 
 export class SecretError extends ZkrError {
   override name = "SecretError" as const;

@@ -18,7 +18,7 @@ import type { ProofQueue } from "./proofs.js";
 import { StateCorruptError } from "./errors.js";
 import { L1Watcher } from "./l1/watcher.js";
 import { L1Submitter } from "./l1/submitter.js";
-import { devnetProvider } from "../contracts/deploy.js";
+import { l1Provider } from "../contracts/provider.js";
 import type { JsonRpcProvider } from "ethers";
 import { warmUpEddsaVerifier } from "./model/eddsa.js";
 import { VerifyPool } from "./verify-pool.js";
@@ -82,7 +82,7 @@ export class Sequencer {
     ctx.mempool = new Mempool(ctx);
     this.ctx = ctx;
     if (config.l1) {
-      this.provider = devnetProvider(config.l1.rpcUrl);
+      this.provider = l1Provider(config.l1.rpcUrl, { devnet: config.l1.devnet, pollMs: config.l1.pollMs });
       this.watcher = new L1Watcher(ctx, this.provider, config.l1);
       this.submitter = new L1Submitter(ctx, this.provider, config.l1);
     }

@@ -10,7 +10,7 @@ import { TxType } from "./model/constants.js";
 import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat } from "./model/float.js";
 import { signTx, type TransferTx, type WithdrawTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
-import { ZkrError } from "./model/errors.js";
+import { ZkrError } from "../core/errors.js";
 import { parsePrivateJson, readPrivateFile } from "./secrets.js";
 import { rollupAt } from "../contracts/deploy.js";
 import type { Rollup } from "../contracts/types/index.js";

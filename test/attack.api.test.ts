@@ -18,8 +18,9 @@ import { txToJson } from "../sequencer/codec.js";
 import { createBatch } from "../sequencer/batcher.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
-import { TEST_DOMAIN, user } from "./helpers/scenario.js";
-import { createDeposit, databaseFingerprint, feedL1, http as call, offlineConfig, tmpDir } from "./helpers/sequencer.js";
+import { TEST_DOMAIN, user } from "../bench/fixtures/scenario.js";
+import { databaseFingerprint, feedL1, http as call, tmpDir } from "./helpers/sequencer.js";
+import { createDeposit, offlineConfig } from "../bench/fixtures/seed.js";
 
 const ETH = 10n ** 18n;
 const op = user("operator");

@@ -14,7 +14,7 @@ import { Interface } from "ethers";
 import { TxType } from "../sequencer/model/constants.js";
 import { SNARK_FIELD } from "../sequencer/model/constants.js";
 import { startChain, type ChainWorld } from "./helpers/chain.js";
-import { user } from "./helpers/scenario.js";
+import { user } from "../bench/fixtures/scenario.js";
 
 const ETH = 10n ** 18n;
 const EXODUS_BLOCKS = 20;

@@ -25,7 +25,7 @@ import { signTx, type Tx } from "../sequencer/model/tx.js";
 import { requestOf } from "../sequencer/l1/events.js";
 import { Contract, type TransactionReceipt } from "ethers";
 import { startChain, type ChainWorld } from "./helpers/chain.js";
-import { user, type User } from "./helpers/scenario.js";
+import { user, type User } from "../bench/fixtures/scenario.js";
 
 const SEED = 20261202;
 const RUNS = Number(process.env.ZKR_FUZZ_RUNS ?? 6);

@@ -21,9 +21,10 @@ import { BalanceOverflowError, InvalidKeyError, UnknownAccountError } from "../s
 import { encodeTx, signTx, txDataToBigint } from "../sequencer/model/tx.js";
 import { startChain, type ChainWorld } from "./helpers/chain.js";
 import { loadCircuit, txLine, type TestCircuit } from "./helpers/circuit.js";
-import { rng } from "./helpers/rng.js";
-import { Scenario, user } from "./helpers/scenario.js";
-import { createDeposit, feedL1, offlineConfig, tmpDir } from "./helpers/sequencer.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { Scenario, user } from "../bench/fixtures/scenario.js";
+import { feedL1, tmpDir } from "./helpers/sequencer.js";
+import { createDeposit, offlineConfig } from "../bench/fixtures/seed.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
 import { createBatch } from "../sequencer/batcher.js";

@@ -8,8 +8,8 @@ import { applyBatch, encodePublicData, hashPublicData, type BatchResult, type Ro
 import { TxType } from "../sequencer/model/constants.js";
 import { encodeTx, signTx, txDataToBigint, type SignedTx, type Tx } from "../sequencer/model/tx.js";
 import { loadCircuit, txLine, type TestCircuit } from "./helpers/circuit.js";
-import { rng } from "./helpers/rng.js";
-import { Scenario, user } from "./helpers/scenario.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { Scenario, user } from "../bench/fixtures/scenario.js";
 
 const DEPTH = 8;
 const SLOTS = 4;

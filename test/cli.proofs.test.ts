@@ -7,8 +7,9 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { claimProofJob, completeProofJob, enqueueProofJob, failProofJob, getProofJob, openProofJobDb } from "../prover/service/sqlite-queue.js";
-import type { ProofJobSpec } from "../prover/service/types.js";
+import { claimProofJob, completeProofJob, failProofJob } from "../prover/service/sqlite-queue.js";
+import { enqueueProofJob, getProofJob, openProofJobDb } from "../core/jobs/table.js";
+import type { ProofJobSpec } from "../core/jobs/types.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 let dir: string;

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { Contract } from "ethers";
 import { ROOT } from "../circuits/build.js";
-import { devnetProvider } from "../contracts/deploy.js";
+import { devnetProvider } from "../contracts/provider.js";
 
 let tmp: string;
 let child: ChildProcess | undefined;

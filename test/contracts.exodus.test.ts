@@ -11,7 +11,8 @@ import { Contract, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { compileContracts } from "../contracts/compile.js";
-import { deployRollup, devnetProvider, proofCalldata, type Deployment } from "../contracts/deploy.js";
+import { deployRollup, proofCalldata, type Deployment } from "../contracts/deploy.js";
+import { devnetProvider } from "../contracts/provider.js";
 import type { Rollup } from "../contracts/types/index.js";
 import { startAnvil, type Anvil } from "../contracts/anvil.js";
 import { applyBatch } from "../sequencer/model/batch.js";
@@ -21,7 +22,7 @@ import { RollupState } from "../sequencer/model/state.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
 import { revertOf as revertName } from "./helpers/revert.js";
-import { user } from "./helpers/scenario.js";
+import { user } from "../bench/fixtures/scenario.js";
 
 const CONFIG = { txs: 4, depth: 8 };
 const ETH = 10n ** 18n;

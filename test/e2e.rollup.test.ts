@@ -9,17 +9,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { JsonRpcProvider } from "ethers";
-import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
-import { devnetProvider, rollupAt } from "../contracts/deploy.js";
+import { launchDevnet, type LaunchedDevnet } from "../contracts/devnet.js";
+import { rollupAt } from "../contracts/deploy.js";
+import { devnetProvider } from "../contracts/provider.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
-import { DEFAULTS, type SequencerConfig } from "../sequencer/config.js";
+import { DEFAULTS, DEVNET_L1, type SequencerConfig } from "../sequencer/config.js";
 import { SequencerClient, type TxView } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey, readWalletFile } from "../sequencer/wallet.js";
 import { syncFromL1, writeSyncedDatabase } from "../sequencer/sync.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
-import { user } from "./helpers/scenario.js";
+import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
 
 const ETH = 10n ** 18n;
@@ -78,7 +79,7 @@ beforeAll(async () => {
   config = {
     dbPath, chainId: BigInt(devnet.deployment.chainId), rollup, slots: 4, depth: 8,
     batchMaxWaitMs: 300, maxUnprovenBatches: 8, maxMempool: 10_000, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
-    l1: { ...DEFAULTS.l1, rpcUrl: devnet.deployment.rpcUrl, deployBlock: devnet.deployment.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
+    l1: { ...DEVNET_L1, rpcUrl: devnet.deployment.rpcUrl, deployBlock: devnet.deployment.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
   };
   seq = await Sequencer.start(config, { proofs: sqliteProofQueue, log, onFatal: (e) => log(`FATAL ${e.message}`) });
   prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });

@@ -7,17 +7,14 @@ import { createHash } from "node:crypto";
 import type { Account } from "../sequencer/model/account.js";
 import { BatchTxError, applyBatch, type BatchOptions, type BatchResult } from "../sequencer/model/batch.js";
 import { L1Kind, TxType, pow2 } from "../sequencer/model/constants.js";
-import {
-  AccountExistsError, AmountOutOfRangeError, BadSignatureError, BalanceOverflowError, FeeOutOfRangeError,
-  InsufficientBalanceError, InvalidTxError, QueueOrderError, UnknownAccountError, WrongAddressError, WrongNonceError,
-  WrongTokenError, ZkrError,
-} from "../sequencer/model/errors.js";
+import { AccountExistsError, AmountOutOfRangeError, BadSignatureError, BalanceOverflowError, FeeOutOfRangeError, InsufficientBalanceError, InvalidTxError, QueueOrderError, UnknownAccountError, WrongAddressError, WrongNonceError, WrongTokenError } from "../sequencer/model/errors.js";
+import { ZkrError } from "../core/errors.js";
 import { FLOAT13, FLOAT32, FLOAT56, isRepresentable } from "../sequencer/model/float.js";
 import { L1Queue } from "../sequencer/model/queue.js";
 import { RollupState } from "../sequencer/model/state.js";
 import { decodeBatchData, signTx, type DecodedTx, type Tx } from "../sequencer/model/tx.js";
-import { rng } from "./helpers/rng.js";
-import { CHAIN_ID, Scenario, TEST_ROLLUP, user } from "./helpers/scenario.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { CHAIN_ID, Scenario, TEST_ROLLUP, user } from "../bench/fixtures/scenario.js";
 
 const DEPTH = 8;
 const ETH = 0n;

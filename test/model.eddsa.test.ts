@@ -17,7 +17,7 @@ import {
 } from "../sequencer/model/babyjub-fast.js";
 import { poseidon5Constants, poseidon5Plan, poseidon5PlanHash } from "../sequencer/model/poseidon5-wasm.js";
 import { refEddsa, type RefEddsa } from "./helpers/circomlibjs-ref.js";
-import { rng, type Rng } from "./helpers/rng.js";
+import { rng, type Rng } from "../bench/fixtures/rng.js";
 
 const zk = createRequire(import.meta.url)("@zk-kit/eddsa-poseidon/blake-1") as typeof import("@zk-kit/eddsa-poseidon");
 const r = SNARK_FIELD;

@@ -5,7 +5,7 @@ import {
   AmountOutOfRangeError, FLOAT13, FLOAT32, FLOAT56, FLOAT69, FieldRangeError, decodeFloat, encodeFloat, forcedExitFloat,
   isRepresentable, maxFloat, roundDownToFloat, unpackFloat, type FloatFormat,
 } from "../sequencer/model/index.js";
-import { rng } from "./helpers/rng.js";
+import { rng } from "../bench/fixtures/rng.js";
 
 const FORMATS: FloatFormat[] = [FLOAT32, FLOAT13, FLOAT56, FLOAT69];
 const TEN = (e: number) => 10n ** BigInt(e);

@@ -6,7 +6,7 @@ import {
   randomPrivateKey, sign, unpackPublicKey, verify, type PublicKey, type Signature,
 } from "../sequencer/model/index.js";
 import { refEddsa, type RefEddsa, type RefPoint, type RefSignature } from "./helpers/circomlibjs-ref.js";
-import { rng } from "./helpers/rng.js";
+import { rng } from "../bench/fixtures/rng.js";
 
 let ed: RefEddsa;
 const F = () => ed.F;

@@ -6,7 +6,7 @@ import {
   WrongAddressError, WrongTokenError, ZkrError, nextQueueHash, queueEntryFields, type L1Request,
 } from "../sequencer/model/index.js";
 import { bigintPoseidon, refPoseidon } from "./helpers/circomlibjs-ref.js";
-import { rng } from "./helpers/rng.js";
+import { rng } from "../bench/fixtures/rng.js";
 
 let refHash: (xs: bigint[]) => bigint;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import {
 import { createHash } from "node:crypto";
 import { rollupDomain } from "../sequencer/model/domain.js";
 import { refEddsa, type RefEddsa } from "./helpers/circomlibjs-ref.js";
-import { rng, type Rng } from "./helpers/rng.js";
+import { rng, type Rng } from "../bench/fixtures/rng.js";
 
 /** `value` as a `bits`-wide binary string, most significant bit first. */
 const bin = (value: bigint, bits: number) => value.toString(2).padStart(bits, "0");

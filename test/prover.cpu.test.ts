@@ -7,12 +7,12 @@
  */
 import { buildBn128 } from "ffjavascript";
 import { BackendError, FR_MODULUS, G1_BYTES, G2_BYTES, writeScalar, type Group, type ProverBackend } from "../prover/backend.js";
-import { frRootOfUnity } from "../prover/curve.js";
+import { frRootOfUnity } from "../core/bn254.js";
 import { createCpuBackend, type CpuBackend } from "../prover/cpu/index.js";
 import { MAX_WINDOW } from "../prover/cpu/msm.js";
 import { expandBases } from "../prover/cpu/points.js";
 import { referenceMsm, referenceNtt } from "../prover/cpu/reference.js";
-import { rng } from "./helpers/rng.js";
+import { rng } from "../bench/fixtures/rng.js";
 import { bases, expectCancellingSums, ffjsMsm, hex, msm, sameScalars, scalars, size } from "./helpers/msm.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -15,12 +15,12 @@ import { releaseSnarkjs } from "../circuits/witness.js";
 import { ProofEngine, type JobProver } from "../prover/service/engine.js";
 import { JobInputError } from "../prover/service/errors.js";
 import { ProofJobBridge, RedisProverWorker, proofJobId } from "../prover/service/redis-queue.js";
-import { enqueueProofJob, getProofJob, openProofJobDb, retryProofJob } from "../prover/service/sqlite-queue.js";
-import { proofJobSpec, type ProofJobResult, type ProofJobSpec } from "../prover/service/types.js";
+import { enqueueProofJob, getProofJob, openProofJobDb, retryProofJob } from "../core/jobs/table.js";
+import { proofJobSpec, type ProofJobResult, type ProofJobSpec } from "../core/jobs/types.js";
 import { applyBatch } from "../sequencer/model/batch.js";
 import { startRedis, type RedisServer } from "./helpers/redis.js";
-import { rng } from "./helpers/rng.js";
-import { Scenario, user } from "./helpers/scenario.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { Scenario, user } from "../bench/fixtures/scenario.js";
 
 const CONFIG = { txs: 4, depth: 8 };
 

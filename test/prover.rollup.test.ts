@@ -7,8 +7,8 @@ import { devKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { applyBatch } from "../sequencer/model/batch.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
-import { rng } from "./helpers/rng.js";
-import { Scenario, user } from "./helpers/scenario.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { Scenario, user } from "../bench/fixtures/scenario.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const CONFIG = { txs: 4, depth: 8 };

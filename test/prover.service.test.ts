@@ -9,30 +9,19 @@ import os from "node:os";
 import path from "node:path";
 import { devKeys } from "../circuits/devkeys.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
-import { BackendError, type ProverBackend } from "../prover/backend.js";
+import { BackendError, DeviceLostError, type ProverBackend } from "../prover/backend.js";
 import { createBackend } from "../prover/index.js";
 import { ProofEngine, type JobProver } from "../prover/service/engine.js";
-import { LeaseLostError, ProofJobConflictError, ProofJobSpecError } from "../prover/service/errors.js";
+import { LeaseLostError } from "../prover/service/errors.js";
+import { ProofJobConflictError, ProofJobSpecError } from "../core/jobs/errors.js";
 import { startProverService } from "../prover/service/service.js";
-import {
-  claimProofJob,
-  completeProofJob,
-  enqueueProofJob,
-  failProofJob,
-  getProofJob,
-  getProofJobSpec,
-  openProofJobDb,
-  proofJobCounts,
-  provenJobs,
-  releaseProofJob,
-  renewProofJobLease,
-  retryProofJob,
-} from "../prover/service/sqlite-queue.js";
-import { proofJobSpec, type ProofJobResult, type ProofJobSpec } from "../prover/service/types.js";
+import { claimProofJob, completeProofJob, failProofJob, releaseProofJob, renewProofJobLease } from "../prover/service/sqlite-queue.js";
+import { enqueueProofJob, getProofJob, getProofJobSpec, openProofJobDb, proofJobCounts, provenJobs, retryProofJob } from "../core/jobs/table.js";
+import { proofJobSpec, type ProofJobResult, type ProofJobSpec } from "../core/jobs/types.js";
 import { SqliteProverWorker } from "../prover/service/worker.js";
 import { applyBatch } from "../sequencer/model/batch.js";
-import { rng } from "./helpers/rng.js";
-import { Scenario, user } from "./helpers/scenario.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { Scenario, user } from "../bench/fixtures/scenario.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const CONFIG = { txs: 4, depth: 8 };
@@ -317,7 +306,7 @@ describe("the prover service on the 4x8 circuit", () => {
       name: "fakegpu",
       loadBases: async (group, bases) => ({ group, length: bases.length / (group === "G1" ? 64 : 128), release: async () => {} }),
       msm: async () => {
-        throw new BackendError("fakegpu", "device lost");
+        throw new DeviceLostError("fakegpu", "lost in a test");
       },
       ntt: async (v) => v.slice(),
       close: async () => {},
@@ -328,7 +317,29 @@ describe("the prover service on the 4x8 circuit", () => {
     expect(job).toMatchObject({ status: "proven", attempts: 1 });
     expect(job.result).toMatchObject({ backend: "cpu", fallbackFrom: "fakegpu", worker: "fb" });
     await expectValid(job.result!, specs[0]);
-    expect(lines).toContainEqual(expect.stringMatching(/batch \d+ fallback: the fakegpu backend failed \(BackendError: fakegpu: device lost\); proving again on the cpu backend/));
+    expect(lines).toContainEqual(expect.stringMatching(/batch \d+ fallback: the fakegpu backend failed \(fakegpu: the device was lost \(lost in a test\); the work can be done again on another backend\); proving again on the cpu backend/));
+    db.close();
+  });
+
+  test("a failure no backend can escape (the backend refuses its input) fails the job at once: no cpu fallback, no second attempt", async () => {
+    const db = freshDb();
+    enqueueProofJob(db, specs[0]);
+    const refusing = async (): Promise<ProverBackend> => ({
+      name: "fakegpu",
+      loadBases: async (group, bases) => ({ group, length: bases.length / (group === "G1" ? 64 : 128), release: async () => {} }),
+      msm: async () => {
+        throw new BackendError("fakegpu", "msm: scalar 3 is not below r");
+      },
+      ntt: async (v) => v.slice(),
+      close: async () => {},
+    });
+    const before = lines.length;
+    const service = await startProverService({ db, backend: "fakegpu", createBackend: withFake(refusing), workerId: "perm", once: true, log });
+    await service.done;
+    const job = getProofJob(db, specs[0].batchNumber)!;
+    expect(job).toMatchObject({ status: "failed", attempts: 1, result: null });
+    expect(job.lastError).toMatch(/fakegpu: msm: scalar 3 is not below r/);
+    expect(lines.slice(before).filter((l) => /fallback/.test(l))).toEqual([]);
     db.close();
   });
 

@@ -15,7 +15,8 @@ import path from "node:path";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { prove } from "../prover/index.js";
 import { BackendError, FR_MODULUS, writeScalar, type Group } from "../prover/backend.js";
-import { P, R, bigintToLe, frRootOfUnity, fromMontP, fromMontR, leToBigint, toMontP, toMontR } from "../prover/curve.js";
+import { P, R, frRootOfUnity, fromMontP, fromMontR, toMontP, toMontR } from "../core/bn254.js";
+import { bigintToLe, leToBigint } from "../core/bytes.js";
 import { referenceMsm, referenceNtt } from "../prover/cpu/reference.js";
 import { createCpuBackend } from "../prover/cpu/index.js";
 import type { ProverBackend } from "../prover/backend.js";
@@ -24,7 +25,7 @@ import { HostG1, HostG2, type HostCurve } from "../prover/webgpu/host.js";
 import { createWebGpuBackend, MAX_WINDOW, MIN_WINDOW, type WebGpuBackend } from "../prover/webgpu/index.js";
 import { G1, G2, curveProbeKernel, fieldProbeKernel } from "../prover/webgpu/wgsl/kernels.js";
 import { bases, expectCancellingSums, ffjsMsm, hex, msm, sameScalars, scalars, size, type FfCurve } from "./helpers/msm.js";
-import { rng } from "./helpers/rng.js";
+import { rng } from "../bench/fixtures/rng.js";
 import { toyGroth16 } from "./helpers/circuit.js";
 
 let curve: FfCurve;

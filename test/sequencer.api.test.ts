@@ -15,10 +15,12 @@ import { decodeBatchData, signTx, type SignedTx, type Tx } from "../sequencer/mo
 import { txToJson } from "../sequencer/codec.js";
 import { createBatch } from "../sequencer/batcher.js";
 import type { Sequencer } from "../sequencer/sequencer.js";
-import { claimProofJob, failProofJob, getProofJob, releaseProofJob, retryProofJob } from "../prover/service/sqlite-queue.js";
+import { claimProofJob, failProofJob, releaseProofJob } from "../prover/service/sqlite-queue.js";
+import { getProofJob, retryProofJob } from "../core/jobs/table.js";
 import { stageOf } from "../sequencer/api/get-tx.js";
-import { TEST_DOMAIN, TEST_ROLLUP, user } from "./helpers/scenario.js";
-import { createDeposit, databaseFingerprint, feedL1, http, offlineConfig, startOffline, tmpDir } from "./helpers/sequencer.js";
+import { TEST_DOMAIN, TEST_ROLLUP, user } from "../bench/fixtures/scenario.js";
+import { databaseFingerprint, feedL1, http, startOffline, tmpDir } from "./helpers/sequencer.js";
+import { createDeposit, offlineConfig } from "../bench/fixtures/seed.js";
 
 const ETH = 10n ** 18n;
 const chainId = 31337n;

@@ -11,8 +11,9 @@ import { spawnSequencer } from "../sequencer/process.js";
 import fs from "node:fs";
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
-import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
-import { devnetProvider, rollupAt } from "../contracts/deploy.js";
+import { launchDevnet, type LaunchedDevnet } from "../contracts/devnet.js";
+import { rollupAt } from "../contracts/deploy.js";
+import { devnetProvider } from "../contracts/provider.js";
 import { SequencerClient } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
 import { syncFromL1 } from "../sequencer/sync.js";
@@ -22,7 +23,7 @@ import { TxType } from "../sequencer/model/constants.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
-import { user } from "./helpers/scenario.js";
+import { user } from "../bench/fixtures/scenario.js";
 import { rollupDomain } from "../sequencer/model/domain.js";
 import { tmpDir } from "./helpers/sequencer.js";
 
@@ -80,7 +81,7 @@ beforeAll(async () => {
   const d = devnet.deployment;
   fs.writeFileSync(configFile, JSON.stringify({
     dbPath, chainId: d.chainId, rollup: d.addresses.rollup, slots: 4, depth: 8, batchMaxWaitMs: 400, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
-    l1: { rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
+    l1: { devnet: true, rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
   }), { mode: 0o600 }); // it holds the operator's key: the sequencer refuses it readable by others
   // The schema exists before the prover opens the file.
   inspect(() => undefined);

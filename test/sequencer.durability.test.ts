@@ -16,9 +16,10 @@ import { signTx, type Tx } from "../sequencer/model/tx.js";
 import { txToJson } from "../sequencer/codec.js";
 import { openDatabase, getMeta } from "../sequencer/db.js";
 import { txFromRow, type TxRow } from "../sequencer/store.js";
-import { rng } from "./helpers/rng.js";
-import { TEST_DOMAIN, TEST_ROLLUP, user } from "./helpers/scenario.js";
-import { createDeposit, seedDatabase, tmpDir } from "./helpers/sequencer.js";
+import { rng } from "../bench/fixtures/rng.js";
+import { TEST_DOMAIN, TEST_ROLLUP, user } from "../bench/fixtures/scenario.js";
+import { tmpDir } from "./helpers/sequencer.js";
+import { createDeposit, seedDatabase } from "../bench/fixtures/seed.js";
 
 const CHAIN_ID = 31337n;
 const log = (l: string) => process.stderr.write(`  ${l}\n`);

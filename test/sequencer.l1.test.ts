@@ -6,15 +6,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
-import { launchDevnet, type LaunchedDevnet } from "../scripts/commands/devnet.js";
-import { devnetProvider, rollupAt } from "../contracts/deploy.js";
+import { launchDevnet, type LaunchedDevnet } from "../contracts/devnet.js";
+import { rollupAt } from "../contracts/deploy.js";
+import { devnetProvider } from "../contracts/provider.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
-import { DEFAULTS } from "../sequencer/config.js";
+import { DEVNET_L1 } from "../sequencer/config.js";
 import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
-import { user } from "./helpers/scenario.js";
+import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
 
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
@@ -41,7 +42,7 @@ beforeAll(async () => {
   seq = await Sequencer.start({
     dbPath, chainId: BigInt(d.chainId), rollup: d.addresses.rollup, slots: 4, depth: 8, batchMaxWaitMs: 200, maxUnprovenBatches: 8, maxMempool: 1000, tickMs: 50,
     api: { host: "127.0.0.1", port: 0 },
-    l1: { ...DEFAULTS.l1, rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100, confirmations: 2, stuckTxMs: 1500 },
+    l1: { ...DEVNET_L1, rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100, confirmations: 2, stuckTxMs: 1500 },
   }, { proofs: sqliteProofQueue, log });
   prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
 });

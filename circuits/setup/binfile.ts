@@ -9,9 +9,11 @@ import fs from "node:fs";
 /** BN254's moduli, from the one curve definition (prover/curve.ts). */
 export { BN254_Q, BN254_R } from "../files.js";
 import { BN254_Q, BN254_R } from "../files.js";
+import { leToBigint } from "../../core/bytes.js";
+import { ZkrError } from "../../core/errors.js";
 
 /** Raised for any input or parameter the dev setup cannot use. */
-export class SetupError extends Error {
+export class SetupError extends ZkrError {
   override name = "SetupError";
   constructor(
     readonly file: string,
@@ -21,20 +23,6 @@ export class SetupError extends Error {
   }
 }
 
-export function leBytesToBigInt(b: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-  return v;
-}
-
-export function bigIntToLeBytes(v: bigint, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
 
 /** What the setup needs from an .r1cs file. */
 export interface R1cs {
@@ -79,7 +67,7 @@ export function readR1cs(file: string): R1cs {
   let p = h.p;
   const n8 = buf.readUInt32LE(p);
   p += 4;
-  const prime = leBytesToBigInt(buf.subarray(p, p + n8));
+  const prime = leToBigint(buf, p, n8);
   p += n8;
   if (n8 !== 32 || prime !== BN254_R) {
     throw new SetupError(file, `r1cs is over the field ${prime} (${n8} bytes), not BN254's scalar field; compile with circom's default curve (bn128)`);

@@ -20,7 +20,7 @@ import { SharedHeap } from "./heap.js";
 import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes, windowCount } from "./msm.js";
 import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
-import { FIELD_BYTES } from "./wasm/field.js";
+import { FIELD_BYTES } from "../../core/wasm/field.js";
 import { MAX_PAGES, cpuWasm } from "./wasm/module.js";
 
 /** Options of {@link createCpuBackend}. */

@@ -51,7 +51,7 @@
  */
 import { BackendError, FR_BYTES, type Group } from "../backend.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
-import { FIELD_BYTES } from "./wasm/field.js";
+import { FIELD_BYTES } from "../../core/wasm/field.js";
 
 /** Smallest window. */
 export const MIN_WINDOW = 1;

@@ -15,8 +15,8 @@
  * are built once per size by a worker and shared by every transform.
  */
 import { BackendError, FR_BYTES, type NttOptions } from "../backend.js";
-import { R, frRootOfUnity, invMod } from "../curve.js";
-import { FIELD_BYTES, limbBytes, toMont } from "./wasm/field.js";
+import { R, frRootOfUnity, invMod } from "../../core/bn254.js";
+import { FIELD_BYTES, limbBytes, toMont } from "../../core/wasm/field.js";
 
 /** Stages done block by block: 2^12 elements of 36 bytes (147 KiB) stay in L2. */
 export const BLOCK_LOG = 12;

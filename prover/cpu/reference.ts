@@ -5,7 +5,7 @@
  * polynomial at every point of the (coset) domain directly, O(n²).
  */
 import { FR_BYTES, G1_BYTES, G2_BYTES, readScalar, writeScalar, type Group, type NttOptions } from "../backend.js";
-import { HostFq, HostFq2, P, R, frRootOfUnity, invMod, mod, powMod, type HostField } from "../curve.js";
+import { HostFq, HostFq2, P, R, frRootOfUnity, invMod, mod, powMod, type HostField } from "../../core/bn254.js";
 
 type Field<T> = HostField<T>;
 type Fq2 = readonly [bigint, bigint];

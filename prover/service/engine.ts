@@ -20,9 +20,10 @@ import type { ProverBackend } from "../backend.js";
 import { Groth16Prover, WitnessMismatchError } from "../groth16.js";
 import { createBackend, readZkey } from "../index.js";
 import type { ProvingKey } from "../zkey.js";
-import { CircuitNotServedError, JobInputError, ProofVerificationError, PublicInputMismatchError, errorLine } from "./errors.js";
+import { CircuitNotServedError, JobInputError, ProofVerificationError, PublicInputMismatchError } from "./errors.js";
+import { errorLine, isRetryable } from "../../core/errors.js";
 import { resolveCircuitKeys, servesCircuit, servedCircuits, type CircuitId, type CircuitKeys, type KeySource } from "./keys.js";
-import type { ProofJobResult, ProofJobSpec } from "./types.js";
+import type { ProofJobResult, ProofJobSpec } from "../../core/jobs/types.js";
 import { WitnessThread } from "./witness-thread.js";
 
 /** Starts a backend by name (prover/index.ts's `createBackend`, or a test's fake). */
@@ -131,7 +132,9 @@ export class ProofEngine implements JobProver {
       try {
         return await this.proveOn("requested", requested, spec, circuit, bytes, log);
       } catch (err) {
-        if (requested.name === "cpu") throw err;
+        // Only a failure another backend may not repeat (a lost device, an unknown error) moves to
+        // the cpu: a witness that does not fit its key fails there just the same.
+        if (requested.name === "cpu" || !isRetryable(err)) throw err;
         log(`batch ${n} fallback: the ${requested.name} backend failed (${errorLine(err)}); proving again on the cpu backend`);
         await this.restart("requested");
         return { ...(await this.proveOn("cpu", await this.backend("cpu"), spec, circuit, bytes, log)), fallbackFrom: requested.name };

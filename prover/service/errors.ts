@@ -1,21 +1,21 @@
 /**
- * Typed errors of the prover service, on the model's base error (short message, details, cause).
- * `permanent` says whether another attempt could succeed: a permanent failure ends the job
- * `failed` at once instead of retrying it.
+ * Typed errors of the prover service, on zkr's one error base (core/errors.ts). `retryable` says
+ * whether another attempt could succeed: a job that fails with an error that is not ends `failed`
+ * at once instead of being tried again (isRetryable reads it down the cause chain).
  */
-import { ZkrError, type ZkrErrorOptions } from "../../sequencer/model/errors.js";
+import { ZkrError, isRetryable, type ZkrErrorOptions } from "../../core/errors.js";
 
 /** Base of the prover service's errors. */
 export class ProverServiceError extends ZkrError {
   override name: string = "ProverServiceError";
-  /** True when retrying the job cannot help (the job itself is wrong). */
-  readonly permanent: boolean = false;
+  /** Unless the job itself is wrong, another attempt (another worker, another backend) may succeed. */
+  override readonly retryable: boolean = true;
 }
 
 /** The job's input does not satisfy the circuit (the witness generator rejected it). */
 export class JobInputError extends ProverServiceError {
   override name = "JobInputError" as const;
-  override readonly permanent = true;
+  override readonly retryable = false;
   constructor(
     readonly batchNumber: number,
     reason: string,
@@ -28,7 +28,7 @@ export class JobInputError extends ProverServiceError {
 /** The circuit computes another public input than the job says (the job is inconsistent). */
 export class PublicInputMismatchError extends ProverServiceError {
   override name = "PublicInputMismatchError" as const;
-  override readonly permanent = true;
+  override readonly retryable = false;
   constructor(
     readonly batchNumber: number,
     readonly expected: string,
@@ -66,24 +66,6 @@ export class LeaseLostError extends ProverServiceError {
   }
 }
 
-/** A batch number was enqueued again with a different public input. */
-export class ProofJobConflictError extends ProverServiceError {
-  override name = "ProofJobConflictError" as const;
-  constructor(
-    readonly batchNumber: number,
-    readonly existing: string,
-    readonly given: string,
-  ) {
-    super(`batch ${batchNumber}: already enqueued with public input ${existing}, enqueued again with ${given}`);
-  }
-}
-
-/** A job spec or a service option is malformed. */
-export class ProofJobSpecError extends ProverServiceError {
-  override name = "ProofJobSpecError" as const;
-  override readonly permanent = true;
-}
-
 /** This prover has no keys for the job's circuit (configuration, not the job's fault). */
 export class CircuitNotServedError extends ProverServiceError {
   override name = "CircuitNotServedError" as const;
@@ -95,14 +77,7 @@ export class CircuitNotServedError extends ProverServiceError {
   }
 }
 
-/** Whether an error ends a job at once (see {@link ProverServiceError.permanent}). */
+/** Whether an error ends a job at once: nothing in its cause chain says another attempt could help. */
 export function isPermanent(err: unknown): boolean {
-  return err instanceof ProverServiceError && err.permanent;
-}
-
-/** One line for logs and the job row. */
-export function errorLine(err: unknown): string {
-  if (err instanceof ZkrError) return err.shortMessage;
-  if (err instanceof Error) return `${err.name === "Error" ? "" : `${err.name}: `}${err.message}`;
-  return String(err);
+  return !isRetryable(err);
 }

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import { buildCircuit, circuitName } from "../../circuits/build.js";
 import { devKeys } from "../../circuits/devkeys.js";
-import { ProofJobSpecError } from "./errors.js";
+import { ProofJobSpecError } from "../../core/jobs/errors.js";
 
 /** A circuit configuration. */
 export interface CircuitId {

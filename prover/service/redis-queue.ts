@@ -18,7 +18,8 @@ import type Database from "better-sqlite3";
 import { DelayedError, Queue, UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { JobProver } from "./engine.js";
-import { errorLine, isPermanent } from "./errors.js";
+import { isPermanent } from "./errors.js";
+import { errorLine } from "../../core/errors.js";
 import {
   forwardedOpenProofJobs,
   markProofJobForwarded,
@@ -27,7 +28,7 @@ import {
   unforwardedProofJobs,
   unmarkProofJobForwarded,
 } from "./sqlite-queue.js";
-import type { ProofJobResult, ProofJobSpec } from "./types.js";
+import type { ProofJobResult, ProofJobSpec } from "../../core/jobs/types.js";
 import type { WorkerStats } from "./worker.js";
 
 /** The BullMQ queue's default name. */

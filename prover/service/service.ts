@@ -8,10 +8,10 @@
 import os from "node:os";
 import type Database from "better-sqlite3";
 import { ProofEngine, type BackendFactory } from "./engine.js";
-import { errorLine } from "./errors.js";
+import { errorLine } from "../../core/errors.js";
 import type { CircuitId, KeySource } from "./keys.js";
 import { DEFAULT_LOCK_MS, ProofJobBridge, RedisProverWorker } from "./redis-queue.js";
-import { DEFAULT_LEASE_MS, ensureProofJobSchema, openProofJobDb } from "./sqlite-queue.js";
+import { DEFAULT_LEASE_MS, ensureProofJobSchema, openProofJobDb } from "../../core/jobs/table.js";
 import { SqliteProverWorker, type WorkerStats } from "./worker.js";
 
 /** Options of {@link startProverService}. */

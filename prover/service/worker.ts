@@ -9,16 +9,10 @@
  */
 import type Database from "better-sqlite3";
 import type { JobProver } from "./engine.js";
-import { LeaseLostError, errorLine, isPermanent } from "./errors.js";
-import {
-  DEFAULT_LEASE_MS,
-  claimProofJob,
-  completeProofJob,
-  failProofJob,
-  releaseProofJob,
-  renewProofJobLease,
-  type ProofJobLease,
-} from "./sqlite-queue.js";
+import { LeaseLostError, isPermanent } from "./errors.js";
+import { errorLine } from "../../core/errors.js";
+import { claimProofJob, completeProofJob, failProofJob, releaseProofJob, renewProofJobLease, type ProofJobLease } from "./sqlite-queue.js";
+import { DEFAULT_LEASE_MS } from "../../core/jobs/table.js";
 
 /** Options of {@link SqliteProverWorker}. */
 export interface SqliteWorkerOptions {

@@ -9,7 +9,7 @@ import { BackendError, FR_BYTES } from "../backend.js";
 import type { Gpu } from "./device.js";
 import type { HostCurve, Xyzz } from "./host.js";
 import type { MsmPlan } from "./msm.js";
-import { leToBigint } from "../curve.js";
+import { leToBigint } from "../../core/bytes.js";
 
 /** Buffers a check may read. */
 export interface MsmViews {

@@ -10,7 +10,7 @@
  * `device.destroy()`: `close()` must run for the process to exit.
  */
 import { create, globals } from "webgpu";
-import { BackendError } from "../backend.js";
+import { BackendError, DeviceLostError } from "../backend.js";
 
 // Dawn's classes (GPUBufferUsage, GPUMapMode, …) as globals, once per process.
 let installed = false;
@@ -40,14 +40,6 @@ export interface GpuLimits {
   maxStorageBuffersPerShaderStage: number;
 }
 
-/** Raised when the device is lost mid-work: the caller may retry on another backend. */
-export class DeviceLostError extends BackendError {
-  override name = "DeviceLostError";
-  readonly retryable = true;
-  constructor(reason: string) {
-    super("webgpu", `the GPU device was lost (${reason}); retry on the cpu backend`);
-  }
-}
 
 const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader/i;
 const WORKGROUP = 64;
@@ -125,7 +117,7 @@ export class Gpu {
 
   /** Throws DeviceLostError once the device is gone. */
   check(): void {
-    if (this.lostReason) throw new DeviceLostError(this.lostReason);
+    if (this.lostReason) throw new DeviceLostError("webgpu", this.lostReason);
     if (this.closed) throw new BackendError("webgpu", "the backend is closed");
   }
 

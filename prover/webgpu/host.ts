@@ -3,7 +3,7 @@
  * kernels' XYZZ points back, combining a handful of window sums (Horner), and converting to the
  * affine LEM layout. The same formulas serve the debug self-check's CPU twins.
  */
-import { HostFq, HostFq2, type HostField } from "../curve.js";
+import { HostFq, HostFq2, type HostField } from "../../core/bn254.js";
 
 export { HostFq, HostFq2, type HostField };
 

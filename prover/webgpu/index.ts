@@ -17,7 +17,8 @@ import { GpuMsm, MAX_WINDOW, MIN_WINDOW, chooseWindow } from "./msm.js";
 import { GpuNtt } from "./ntt.js";
 import { G1, G2, affineWords } from "./wgsl/curve.js";
 
-export { DeviceLostError, type AdapterDescription } from "./device.js";
+export { type AdapterDescription } from "./device.js";
+export { DeviceLostError } from "../backend.js";
 export { MIN_WINDOW, MAX_WINDOW } from "./msm.js";
 
 /** Options of {@link createWebGpuBackend}. */

@@ -10,7 +10,8 @@
  * standard form throughout (see kernels.ts).
  */
 import { BackendError, FR_BYTES, type NttOptions } from "../backend.js";
-import { R, bigintToLe, frRootOfUnity, invMod, leToBigint, powMod, toMontR } from "../curve.js";
+import { R, frRootOfUnity, invMod, powMod, toMontR } from "../../core/bn254.js";
+import { bigintToLe, leToBigint } from "../../core/bytes.js";
 import type { Gpu } from "./device.js";
 import { nttPrepKernel, nttScaleKernel, nttStageKernel, powTableKernel } from "./wgsl/kernels.js";
 

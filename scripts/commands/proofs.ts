@@ -7,9 +7,9 @@
 import type { Command } from "commander";
 import fs from "node:fs";
 import path from "node:path";
-import { failedProofJobs, getProofJob, listProofJobs, openProofJobDb, retryProofJob } from "../../prover/service/sqlite-queue.js";
-import { PROOF_JOB_STATUSES, type ProofJob, type ProofJobStatus } from "../../prover/service/types.js";
-import { DEVNET_DIR } from "./devnet.js";
+import { failedProofJobs, getProofJob, listProofJobs, openProofJobDb, retryProofJob } from "../../core/jobs/table.js";
+import { PROOF_JOB_STATUSES, type ProofJob, type ProofJobStatus } from "../../core/jobs/types.js";
+import { DEVNET_DIR } from "../../contracts/devnet.js";
 import { int } from "./options.js";
 
 const DEFAULT_DB = path.join(DEVNET_DIR, "sequencer.db");

@@ -6,9 +6,9 @@
 import type { Command } from "commander";
 import fs from "node:fs";
 import path from "node:path";
-import { devnetProvider } from "../../contracts/deploy.js";
+import { l1Provider } from "../../contracts/provider.js";
 import { syncFromL1, writeSyncedDatabase } from "../../sequencer/sync.js";
-import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet.js";
+import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet.js";
 import { int } from "./options.js";
 
 export function registerSync(program: Command): void {
@@ -32,7 +32,8 @@ export function registerSync(program: Command): void {
         rollup ??= d.addresses.rollup;
         fromBlock ??= d.deployBlock;
       }
-      const provider = devnetProvider(rpc);
+      // --rpc names a real chain; the devnet's deployment file, the local anvil.
+      const provider = l1Provider(rpc, { devnet: !o.rpc });
       try {
         const t0 = performance.now();
         const r = await syncFromL1({ provider, rollupAddress: rollup, fromBlock: fromBlock ?? 0, log: (l) => console.error(`sync  ${l}`) });

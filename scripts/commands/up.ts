@@ -15,14 +15,14 @@ import writeFileAtomic from "write-file-atomic";
 import { formatEther, parseEther } from "ethers";
 import { ROOT } from "../../circuits/build.js";
 import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
-import { devnetProvider } from "../../contracts/deploy.js";
-import { DEFAULTS, defaultVerifyThreads } from "../../sequencer/config.js";
+import { devnetProvider } from "../../contracts/provider.js";
+import { DEFAULTS, DEVNET_L1, defaultVerifyThreads } from "../../sequencer/config.js";
 import { Sequencer } from "../../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { SequencerClient, type TxView } from "../../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey } from "../../sequencer/wallet.js";
 import { randomPrivateKey } from "../../sequencer/model/keys.js";
-import { DEVNET_DIR, launchDevnet, type DevnetDeployment } from "./devnet.js";
+import { DEVNET_DIR, launchDevnet, type DevnetDeployment } from "../../contracts/devnet.js";
 import { int } from "./options.js";
 
 /** Written beside deployment.json: where the sequencer listens (the wallet reads it). */
@@ -168,7 +168,7 @@ export function registerUp(program: Command): void {
             dbPath, chainId: BigInt(dep.chainId), rollup: dep.addresses.rollup, slots: o.txs, depth: o.depth,
             batchMaxWaitMs: o.batchWait, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, maxMempool: DEFAULTS.maxMempool, tickMs: DEFAULTS.tickMs,
             api: { host: "127.0.0.1", port: o.apiPort }, verifyThreads: defaultVerifyThreads(),
-            l1: { ...DEFAULTS.l1, rpcUrl: dep.rpcUrl, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 200 },
+            l1: { ...DEVNET_L1, rpcUrl: dep.rpcUrl, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0) },
           },
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
         );

@@ -19,11 +19,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { formatEther, parseEther } from "ethers";
-import { devnetProvider } from "../../contracts/deploy.js";
+import { devnetProvider } from "../../contracts/provider.js";
 import { SequencerClient } from "../../sequencer/client.js";
 import { ZkrWallet, createWalletFile, devnetAccountKey, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
 import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
-import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet.js";
+import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet.js";
 import { SEQUENCER_FILE, type UpEndpoints } from "./up.js";
 import { int } from "./options.js";
 

@@ -1,7 +1,7 @@
 // GET /batches/:number: a batch, its slots decoded, its L2 transactions' hashes and its L1 status.
 
 import { decodeBatchData } from "../model/tx.js";
-import { getProofJob } from "../../prover/service/sqlite-queue.js";
+import { getProofJob } from "../../core/jobs/table.js";
 import { TxType } from "../model/constants.js";
 import { RequestRejectedError, badRequest } from "../errors.js";
 import type { SequencerContext } from "../context.js";

@@ -4,7 +4,7 @@
 import type { SequencerContext } from "../context.js";
 import type { ApiResponse } from "./http.js";
 import { getMeta } from "../db.js";
-import { failedProofJobs, proofJobCounts } from "../../prover/service/sqlite-queue.js";
+import { failedProofJobs, proofJobCounts } from "../../core/jobs/table.js";
 
 export function health(ctx: SequencerContext, extra: () => Record<string, unknown>): ApiResponse {
   const counts = Object.fromEntries(

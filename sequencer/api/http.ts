@@ -5,6 +5,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { RequestRejectedError, badRequest } from "../errors.js";
+import { ZkrError } from "../../core/errors.js";
 
 /** A parsed request as handlers see it. */
 export interface ApiRequest {
@@ -123,7 +124,12 @@ function sendError(res: http.ServerResponse, e: RequestRejectedError): void {
 }
 
 /** The client went away before its request was complete: there is nobody to answer. */
-class ClientGoneError extends Error {}
+class ClientGoneError extends ZkrError {
+  override name = "ClientGoneError";
+  constructor() {
+    super("the client closed the connection before its request was complete");
+  }
+}
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -40,7 +40,7 @@
 // ≈ 2,000 multiplications for l·P. test/model.eddsa.test.ts checks it against l·P on every coset.
 
 import { ModuleBuilder, type Code, type CodeBuilder } from "wasmbuilder";
-import { FIELD_BYTES, buildPrimeField, limbBytes, toMont } from "../../prover/cpu/wasm/field.js";
+import { FIELD_BYTES, buildPrimeField, limbBytes, toMont } from "../../core/wasm/field.js";
 import { SNARK_FIELD } from "./constants.js";
 import { babyjubAdd, babyjubDerived, finv, fmod, type BabyJubPoint } from "./babyjub.js";
 import { POSEIDON5_SCRATCH, buildPoseidon5 } from "./poseidon5-wasm.js";

@@ -9,24 +9,14 @@
 import { createHash } from "node:crypto";
 import type { Account } from "./account.js";
 import { BALANCE_BITS, DOMAIN_BITS, L1Kind, SNARK_FIELD, TxType, U32_BITS, pow2 } from "./constants.js";
-import {
-  BadSignatureError,
-  BalanceOverflowError,
-  FeeOutOfRangeError,
-  InsufficientBalanceError,
-  InvalidTxError,
-  QueueOrderError,
-  UnknownAccountError,
-  WrongNonceError,
-  WrongTokenError,
-  ZkrError,
-  assertBits,
-} from "./errors.js";
+import { BadSignatureError, BalanceOverflowError, FeeOutOfRangeError, InsufficientBalanceError, InvalidTxError, QueueOrderError, UnknownAccountError, WrongNonceError, WrongTokenError, assertBits } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
 import { l1Outcome } from "./l1.js";
 import { type L1Queue, type L1Request } from "./queue.js";
 import type { RollupState } from "./state.js";
 import { encodeTx, signatureMessage, txDataToBigint, type Tx } from "./tx.js";
 import { verify } from "./keys.js";
+import { bigintToBeBytes } from "../../core/bytes.js";
 
 /** Options of {@link applyBatch}. */
 export interface BatchOptions {
@@ -137,15 +127,7 @@ export class BatchTxError extends ZkrError {
 }
 
 
-function be(value: bigint, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
-  let v = value;
-  for (let i = bytes - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
-}
+const be = bigintToBeBytes;
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

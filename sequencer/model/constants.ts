@@ -2,7 +2,7 @@
 // Every number here is fixed by docs/PROTOCOL.md; changing one changes the protocol, not an implementation detail.
 
 /** BN254 scalar field modulus `r`: every Poseidon input, tree node and signal lives in [0, r). */
-export { R as SNARK_FIELD } from "../../prover/curve.js";
+export { R as SNARK_FIELD } from "../../core/bn254.js";
 
 /** Bits of an account index; also the largest tree depth. */
 export const INDEX_BITS = 24;

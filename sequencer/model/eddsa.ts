@@ -31,7 +31,8 @@ import { BABYJUB_SUBORDER } from "./babyjub.js";
 import { E, EXT_BYTES, NIELS_BYTES, RAW_BYTES } from "./babyjub-wasm.js";
 import { BabyJubEngine, KEY_TABLE_BYTES, babyjubEngine, scalarWords, type KeyTable } from "./babyjub-fast.js";
 import { SNARK_FIELD } from "./constants.js";
-import { ZkrError } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
+import { leToBigint } from "../../core/bytes.js";
 
 /** One signature to verify. */
 export interface EddsaBatchItem {
@@ -231,7 +232,7 @@ class Verifier {
         if (set.length === 1) z.push(1n);
         else {
           const bytes = randomBytes(16 * set.length);
-          for (let j = 0; j < set.length; j++) z.push((bytes.readBigUInt64LE(16 * j + 8) << 64n) | bytes.readBigUInt64LE(16 * j));
+          for (let j = 0; j < set.length; j++) z.push(leToBigint(bytes, 16 * j, 16));
         }
         let sB = 0n;
         const bases: number[] = [];

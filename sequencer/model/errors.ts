@@ -2,32 +2,7 @@
 // so callers (sequencer, CLI, tests) can branch on `instanceof`/`name` and report the offending values.
 
 import { SNARK_FIELD, fitsBits } from "./constants.js";
-
-/** Optional extras of every {@link ZkrError}. */
-export interface ZkrErrorOptions {
-  /** Longer explanation appended to `message` (not to `shortMessage`). */
-  details?: string;
-  /** Underlying error, if this one wraps another. */
-  cause?: unknown;
-}
-
-/** Base class of every error the model throws on purpose. */
-export class ZkrError extends Error {
-  override name: string = "ZkrError";
-  /** One line: what was expected and what came. */
-  readonly shortMessage: string;
-  /** Extra explanation, if any. */
-  readonly details: string | undefined;
-  override readonly cause: unknown;
-
-  constructor(shortMessage: string, options: ZkrErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage);
-    // Assigned here rather than passed to super: class fields are (re)defined after super() returns.
-    this.shortMessage = shortMessage;
-    this.details = options.details;
-    this.cause = options.cause;
-  }
-}
+import { ZkrError, type ZkrErrorOptions } from "../../core/errors.js";
 
 /** Describes where an account error happened, e.g. `transfer from`, `deposit to`. */
 interface AccountContext {

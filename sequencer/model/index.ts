@@ -3,6 +3,7 @@
 
 export * from "./constants.js";
 export * from "./errors.js";
+export { ZkrError, walkCauses, isRetryable, type ZkrErrorOptions } from "../../core/errors.js";
 export * from "./poseidon.js";
 export * from "./tree.js";
 export * from "./account.js";
@@ -18,4 +19,5 @@ export * from "./tx.js";
 export * from "./queue.js";
 export * from "./domain.js";
 export * from "./l1.js";
-// batch.ts and state.ts (batch building, state transition) are added here by their author.
+export * from "./state.js";
+export * from "./batch.js";

@@ -5,7 +5,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { SNARK_FIELD } from "./constants.js";
 import { verifyEddsa } from "./eddsa.js";
-import { ZkrError, assertFieldElement } from "./errors.js";
+import { assertFieldElement } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
+import { bigintToLeBytes, leToBigint } from "../../core/bytes.js";
 
 // The package's ESM entry for "./blake-1" points at a file that does not exist, and its default
 // export hashes keys with BLAKE2b, which circomlib does not; so load the CommonJS BLAKE-1 build.
@@ -113,9 +115,7 @@ export function packPublicKey(pk: PublicKey): Uint8Array {
   } catch (cause) {
     throw new ZkrError("public key: a point on BabyJubJub expected, got one off the curve", { cause });
   }
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = Number((packed >> BigInt(8 * i)) & 0xffn);
-  return out;
+  return bigintToLeBytes(packed, 32);
 }
 
 /**
@@ -126,8 +126,7 @@ export function unpackPublicKey(bytes: Uint8Array): PublicKey {
   if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
     throw new ZkrError(`packed public key: 32 bytes expected, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}`);
   }
-  let packed = 0n;
-  for (let i = 31; i >= 0; i--) packed = (packed << 8n) | BigInt(bytes[i]);
+  const packed = leToBigint(bytes, 0, 32);
   try {
     const [x, y] = eddsa.unpackPublicKey(packed);
     return [x, y];

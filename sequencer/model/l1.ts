@@ -6,9 +6,8 @@
 import type { Account } from "./account.js";
 import { babyjubOnCurve } from "./babyjub.js";
 import { BALANCE_BITS, L1Kind, TxType, pow2 } from "./constants.js";
-import {
-  AccountExistsError, BalanceOverflowError, InvalidKeyError, UnknownAccountError, WrongAddressError, WrongTokenError, ZkrError,
-} from "./errors.js";
+import { AccountExistsError, BalanceOverflowError, InvalidKeyError, UnknownAccountError, WrongAddressError, WrongTokenError } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
 import { forcedExitFloat } from "./float.js";
 import type { L1Request } from "./queue.js";
 import type { DepositTx, ForcedExitTx, RejectedTx } from "./tx.js";

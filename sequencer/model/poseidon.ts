@@ -6,7 +6,8 @@ import {
   poseidon1, poseidon2, poseidon3, poseidon4, poseidon5, poseidon6, poseidon7, poseidon8,
   poseidon9, poseidon10, poseidon11, poseidon12, poseidon13, poseidon14, poseidon15, poseidon16,
 } from "poseidon-lite";
-import { ZkrError, assertFieldElement } from "./errors.js";
+import { assertFieldElement } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
 
 type PoseidonFn = (inputs: bigint[]) => bigint;
 

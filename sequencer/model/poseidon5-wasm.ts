@@ -21,7 +21,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { Code, CodeBuilder, ModuleBuilder } from "wasmbuilder";
-import { FIELD_BYTES, LIMBS, LIMB_BITS, karatsubaProductCode, limbBytes, montReduceColumnsCode, toLimbs, toMont } from "../../prover/cpu/wasm/field.js";
+import { FIELD_BYTES, LIMBS, LIMB_BITS, karatsubaProductCode, limbBytes, montReduceColumnsCode, toLimbs, toMont } from "../../core/wasm/field.js";
 import { SNARK_FIELD } from "./constants.js";
 import { finv, fmod } from "./babyjub.js";
 

@@ -3,10 +3,8 @@
 // L1Queue mirrors the contract's bookkeeping (index assignment, token/address per index) by default.
 
 import { ADDRESS_BITS, BALANCE_BITS, INDEX_BITS, L1Kind, QUEUE_INDEX_BITS, TOKEN_BITS, pow2 } from "./constants.js";
-import {
-  AmountOutOfRangeError, FieldRangeError, QueueOrderError, UnknownAccountError, WrongAddressError, WrongTokenError,
-  ZkrError, assertBits, assertFieldElement, bitsRange,
-} from "./errors.js";
+import { AmountOutOfRangeError, FieldRangeError, QueueOrderError, UnknownAccountError, WrongAddressError, WrongTokenError, assertBits, assertFieldElement, bitsRange } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
 import { poseidon } from "./poseidon.js";
 
 /** kind 1: creates account `index` (the contract's `nextAccountIndex`) with the owner's key. */

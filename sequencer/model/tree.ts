@@ -3,7 +3,8 @@
 // whose hash is precomputed, so a depth-24 tree with a few accounts costs a few maps of entries.
 
 import { MAX_DEPTH } from "./constants.js";
-import { TreeError, ZkrError, assertFieldElement } from "./errors.js";
+import { TreeError, assertFieldElement } from "./errors.js";
+import { ZkrError } from "../../core/errors.js";
 import { poseidon4Unchecked } from "./poseidon.js";
 
 /** A Merkle proof of one leaf. */

@@ -8,6 +8,7 @@ import {
   FLOAT13, FLOAT32, FLOAT56, FLOAT69, decodeFloat, encodeFloat, isRepresentable, pow10, unpackFloat, type FloatFormat,
 } from "./float.js";
 import { sign, verify, type PrivateKey, type PublicKey, type Signature } from "./keys.js";
+import { beToBigint, bigintToBeBytes } from "../../core/bytes.js";
 
 /** An empty slot. */
 export interface NoopTx {
@@ -154,12 +155,7 @@ function txToBigint(tx: DecodedTx): bigint {
 
 /** 12 big-endian bytes of a 96-bit integer. */
 function bigintToTxData(data: bigint): Uint8Array {
-  const out = new Uint8Array(TX_BYTES);
-  for (let i = TX_BYTES - 1; i >= 0; i--) {
-    out[i] = Number(data & 0xffn);
-    data >>= 8n;
-  }
-  return out;
+  return bigintToBeBytes(data, TX_BYTES);
 }
 
 /**
@@ -182,9 +178,7 @@ export function txDataToBigint(bytes: Uint8Array): bigint {
   if (!(bytes instanceof Uint8Array) || bytes.length !== TX_BYTES) {
     throw new InvalidTxError({ reason: `${TX_BYTES} bytes expected, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}` });
   }
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
-  return v;
+  return beToBigint(bytes);
 }
 
 function field(data: bigint, shift: bigint, bits: number): bigint {

@@ -8,7 +8,8 @@ import { Contract, ContractFactory, type JsonRpcProvider, type JsonRpcSigner } f
 import type { DevKeys } from "../../circuits/devkeys.js";
 import { computeWitness } from "../../circuits/witness.js";
 import { compileContracts, compileRollup, compileTestContract, poseidonArtifact } from "../../contracts/compile.js";
-import { deployRollup, devnetProvider, proofCalldata, type Deployment } from "../../contracts/deploy.js";
+import { deployRollup, proofCalldata, type Deployment } from "../../contracts/deploy.js";
+import { devnetProvider } from "../../contracts/provider.js";
 import { startAnvil, type Anvil } from "../../contracts/anvil.js";
 import type { Rollup } from "../../contracts/types/index.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../../prover/index.js";

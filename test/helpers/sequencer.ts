@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { L1Kind } from "../../sequencer/model/constants.js";
 import { L1Queue, type L1Request } from "../../sequencer/model/queue.js";
-import { DEFAULTS, type SequencerConfig } from "../../sequencer/config.js";
+import { DEVNET_L1, type SequencerConfig } from "../../sequencer/config.js";
 import { Sequencer } from "../../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { L1Watcher } from "../../sequencer/l1/watcher.js";
@@ -18,19 +18,9 @@ import { checkIdentity, loadQueue, loadState } from "../../sequencer/store.js";
 import { Mempool } from "../../sequencer/mempool.js";
 import { createBatch } from "../../sequencer/batcher.js";
 import type { SequencerContext } from "../../sequencer/context.js";
-import { CHAIN_ID, TEST_ROLLUP } from "./scenario.js";
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-/** A config without L1 whose loops stay quiet unless the test drives them. */
-export function offlineConfig(dbPath: string, over: Partial<SequencerConfig> = {}): SequencerConfig {
-  return {
-    dbPath, chainId: CHAIN_ID, rollup: TEST_ROLLUP, slots: 4, depth: 8, feeAccount: 0n,
-    batchMaxWaitMs: 3_600_000, maxUnprovenBatches: 100, maxMempool: 1_000_000, tickMs: 3_600_000,
-    api: { host: "127.0.0.1", port: 0 }, ...over,
-  };
 }
 
 export async function startOffline(config: SequencerConfig): Promise<Sequencer> {
@@ -47,13 +37,8 @@ export function feedL1(s: Sequencer, mirror: L1Queue, requests: L1Request[], blo
     const queueHash = mirror.append(request);
     return { kind: "l1Request", position, request, queueHash, block, txHash: "0x" + String(block * 1000 + i).padStart(64, "0"), logIndex: i };
   });
-  const w = new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEFAULTS.l1, rpcUrl: "", deployBlock: 0, operatorKey: "" });
+  const w = new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" });
   w.apply(logs, block);
-}
-
-/** A create-deposit of `amount` for `pk` into account `index` (the contract's next index). */
-export function createDeposit(index: bigint, pk: readonly [bigint, bigint], ethAddr: bigint, amount: bigint, tokenId = 0n): L1Request {
-  return { kind: L1Kind.CreateDeposit, index, tokenId, ethAddr, amount, ax: pk[0], ay: pk[1] };
 }
 
 /** A hash of every table a request could change: equal before and after means nothing changed. */
@@ -73,33 +58,3 @@ export async function http(url: string, method: string, body?: string, headers: 
   try { json = JSON.parse(text); } catch { json = text; }
   return { status: res.status, body: json };
 }
-
-/**
- * A fresh database (at `dbPath`, replacing any) whose accounts `0 … keys.length − 1` hold 1 ETH
- * each, created through the L1 queue and applied by batches as on a chain; those batches are marked
- * verified (their proof jobs removed), as if they went through. For sequencers without L1.
- */
-export function seedDatabase(dbPath: string, id: { chainId: bigint; depth: number; slots: number; rollup?: string }, keys: ReadonlyArray<readonly [bigint, bigint]>): void {
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
-  const db = openDatabase(dbPath);
-  try {
-    const ident = { ...id, rollup: id.rollup ?? TEST_ROLLUP };
-    checkIdentity(db, ident);
-    sqliteProofQueue.init(db);
-    const config = { ...offlineConfig(dbPath), chainId: id.chainId, rollup: ident.rollup, depth: id.depth, slots: id.slots, feeAccount: undefined, batchMaxWaitMs: 0 };
-    const ctx = { db, config, state: loadState(db, ident), queue: loadQueue(db), proofs: sqliteProofQueue, log: () => {} } as unknown as SequencerContext;
-    ctx.mempool = new Mempool(ctx);
-    const mirror = new L1Queue();
-    const logs: L1RequestLog[] = keys.map((pk, i) => {
-      const request = createDeposit(BigInt(i), pk, BigInt(i + 1), 10n ** 18n);
-      return { kind: "l1Request", position: i, request, queueHash: mirror.append(request), block: 1, txHash: "0x" + "0".repeat(64), logIndex: i };
-    });
-    new L1Watcher(ctx, undefined as unknown as Provider, { ...DEFAULTS.l1, rpcUrl: "", deployBlock: 0, operatorKey: "" }).apply(logs, 1);
-    while (createBatch(ctx)) { /* slots deposits per batch */ }
-    db.prepare("UPDATE batches SET status = 'verified'").run();
-    db.prepare("DELETE FROM proof_jobs").run();
-  } finally {
-    db.close();
-  }
-}
-

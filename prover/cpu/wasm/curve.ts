@@ -23,7 +23,7 @@
  *   g_sumLem(p, k, out, s)                  sum of k LEM points, LEM out
  */
 import type { Code, CodeBuilder, ModuleBuilder } from "wasmbuilder";
-import { FIELD_BYTES } from "./field.js";
+import { FIELD_BYTES } from "../../../core/wasm/field.js";
 import { FIELD_SCRATCH, type FieldOps } from "./field2.js";
 
 /** Scratch bytes every curve kernel may use at its `s` (field scratch + 12 curve temporaries). */

@@ -7,7 +7,7 @@
  * inversion). These functions take a scratch pointer `t` of 4 base elements (144 bytes).
  */
 import type { Code, CodeBuilder, ModuleBuilder } from "wasmbuilder";
-import { FIELD_BYTES } from "./field.js";
+import { FIELD_BYTES } from "../../../core/wasm/field.js";
 
 /** Bytes of the scratch area a field operation may use (4 base elements). */
 export const FIELD_SCRATCH = 4 * FIELD_BYTES;

@@ -11,9 +11,9 @@
  * fixed addresses.
  */
 import { ModuleBuilder } from "wasmbuilder";
-import { P, R } from "../../curve.js";
+import { P, R } from "../../../core/bn254.js";
 import { buildCurve } from "./curve.js";
-import { FIELD_BYTES, buildPrimeField } from "./field.js";
+import { FIELD_BYTES, buildPrimeField } from "../../../core/wasm/field.js";
 import { buildQuadraticField, primeFieldOps, quadraticFieldOps } from "./field2.js";
 import { buildMsmHelpers } from "./msm.js";
 import { buildNtt } from "./ntt.js";

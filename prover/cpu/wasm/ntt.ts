@@ -16,7 +16,7 @@
  * `s` is scratch of 2 elements (72 bytes) beyond the field's own needs.
  */
 import type { Code, ModuleBuilder } from "wasmbuilder";
-import { FIELD_BYTES } from "./field.js";
+import { FIELD_BYTES } from "../../../core/wasm/field.js";
 
 const E = FIELD_BYTES;
 

@@ -10,7 +10,7 @@
  * Every function is generated unrolled (constant limb indices, scalar temporaries), which lets the
  * shader compilers keep an element in registers. All constants come from prover/curve.ts.
  */
-import { P, R } from "../../curve.js";
+import { P, R } from "../../../core/bn254.js";
 
 /** Limbs of an element and their width. */
 export const LIMBS = 16;

@@ -1,11 +1,13 @@
 /**
- * BN254: the one definition of the curve and its fields for the prover. Moduli, generators and
+ * BN254: the one definition of the curve and its fields for all of zkr. Moduli, generators and
  * Montgomery constants live here; the byte layouts, the naive arithmetic used by the prover's
- * final assembly and by tests, and (later) the GPU kernels' constants derive from it.
+ * final assembly and by tests, and the kernels' constants derive from it.
  *
  * The arithmetic here is plain bigint: clear and slow. It handles a handful of points per proof
  * (blinding, combining partial results); the heavy kernels live in the backends.
  */
+
+import { bigintToLe, leToBigint } from "./bytes.js";
 
 /** Base field modulus p. */
 export const P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -63,21 +65,6 @@ export function frRootOfUnity(k: number): bigint {
   return powMod(FR_ROOT_OF_UNITY, 1n << BigInt(FR_TWO_ADICITY - k), R);
 }
 
-/** Little-endian bytes → bigint. */
-export function leToBigint(bytes: Uint8Array, offset = 0, length = 32): bigint {
-  let v = 0n;
-  for (let i = offset + length - 1; i >= offset; i--) v = (v << 8n) | BigInt(bytes[i]);
-  return v;
-}
-
-/** bigint → little-endian bytes written at `offset`. */
-export function bigintToLe(value: bigint, out: Uint8Array, offset = 0, length = 32): void {
-  let v = value;
-  for (let i = 0; i < length; i++) {
-    out[offset + i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-}
 
 // ---- G1: y^2 = x^3 + 3 over Fp ------------------------------------------------------------------
 
