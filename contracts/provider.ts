@@ -28,7 +28,7 @@ export function l1Provider(url: string, o: L1ProviderOptions = {}): JsonRpcProvi
   return new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: o.cacheMs ?? CHAIN_CACHE_MS, pollingInterval: o.pollMs ?? CHAIN_POLL_MS, batchMaxCount: 20 });
 }
 
-/** A provider for a local devnet (see shared DESIGN.md: static network, no cache, fast polling). */
+/** A provider for a local devnet: the network is read once, nothing is cached, anvil is polled every 100 ms. */
 export function devnetProvider(url: string): JsonRpcProvider {
   return l1Provider(url, { devnet: true });
 }

@@ -19,7 +19,8 @@ import { StateCorruptError } from "./errors.js";
 import { L1Watcher } from "./l1/watcher.js";
 import { L1Submitter } from "./l1/submitter.js";
 import { l1Provider } from "../contracts/provider.js";
-import type { JsonRpcProvider } from "ethers";
+import { Rollup__factory } from "../contracts/types/index.js";
+import { isError, type JsonRpcProvider } from "ethers";
 import { warmUpEddsaVerifier } from "./model/eddsa.js";
 import { VerifyPool } from "./verify-pool.js";
 
@@ -71,6 +72,8 @@ export class Sequencer {
   private pool?: VerifyPool;
   private stopped = false;
   private l1Busy = false;
+  /** Set once the L1 node's chain and the contract at config.rollup are the ones configured. */
+  private l1Checked = false;
   private lastL1Error = "";
 
   private constructor(readonly config: SequencerConfig, db: Db, private readonly opts: SequencerOptions) {
@@ -140,10 +143,39 @@ export class Sequencer {
   }
 
   /** L1 work: read confirmed logs, then move the submitter as far as it goes. Network errors are retried. */
+  /**
+   * Before reading or writing L1: the node serves the configured chain, and the contract at
+   * `config.rollup` has this rollup's shape and domain. A mismatch (a wrong RPC URL or address in a
+   * config) stops the sequencer; an unreachable node is retried like any L1 error.
+   */
+  private async checkL1(): Promise<void> {
+    const rollup = Rollup__factory.connect(this.config.rollup, this.provider!);
+    const [network, code] = await Promise.all([this.provider!.getNetwork(), this.provider!.getCode(this.config.rollup)]);
+    if (network.chainId !== this.config.chainId) {
+      throw new StateCorruptError(`L1: chain ${this.config.chainId} configured, the node at ${this.config.l1!.rpcUrl} serves chain ${network.chainId}`);
+    }
+    if (code === "0x") throw new StateCorruptError(`L1: no contract at ${this.config.rollup} on chain ${network.chainId}`);
+    const configured = `configured: domain ${this.ctx.state.domain}, depth ${this.config.depth}, ${this.config.slots} slots`;
+    let shape: [bigint, bigint, bigint];
+    try {
+      shape = await Promise.all([rollup.domain(), rollup.depth(), rollup.slots()]);
+    } catch (e) {
+      // Another contract answers our getters with a revert: it is not a rollup at all.
+      if (isError(e, "CALL_EXCEPTION")) throw new StateCorruptError(`L1: the contract at ${this.config.rollup} is not a zkr rollup (${configured})`, { cause: e });
+      throw e;
+    }
+    const [domain, depth, slots] = shape;
+    if (domain !== this.ctx.state.domain || Number(depth) !== this.config.depth || Number(slots) !== this.config.slots) {
+      throw new StateCorruptError(`L1: the contract at ${this.config.rollup} is not this rollup (domain ${domain}, depth ${depth}, ${slots} slots; ${configured})`);
+    }
+    this.l1Checked = true;
+  }
+
   async l1Step(): Promise<void> {
     if (this.l1Busy) return;
     this.l1Busy = true;
     try {
+      if (!this.l1Checked) await this.checkL1();
       await this.watcher!.poll();
       for (let i = 0; i < 8 && (await this.submitter!.step()); i++);
       this.lastL1Error = "";

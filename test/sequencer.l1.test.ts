@@ -12,6 +12,7 @@ import { devnetProvider } from "../contracts/provider.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
 import { DEVNET_L1 } from "../sequencer/config.js";
+import { getMeta, openDatabase } from "../sequencer/db.js";
 import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
@@ -91,4 +92,29 @@ test("logs count only with 2 confirmations; a stuck submitBatch is replaced with
   expect((seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status).toBe("submitted");
   await provider.send("anvil_mine", ["0x2"]);
   await until("batch 0 verified", () => (seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status === "verified");
+});
+
+test("a sequencer configured for another chain, or for an address that is not this rollup, stops before touching L1", async () => {
+  const d = devnet.deployment;
+  const start = async (over: { chainId?: bigint; rollup?: string; depth?: number }) => {
+    const dbPath = path.join(tmpDir("zkr-l1-wrong-"), "sequencer.db");
+    let fatal: Error | undefined;
+    const s = await Sequencer.start({
+      dbPath, chainId: over.chainId ?? BigInt(d.chainId), rollup: over.rollup ?? d.addresses.rollup, slots: 4, depth: over.depth ?? 8,
+      batchMaxWaitMs: 200, maxUnprovenBatches: 8, maxMempool: 1000, tickMs: 50, api: { host: "127.0.0.1", port: 0 },
+      l1: { ...DEVNET_L1, rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100 },
+    }, { proofs: sqliteProofQueue, log: () => {}, onFatal: (e) => (fatal = e) });
+    await until("the sequencer to stop", () => fatal !== undefined, 60_000);
+    await s.stop();
+    // Stopped before its first poll: no block read, nothing submitted.
+    const db = openDatabase(dbPath);
+    expect(getMeta(db, "l1_block")).toBeUndefined();
+    expect(db.prepare("SELECT COUNT(*) AS n FROM submissions").get()).toEqual({ n: 0 });
+    db.close();
+    return fatal!.message;
+  };
+  expect(await start({ chainId: 1n })).toMatch(/L1: chain 1 configured, the node at .* serves chain 31337/);
+  expect(await start({ rollup: d.addresses.verifier })).toMatch(/L1: the contract at 0x[0-9a-fA-F]{40} is not a zkr rollup \(configured: domain \d+, depth 8, 4 slots\)/);
+  expect(await start({ depth: 16 })).toMatch(/L1: the contract at 0x[0-9a-fA-F]{40} is not this rollup \(domain \d+, depth 8, 4 slots; configured: domain \d+, depth 16, 4 slots\)/);
+  expect(await start({ rollup: "0x000000000000000000000000000000000000dEaD" })).toMatch(/L1: no contract at 0x000000000000000000000000000000000000dEaD on chain 31337/);
 });
