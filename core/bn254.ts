@@ -4,7 +4,10 @@
  * final assembly and by tests, and the kernels' constants derive from it.
  *
  * The arithmetic here is plain bigint: clear and slow. It handles a handful of points per proof
- * (blinding, combining partial results); the heavy kernels live in the backends.
+ * (blinding, combining partial results) and is the curve arithmetic of the prover's naive twins
+ * (prover/reference.ts); the heavy kernels live in the backends. One set of curve formulas
+ * ({@link HostCurve}, XYZZ coordinates over Fq or Fq2) serves G1 and G2; the affine G1 helpers
+ * are views of it.
  */
 
 import { bigintToLe, leToBigint } from "./bytes.js";
@@ -99,17 +102,7 @@ export function g1OnCurve(p: G1Affine): boolean {
 
 /** a + b. */
 export function g1Add(a: G1Affine, b: G1Affine): G1Affine {
-  if (!a) return b;
-  if (!b) return a;
-  if (a.x === b.x) {
-    if (mod(a.y + b.y, P) === 0n) return null;
-    const l = mod(3n * a.x * a.x * invMod(2n * a.y, P), P);
-    const x = mod(l * l - 2n * a.x, P);
-    return { x, y: mod(l * (a.x - x) - a.y, P) };
-  }
-  const l = mod((b.y - a.y) * invMod(b.x - a.x, P), P);
-  const x = mod(l * l - a.x - b.x, P);
-  return { x, y: mod(l * (a.x - x) - a.y, P) };
+  return HostG1.toAffine(HostG1.add(HostG1.fromAffine(a), HostG1.fromAffine(b)));
 }
 
 /** −a. */
@@ -119,15 +112,7 @@ export function g1Neg(a: G1Affine): G1Affine {
 
 /** k·a (double and add; k taken mod r). */
 export function g1Mul(a: G1Affine, k: bigint): G1Affine {
-  let acc: G1Affine = null;
-  let base = a;
-  let e = mod(k, R);
-  while (e > 0n && base) {
-    if (e & 1n) acc = g1Add(acc, base);
-    base = g1Add(base, base);
-    e >>= 1n;
-  }
-  return acc;
+  return HostG1.toAffine(HostG1.mul(HostG1.fromAffine(a), mod(k, R)));
 }
 
 /** Decimal strings of a G1 point in snarkjs's projective JSON form [x, y, "1"]. */
@@ -202,3 +187,126 @@ export const HostFq2: HostField<Fq2> = {
     bigintToLe(toMontP(v[1]), bytes, o + 32);
   },
 };
+
+// ---- G1 and G2: one set of curve formulas over either field ------------------------------------
+
+/** An XYZZ point (x = X/ZZ, y = Y/ZZZ, ZZ³ = ZZZ²); zz = 0 is the point at infinity. */
+export interface Xyzz<T> {
+  x: T;
+  y: T;
+  zz: T;
+  zzz: T;
+}
+
+/**
+ * BN254's G1 (over Fq) or G2 (over Fq2), y² = x³ + b, in XYZZ coordinates: the same formulas as
+ * the WebGPU kernels (prover/webgpu/wgsl/curve.ts), written plainly. No inversion until
+ * {@link toAffine}.
+ */
+export class HostCurve<T> {
+  constructor(readonly F: HostField<T>) {}
+
+  get inf(): Xyzz<T> {
+    return { x: this.F.zero, y: this.F.one, zz: this.F.zero, zzz: this.F.zero };
+  }
+
+  isInf(p: Xyzz<T>): boolean {
+    return this.F.isZero(p.zz);
+  }
+
+  /** An affine point (`null`: infinity) as XYZZ. */
+  fromAffine(p: { x: T; y: T } | null): Xyzz<T> {
+    return p ? { x: p.x, y: p.y, zz: this.F.one, zzz: this.F.one } : this.inf;
+  }
+
+  /** The affine point (`null` for infinity); one inversion. */
+  toAffine(p: Xyzz<T>): { x: T; y: T } | null {
+    const F = this.F;
+    if (this.isInf(p)) return null;
+    const i = F.inv(F.mul(p.zz, p.zzz));
+    return { x: F.mul(p.x, F.mul(p.zzz, i)), y: F.mul(p.y, F.mul(p.zz, i)) };
+  }
+
+  dbl(p: Xyzz<T>): Xyzz<T> {
+    const F = this.F;
+    if (this.isInf(p)) return p;
+    const u = F.add(p.y, p.y);
+    const v = F.mul(u, u);
+    const w = F.mul(u, v);
+    const s = F.mul(p.x, v);
+    const xx = F.mul(p.x, p.x);
+    const m = F.add(F.add(xx, xx), xx);
+    const x3 = F.sub(F.mul(m, m), F.add(s, s));
+    const y3 = F.sub(F.mul(m, F.sub(s, x3)), F.mul(w, p.y));
+    return { x: x3, y: y3, zz: F.mul(v, p.zz), zzz: F.mul(w, p.zzz) };
+  }
+
+  add(p: Xyzz<T>, q: Xyzz<T>): Xyzz<T> {
+    const F = this.F;
+    if (this.isInf(p)) return q;
+    if (this.isInf(q)) return p;
+    const u1 = F.mul(p.x, q.zz);
+    const u2 = F.mul(q.x, p.zz);
+    const s1 = F.mul(p.y, q.zzz);
+    const s2 = F.mul(q.y, p.zzz);
+    const pp_ = F.sub(u2, u1);
+    const r = F.sub(s2, s1);
+    if (F.isZero(pp_)) return F.isZero(r) ? this.dbl(p) : this.inf;
+    const pp = F.mul(pp_, pp_);
+    const ppp = F.mul(pp_, pp);
+    const q1 = F.mul(u1, pp);
+    const x3 = F.sub(F.sub(F.mul(r, r), ppp), F.add(q1, q1));
+    const y3 = F.sub(F.mul(r, F.sub(q1, x3)), F.mul(s1, ppp));
+    return { x: x3, y: y3, zz: F.mul(F.mul(p.zz, q.zz), pp), zzz: F.mul(F.mul(p.zzz, q.zzz), ppp) };
+  }
+
+  neg(p: Xyzz<T>): Xyzz<T> {
+    return { ...p, y: this.F.sub(this.F.zero, p.y) };
+  }
+
+  /** k·p by double and add (k ≥ 0, not reduced). */
+  mul(p: Xyzz<T>, k: bigint): Xyzz<T> {
+    if (k < 0n) throw new RangeError(`HostCurve.mul: a nonnegative scalar expected, got ${k}`);
+    let acc = this.inf;
+    for (let b = k.toString(2).length - 1; b >= 0 && k > 0n; b--) {
+      acc = this.dbl(acc);
+      if ((k >> BigInt(b)) & 1n) acc = this.add(acc, p);
+    }
+    return acc;
+  }
+
+  /** Equality of two points (cross-multiplied, no inversion). */
+  eq(p: Xyzz<T>, q: Xyzz<T>): boolean {
+    const F = this.F;
+    if (this.isInf(p) || this.isInf(q)) return this.isInf(p) && this.isInf(q);
+    return F.eq(F.mul(p.x, q.zz), F.mul(q.x, p.zz)) && F.eq(F.mul(p.y, q.zzz), F.mul(q.y, p.zzz));
+  }
+
+  /** Bytes of an affine point in the LEM layout (64 for G1, 128 for G2). */
+  get lemBytes(): number {
+    return 64 * this.F.degree;
+  }
+
+  /** Reads affine LEM point i of `bytes` (all zero: infinity). */
+  readLem(bytes: Uint8Array, i = 0): Xyzz<T> {
+    const c = 32 * this.F.degree;
+    const o = i * 2 * c;
+    if (bytes.subarray(o, o + 2 * c).every((b) => b === 0)) return this.inf;
+    return this.fromAffine({ x: this.F.read(bytes, o), y: this.F.read(bytes, o + c) });
+  }
+
+  /** The affine LEM bytes of p (all zero for infinity). */
+  toLem(p: Xyzz<T>): Uint8Array {
+    const c = 32 * this.F.degree;
+    const out = new Uint8Array(2 * c);
+    const a = this.toAffine(p);
+    if (!a) return out;
+    this.F.write(a.x, out, 0);
+    this.F.write(a.y, out, c);
+    return out;
+  }
+}
+
+/** G1 over Fq and G2 over Fq2. */
+export const HostG1 = new HostCurve(HostFq);
+export const HostG2 = new HostCurve(HostFq2);

@@ -16,7 +16,6 @@
 
 /** BN254 scalar field modulus r. */
 export { R as FR_MODULUS } from "../core/bn254.js";
-import { R as FR_MODULUS } from "../core/bn254.js";
 import { bigintToLe, leToBigint } from "../core/bytes.js";
 import { ZkrError } from "../core/errors.js";
 /** Bytes of a scalar. */
@@ -50,15 +49,22 @@ export interface NttOptions {
   coset?: bigint;
 }
 
-/** A backend of the prover. Every method checks its inputs and throws a {@link BackendError}. */
+/**
+ * A backend of the prover. Every method checks its inputs and throws a {@link BackendError}: the
+ * interface's checks are written once, in prover/checked.ts, and wrapped around every backend
+ * (`checkedBackend`); a backend itself checks only what is its own (adapter limits, options).
+ */
 export interface ProverBackend {
-  /** `cpu` or `webgpu`. */
+  /** `cpu`, `webgpu` or `ffjavascript`. */
   readonly name: string;
   /** Copies fixed bases (affine, layout above) into the backend for repeated MSMs. */
   loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle>;
-  /** Σ scalars[i] · bases[i]; `scalars.length / 32` may be less than the number of bases (a prefix). */
+  /**
+   * Σ scalars[i] · bases[i]; `scalars.length / 32` may be less than the number of bases (a prefix).
+   * No scalars (an empty array) give the point at infinity.
+   */
   msm(bases: BasesHandle, scalars: Uint8Array): Promise<Uint8Array>;
-  /** Forward or inverse NTT over Fr, optionally on a coset; returns a new array. */
+  /** Forward or inverse NTT over Fr, optionally on a coset (a shift in [1, r)); returns a new array. */
   ntt(values: Uint8Array, options?: NttOptions): Promise<Uint8Array>;
   /** Stops workers / releases devices. */
   close(): Promise<void>;
@@ -86,40 +92,6 @@ export class DeviceLostError extends BackendError {
   constructor(backend: string, reason: string) {
     super(backend, `the device was lost (${reason}); the work can be done again on another backend`);
   }
-}
-
-/** Checks an array of scalars against a count and the field; throws BackendError. */
-export function checkScalars(backend: string, scalars: Uint8Array, maxCount: number, what = "scalars"): number {
-  if (scalars.length % FR_BYTES !== 0) {
-    throw new BackendError(backend, `${what}: a multiple of ${FR_BYTES} bytes expected, got ${scalars.length}`);
-  }
-  const n = scalars.length / FR_BYTES;
-  if (n > maxCount) throw new BackendError(backend, `${what}: at most ${maxCount} expected, got ${n}`);
-  // The top limb bounds the value: anything ≥ 2^254 is certainly ≥ r; the exact check below
-  // runs only on the rare values whose top byte is at r's.
-  for (let i = 0; i < n; i++) {
-    const top = scalars[i * FR_BYTES + 31];
-    if (top > 0x30 || (top === 0x30 && readScalar(scalars, i) >= FR_MODULUS)) {
-      throw new BackendError(backend, `${what}[${i}]: a value below r expected, got ${readScalar(scalars, i)}`);
-    }
-  }
-  return n;
-}
-
-/** Checks that a point array has whole points of the group; returns the count. */
-export function checkPoints(backend: string, group: Group, points: Uint8Array): number {
-  const size = group === "G1" ? G1_BYTES : G2_BYTES;
-  if (points.length % size !== 0) {
-    throw new BackendError(backend, `${group} points: a multiple of ${size} bytes expected, got ${points.length}`);
-  }
-  return points.length / size;
-}
-
-/** Checks an NTT input: a power-of-two count of scalars. */
-export function checkNttInput(backend: string, values: Uint8Array): number {
-  const n = checkScalars(backend, values, 2 ** 28, "ntt values");
-  if (n === 0 || (n & (n - 1)) !== 0) throw new BackendError(backend, `ntt: a power-of-two length expected, got ${n}`);
-  return n;
 }
 
 /** Reads scalar i (little-endian) as a bigint. */

@@ -3,19 +3,8 @@
  * reference the other backends are tested and benchmarked against, not a production backend:
  * `--backend` offers `cpu` and `webgpu`.
  */
-import {
-  BackendError,
-  FR_BYTES,
-  G1_BYTES,
-  G2_BYTES,
-  checkNttInput,
-  checkPoints,
-  checkScalars,
-  type BasesHandle,
-  type Group,
-  type NttOptions,
-  type ProverBackend,
-} from "./backend.js";
+import { FR_BYTES, G1_BYTES, G2_BYTES, type BasesHandle, type Group, type NttOptions, type ProverBackend } from "./backend.js";
+import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { R, invMod } from "../core/bn254.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -25,10 +14,22 @@ interface FfjsBases extends BasesHandle {
   bytes: Uint8Array;
 }
 
-/** Creates the ffjavascript reference backend (its own worker pool; `close()` stops it). */
-export async function createFfjsBackend(): Promise<ProverBackend> {
+/**
+ * ffjavascript gives every caller in a process one multi-threaded curve (globalThis.curve_bn128):
+ * open backends count their uses of it, and the last one to close terminates it, so closing one
+ * backend does not stop another's workers.
+ */
+const users = new Map<Curve, number>();
+
+/**
+ * Creates the ffjavascript reference backend (its own worker pool; `close()` stops it), behind the
+ * interface's checks (prover/checked.ts).
+ */
+export async function createFfjsBackend(): Promise<CheckedBackend> {
   const { buildBn128 } = (await import("ffjavascript")) as { buildBn128(singleThread?: boolean): Promise<Curve> };
   const curve: Curve = await buildBn128();
+  users.set(curve, (users.get(curve) ?? 0) + 1);
+  let closed = false;
   const name = "ffjavascript";
   const toLem = (group: Group, p: unknown): Uint8Array => {
     const G = group === "G1" ? curve.G1 : curve.G2;
@@ -38,27 +39,23 @@ export async function createFfjsBackend(): Promise<ProverBackend> {
     G.toRprLEM(out, 0, a);
     return out;
   };
-  return {
+  const backend: ProverBackend = {
     name,
     async loadBases(group, bases) {
-      const length = checkPoints(name, group, bases);
-      const handle: FfjsBases = { group, length, bytes: bases.slice(), release: async () => {} };
+      const handle: FfjsBases = { group, length: bases.length / (group === "G1" ? G1_BYTES : G2_BYTES), bytes: bases.slice(), release: async () => {} };
       return handle;
     },
     async msm(handle, scalars) {
       const b = handle as FfjsBases;
-      const n = checkScalars(name, scalars, b.length);
+      const n = scalars.length / FR_BYTES;
       const size = b.group === "G1" ? G1_BYTES : G2_BYTES;
       const G = b.group === "G1" ? curve.G1 : curve.G2;
-      if (n === 0) return new Uint8Array(size);
       const p = await G.multiExpAffine(b.bytes.subarray(0, n * size), scalars.subarray(0, n * FR_BYTES));
       return toLem(b.group, p);
     },
     async ntt(values, options: NttOptions = {}) {
-      checkNttInput(name, values);
       const Fr = curve.Fr;
       const shift = options.coset;
-      if (shift !== undefined && (shift <= 0n || shift >= R)) throw new BackendError(name, `ntt coset: a nonzero scalar expected, got ${shift}`);
       if (!options.inverse) {
         const input = shift === undefined ? values : await Fr.batchApplyKey(values, Fr.e(1), Fr.e(shift));
         return new Uint8Array(await Fr.fft(input));
@@ -67,7 +64,15 @@ export async function createFfjsBackend(): Promise<ProverBackend> {
       return new Uint8Array(shift === undefined ? coeffs : await Fr.batchApplyKey(coeffs, Fr.e(1), Fr.e(invMod(shift, R))));
     },
     async close() {
-      await curve.terminate();
+      if (closed) return;
+      closed = true;
+      const left = (users.get(curve) ?? 1) - 1;
+      if (left > 0) users.set(curve, left);
+      else {
+        users.delete(curve);
+        await curve.terminate();
+      }
     },
   };
+  return checkedBackend(backend);
 }

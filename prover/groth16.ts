@@ -14,13 +14,8 @@
  * (resp. 1, s) to the scalars, so the backend returns the blinded points directly.
  */
 import { randomBytes } from "node:crypto";
-import {
-  BackendError,
-  FR_BYTES,
-  checkScalars,
-  type BasesHandle,
-  type ProverBackend,
-} from "./backend.js";
+import { BackendError, FR_BYTES, type BasesHandle, type ProverBackend } from "./backend.js";
+import { checkScalars } from "./checked.js";
 import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "../core/bn254.js";
 import type { ProvingKey } from "./zkey.js";
 import { leToBigint } from "../core/bytes.js";

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
 import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
+import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
 import { readWtns, readZkey } from "./zkey.js";
 import { bigintToLe } from "../core/bytes.js";
@@ -20,9 +21,14 @@ export type BackendName = (typeof BACKENDS)[number];
  * Starts a backend by name; a backend that cannot start is an error, never a silent fallback.
  * `auto` is the one exception by design: WebGPU when a hardware adapter with the needed limits
  * is found, else the cpu, and it logs which and why (a software adapter such as llvmpipe is
- * correct but far slower than the cpu backend, so `auto` does not pick it).
+ * correct but far slower than the cpu backend, so `auto` does not pick it). Every backend comes
+ * behind the interface's checks (prover/checked.ts).
  */
-export async function createBackend(name: string, log: ProverLog = () => {}): Promise<ProverBackend> {
+export async function createBackend(name: string, log: ProverLog = () => {}): Promise<CheckedBackend> {
+  return checkedBackend(await startBackend(name, log));
+}
+
+async function startBackend(name: string, log: ProverLog): Promise<ProverBackend> {
   switch (name) {
     case "cpu": {
       const { createCpuBackend } = await import("./cpu/index.js");
@@ -38,7 +44,8 @@ export async function createBackend(name: string, log: ProverLog = () => {}): Pr
     case "webgpu": {
       const { createWebGpuBackend } = await import("./webgpu/index.js");
       const b = await createWebGpuBackend({ log });
-      log(`backend: webgpu on ${b.adapter.name} (${b.adapter.backend}${b.adapter.software ? ", a software adapter: slow" : ""})`);
+      const a = b.inner.adapter;
+      log(`backend: webgpu on ${a.name} (${a.backend}${a.software ? ", a software adapter: slow" : ""})`);
       return b;
     }
     case "auto": {
@@ -46,7 +53,7 @@ export async function createBackend(name: string, log: ProverLog = () => {}): Pr
       let why: string;
       try {
         const b = await createWebGpuBackend({ onlyHardware: true, log });
-        log(`backend: auto picked webgpu on ${b.adapter.name} (${b.adapter.backend})`);
+        log(`backend: auto picked webgpu on ${b.inner.adapter.name} (${b.inner.adapter.backend})`);
         return b;
       } catch (err) {
         why = (err as Error).message;

@@ -9,15 +9,17 @@
  * freed when the task settles.
  *
  * MSM: prover/cpu/msm.ts (plan, cost model) and worker.mjs (per range). NTT: prover/cpu/ntt.ts.
- * Interface checks use prover/backend.ts's helpers; every failure is a BackendError, a worker
- * crash included.
+ * The interface's checks are prover/checked.ts's, wrapped around the backend by createCpuBackend;
+ * this file checks only its options. Every failure is a BackendError, a worker crash included.
  */
 import os from "node:os";
 import { Piscina } from "piscina";
-import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES, checkNttInput, checkPoints, checkScalars } from "../backend.js";
+import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES } from "../backend.js";
 import type { BasesHandle, Group, NttOptions, ProverBackend } from "../backend.js";
+import { checkedBackend, type CheckedBackend } from "../checked.js";
 import { SharedHeap } from "./heap.js";
-import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes, windowCount } from "./msm.js";
+import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes } from "./msm.js";
+import { windowCount } from "../reference.js";
 import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
 import { FIELD_BYTES } from "../../core/wasm/field.js";
@@ -33,9 +35,12 @@ export interface CpuBackendOptions {
 
 const NAME = "cpu";
 
-/** Starts the CPU backend: builds the wasm module, the shared memory and the worker pool. */
-export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<ProverBackend> {
-  return CpuBackend.create(options);
+/**
+ * Starts the CPU backend: builds the wasm module, the shared memory and the worker pool. The
+ * backend comes behind the interface's checks; `inner` is the {@link CpuBackend} (debug hooks).
+ */
+export async function createCpuBackend(options: CpuBackendOptions = {}): Promise<CheckedBackend<CpuBackend>> {
+  return checkedBackend(await CpuBackend.create(options));
 }
 
 interface Exports {
@@ -43,7 +48,6 @@ interface Exports {
 }
 
 class CpuBases implements BasesHandle {
-  released = false;
   constructor(
     readonly owner: CpuBackend,
     readonly group: Group,
@@ -51,13 +55,11 @@ class CpuBases implements BasesHandle {
     readonly ptr: number,
   ) {}
   async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
     this.owner.freeBases(this);
   }
 }
 
-/** The backend object; exported for tests that reach its debug hooks. */
+/** The backend object, unchecked (createCpuBackend wraps it); exported for tests that reach its debug hooks. */
 export class CpuBackend implements ProverBackend {
   readonly name = NAME;
   private closed = false;
@@ -132,10 +134,8 @@ export class CpuBackend implements ProverBackend {
   }
 
   async loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle> {
-    this.checkOpen();
-    if (group !== "G1" && group !== "G2") throw new BackendError(NAME, `group: G1 or G2 expected, got ${String(group)}`);
-    const n = checkPoints(NAME, group, bases);
     const lemSize = group === "G1" ? G1_BYTES : G2_BYTES;
+    const n = bases.length / lemSize;
     const A = internalAffineBytes(group);
     const ptr = this.heap.alloc(Math.max(n * A, 1));
     const lem = this.heap.alloc(Math.max(n * lemSize, 1));
@@ -165,18 +165,10 @@ export class CpuBackend implements ProverBackend {
     if (this.liveBases.delete(h)) this.heap.release(h.ptr);
   }
 
-  private own(handle: BasesHandle): CpuBases {
-    if (!(handle instanceof CpuBases) || handle.owner !== this) throw new BackendError(NAME, "msm: bases loaded by this backend expected");
-    if (handle.released) throw new BackendError(NAME, "msm: these bases were released");
-    return handle;
-  }
-
   async msm(handle: BasesHandle, scalars: Uint8Array): Promise<Uint8Array> {
-    this.checkOpen();
-    const h = this.own(handle);
-    const n = checkScalars(NAME, scalars, h.length);
+    const h = handle as CpuBases;
+    const n = scalars.length / FR_BYTES;
     const lemSize = h.group === "G1" ? G1_BYTES : G2_BYTES;
-    if (n === 0) return new Uint8Array(lemSize);
     const blocks: number[] = [];
     try {
       const sp = this.heap.alloc(scalarRegionBytes(n));
@@ -218,15 +210,14 @@ export class CpuBackend implements ProverBackend {
   }
 
   async ntt(values: Uint8Array, options: NttOptions = {}): Promise<Uint8Array> {
-    this.checkOpen();
-    const n = checkNttInput(NAME, values);
+    const n = values.length / FR_BYTES;
     const consts: NttConstants = {
       alloc: (bytes) => this.heap.alloc(bytes),
       release: (p) => this.heap.release(p),
       bytes: () => this.bytes(),
       twiddles: (logn) => this.twiddleTable(logn),
     };
-    return nttTask(NAME, n, values, options, consts, (task) => this.run(task), (t) => {
+    return nttTask(n, values, options, consts, (task) => this.run(task), (t) => {
       this.nttThreads.push(t);
       if (this.nttThreads.length > 64) this.nttThreads.shift();
     });

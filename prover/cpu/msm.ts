@@ -52,6 +52,7 @@
 import { BackendError, FR_BYTES, type Group } from "../backend.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
 import { FIELD_BYTES } from "../../core/wasm/field.js";
+import { windowCount } from "../reference.js";
 
 /** Smallest window. */
 export const MIN_WINDOW = 1;
@@ -62,11 +63,6 @@ export const MAX_AUTO_WINDOW = 20;
 
 /** Cost-model constants (field multiplications); see the header. */
 export const COST = { alpha: 7, beta: 24, betaSplit: 14, gamma: 1.5, delta: 330 } as const;
-
-/** Number of signed windows for c-bit digits of scalars below 2^254. */
-export function windowCount(c: number): number {
-  return Math.ceil(255 / c);
-}
 
 /** Modelled cost of one range of m full scalars with window c (field multiplications). */
 export function msmCost(m: number, c: number): number {

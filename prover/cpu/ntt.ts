@@ -14,7 +14,7 @@
  * Twiddles ω_n^j (j < n/2, ω_n = frRootOfUnity(log n), the same roots as ffjavascript's Fr.w)
  * are built once per size by a worker and shared by every transform.
  */
-import { BackendError, FR_BYTES, type NttOptions } from "../backend.js";
+import { FR_BYTES, type NttOptions } from "../backend.js";
 import { R, frRootOfUnity, invMod } from "../../core/bn254.js";
 import { FIELD_BYTES, limbBytes, toMont } from "../../core/wasm/field.js";
 
@@ -37,7 +37,6 @@ export function twiddleConstants(logn: number): { ratio: Uint8Array } {
 
 /** Runs one NTT of n values through `run` (the pool); returns a new array. */
 export async function nttTask(
-  backend: string,
   n: number,
   values: Uint8Array,
   options: NttOptions,
@@ -45,10 +44,7 @@ export async function nttTask(
   run: (task: Record<string, unknown>) => Promise<unknown>,
   onThread?: (threadId: number) => void,
 ): Promise<Uint8Array> {
-  const shift = options.coset;
-  if (shift !== undefined && (typeof shift !== "bigint" || shift <= 0n || shift >= R)) {
-    throw new BackendError(backend, `ntt coset: a scalar in [1, r) expected, got ${String(shift)}`);
-  }
+  const shift = options.coset; // in [1, r): checked by prover/checked.ts
   const inverse = options.inverse === true;
   const logn = Math.round(Math.log2(n));
   const tw = logn >= 1 ? await env.twiddles(logn) : 0;

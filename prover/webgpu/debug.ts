@@ -3,13 +3,16 @@
  * `ZKR_WEBGPU_DEBUG=1`): after each GPU stage the driver reads the stage's output back and
  * compares it with a CPU twin computed here from the same inputs, in plain bigint. A difference
  * is a BackendError naming the stage and the first index that differs. Slow by design: it is for
- * hunting a kernel bug on a new adapter, not for production.
+ * hunting a kernel bug on a new adapter, not for production. The twins are built from
+ * prover/reference.ts (signed digits) and core/bn254.ts's curve formulas.
  */
 import { BackendError, FR_BYTES } from "../backend.js";
 import type { Gpu } from "./device.js";
-import type { HostCurve, Xyzz } from "./host.js";
-import type { MsmPlan } from "./msm.js";
+import type { HostCurve, Xyzz } from "../../core/bn254.js";
 import { leToBigint } from "../../core/bytes.js";
+import { signedDigits } from "../reference.js";
+import { readXyzz } from "./host.js";
+import type { MsmPlan } from "./msm.js";
 
 /** Buffers a check may read. */
 export interface MsmViews {
@@ -28,36 +31,6 @@ const fail = (stage: string, what: string): never => {
   throw new BackendError("webgpu", `debug self-check: stage ${stage} differs from its CPU twin (${what})`);
 };
 
-/** k·p by double and add. */
-function mulSmall(host: HostCurve<unknown>, p: Xyzz<unknown>, k: number): Xyzz<unknown> {
-  let acc = host.inf;
-  for (let b = 31 - Math.clz32(k); b >= 0; b--) {
-    acc = host.dbl(acc);
-    if ((k >>> b) & 1) acc = host.add(acc, p);
-  }
-  return acc;
-}
-
-/** Signed digits of one scalar, as the digits kernel encodes them ((|d| << 1) | negative). */
-export function signedDigits(k: bigint, c: number, windows: number): number[] {
-  const full = 1 << c;
-  const half = full >> 1;
-  const out: number[] = [];
-  let carry = 0;
-  for (let w = 0; w < windows; w++) {
-    const v = Number((k >> BigInt(w * c)) & BigInt(full - 1)) + carry;
-    if (v > half) {
-      out.push(full - v === 0 ? 0 : ((full - v) << 1) | 1);
-      carry = 1;
-    } else {
-      out.push(v << 1);
-      carry = 0;
-    }
-  }
-  if (carry) throw new RangeError("signedDigits: scalar too large for the windows");
-  return out;
-}
-
 /**
  * A check for one MSM pass: `bases` are the pass's affine LEM points, `scalars` its scalars.
  * Each stage's twin is derived from the previous twin, never from the GPU's output.
@@ -70,7 +43,7 @@ export function msmCheck(gpu: Gpu, host: HostCurve<unknown>, bases: Uint8Array, 
   const u32 = async (b: GPUBuffer, count: number) => new Uint32Array((await gpu.read(b, count * 4)).buffer);
   const xyzzAt = async (b: GPUBuffer, count: number) => {
     const bytes = await gpu.read(b, count * 4 * 32 * host.F.degree);
-    return Array.from({ length: count }, (_, i) => host.readXyzz(bytes, i));
+    return Array.from({ length: count }, (_, i) => readXyzz(host, bytes, i));
   };
   return async (stage, p, v) => {
     const nb = p.windows * p.buckets;
@@ -127,7 +100,7 @@ export function msmCheck(gpu: Gpu, host: HostCurve<unknown>, bases: Uint8Array, 
           for (let i = 0; i < p.n; i++) {
             const d = digits![w * p.n + i];
             if (d === 0) continue;
-            const pt = host.readAffine(bases, i);
+            const pt = host.readLem(bases, i);
             const g = w * p.buckets + (d >> 1) - 1;
             buckets[g] = host.add(buckets[g], d & 1 ? host.neg(pt) : pt);
           }
@@ -143,7 +116,7 @@ export function msmCheck(gpu: Gpu, host: HostCurve<unknown>, bases: Uint8Array, 
           for (let s = 0; s < p.segs; s++) {
             let acc = host.inf;
             for (let j = s * p.seg; j < Math.min((s + 1) * p.seg, p.buckets); j++) {
-              acc = host.add(acc, mulSmall(host, buckets![w * p.buckets + j], j + 1));
+              acc = host.add(acc, host.mul(buckets![w * p.buckets + j], BigInt(j + 1)));
             }
             segs.push(acc);
           }

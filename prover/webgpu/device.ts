@@ -187,7 +187,8 @@ export class Gpu {
 
   /**
    * Records a dispatch of `threads` invocations (workgroups of 64; the count is split over x and
-   * y when it exceeds the per-dimension limit; kernels compute their id as x + y·64·num_workgroups.x).
+   * y when it exceeds the per-dimension limit; kernels compute their id as x + y·64·num_workgroups.x,
+   * wgsl/entry.ts's ENTRY and ID).
    */
   dispatch(pass: GPUComputePassEncoder, pipeline: GPUComputePipeline, bindings: Binding[], threads: number): void {
     this.dispatchGroups(pass, pipeline, bindings, Math.ceil(threads / WORKGROUP));
@@ -246,8 +247,4 @@ export class Gpu {
     this.pipelines.clear();
     this.device.destroy();
   }
-
-  /** The id expression the kernels use with {@link dispatch}. */
-  static readonly ID = "gid.x + gid.y * nwg.x * 64u";
-  static readonly ENTRY = "@compute @workgroup_size(64)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)";
 }

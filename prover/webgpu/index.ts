@@ -9,8 +9,11 @@
  *   bounds the memory of the prover's concurrent calls.
  * - A lost device is a DeviceLostError (`retryable`): the caller may redo the proof on the cpu.
  * - `debug` (or ZKR_WEBGPU_DEBUG=1) checks every stage against its CPU twin (debug.ts).
+ * - The interface's checks are prover/checked.ts's, wrapped around the backend by
+ *   createWebGpuBackend (and `variant`); this file checks only its options and the device.
  */
-import { BackendError, FR_BYTES, checkNttInput, checkPoints, checkScalars, type BasesHandle, type Group, type NttOptions, type ProverBackend } from "../backend.js";
+import { BackendError, FR_BYTES, type BasesHandle, type Group, type NttOptions, type ProverBackend } from "../backend.js";
+import { checkedBackend, type CheckedBackend } from "../checked.js";
 import { Gpu, type AdapterDescription } from "./device.js";
 import { msmCheck } from "./debug.js";
 import { GpuMsm, MAX_WINDOW, MIN_WINDOW, chooseWindow } from "./msm.js";
@@ -53,15 +56,19 @@ class WebGpuBases implements BasesHandle {
   }
 }
 
-/** Opens a device and returns the backend; a BackendError when no adapter can be used. */
-export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+/**
+ * Opens a device and returns the backend, behind the interface's checks (`inner` is the
+ * {@link WebGpuBackend}: adapter, `warm`, `variant`); a BackendError when no adapter can be used.
+ */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<CheckedBackend<WebGpuBackend>> {
   const gpu = await Gpu.open({ onlyHardware: options.onlyHardware, log: options.log });
   if (!gpu) {
     throw new BackendError(NAME, options.onlyHardware ? "no hardware WebGPU adapter found" : "no WebGPU adapter found (a GPU with Vulkan, or Mesa's EGL/GLES for llvmpipe)");
   }
-  return new WebGpuBackend(gpu, options);
+  return checkedBackend(new WebGpuBackend(gpu, options));
 }
 
+/** The backend object, unchecked (createWebGpuBackend wraps it). */
 export class WebGpuBackend implements ProverBackend {
   readonly name = NAME;
   readonly debug: boolean;
@@ -86,9 +93,9 @@ export class WebGpuBackend implements ProverBackend {
     }
   }
 
-  /** A backend on the same device with other options (tests, benches); closing it keeps the device. */
-  variant(options: Omit<WebGpuBackendOptions, "onlyHardware" | "log">): WebGpuBackend {
-    return new WebGpuBackend(this.gpu, { ...this.options, ...options }, false);
+  /** A backend on the same device with other options (tests, benches), checked; closing it keeps the device. */
+  variant(options: Omit<WebGpuBackendOptions, "onlyHardware" | "log">): CheckedBackend<WebGpuBackend> {
+    return checkedBackend(new WebGpuBackend(this.gpu, { ...this.options, ...options }, false));
   }
 
   /** The adapter this backend runs on. */
@@ -107,16 +114,10 @@ export class WebGpuBackend implements ProverBackend {
     return next;
   }
 
-  private checkOpen(): void {
-    if (this.closed) throw new BackendError(NAME, "the backend is closed");
-    this.gpu.check();
-  }
-
   async loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle> {
-    this.checkOpen();
-    if (group !== "G1" && group !== "G2") throw new BackendError(NAME, `group: G1 or G2 expected, got ${String(group)}`);
-    const length = checkPoints(NAME, group, bases);
+    this.gpu.check();
     const bytes = affineWords(group === "G1" ? G1 : G2) * 4;
+    const length = bases.length / bytes;
     // pieces a multiple of 64 points, so that pass offsets keep the binding alignment
     const per = Math.max(64, Math.floor(this.gpu.limits.maxStorageBufferBindingSize / bytes / 64) * 64);
     const pieces: WebGpuBases["pieces"] = [];
@@ -130,14 +131,12 @@ export class WebGpuBackend implements ProverBackend {
     return handle;
   }
 
-  async msm(handle: BasesHandle, scalars: Uint8Array): Promise<Uint8Array> {
-    this.checkOpen();
-    if (!(handle instanceof WebGpuBases) || !this.live.has(handle)) throw new BackendError(NAME, "msm: bases not loaded by this backend");
-    if (handle.released) throw new BackendError(NAME, "msm: bases already released");
-    const n = checkScalars(NAME, scalars, handle.length);
+  async msm(bases: BasesHandle, scalars: Uint8Array): Promise<Uint8Array> {
+    this.gpu.check();
+    const handle = bases as WebGpuBases;
+    const n = scalars.length / FR_BYTES;
     const engine = this.msms[handle.group];
     const size = affineWords(engine.group) * 4;
-    if (n === 0) return new Uint8Array(size);
     return this.exclusive(async () => {
       const c = this.options.windowBits ?? chooseWindow(n);
       const cap = Math.min(engine.maxPassPoints(c), this.options.maxPassPoints ?? Infinity);
@@ -154,13 +153,12 @@ export class WebGpuBackend implements ProverBackend {
           windows = windows ? windows.map((w, i) => engine.host.add(w, sums[i])) : sums;
         }
       }
-      return engine.host.toAffineBytes(engine.combine(windows!, c));
+      return engine.host.toLem(engine.combine(windows!, c));
     });
   }
 
   async ntt(values: Uint8Array, options: NttOptions = {}): Promise<Uint8Array> {
-    this.checkOpen();
-    checkNttInput(NAME, values);
+    this.gpu.check();
     return this.exclusive(() => this.ntts.ntt(values, options));
   }
 

@@ -1,6 +1,6 @@
 /**
  * The MSM driver of the WebGPU backend: plans a multi-scalar multiplication around the adapter's
- * limits and records the kernels of prover/webgpu/wgsl/kernels.ts (steps 1–7 there) in one
+ * limits and records the kernels of prover/webgpu/wgsl/msm.ts (steps 1–7 there) in one
  * command buffer per pass. A pass covers as many points as every buffer of the plan allows in one
  * binding; larger MSMs run several passes whose window sums add up on the host.
  *
@@ -9,22 +9,12 @@
  */
 import { BackendError, FR_BYTES } from "../backend.js";
 import { Gpu } from "./device.js";
-import { HostG1, HostG2, type HostCurve, type Xyzz } from "./host.js";
+import { HostG1, HostG2, type HostCurve, type Xyzz } from "../../core/bn254.js";
+import { windowCount } from "../reference.js";
+import { readXyzz } from "./host.js";
 import { affineWords, xyzzWords, type GroupSpec } from "./wgsl/curve.js";
-import {
-  HEADS_BLOCK,
-  MSM_PARAMS,
-  SCAN_BLOCK,
-  accumulateKernel,
-  digitsKernel,
-  headLevels,
-  headsKernel,
-  scanAddKernel,
-  scanBlockKernel,
-  scatterKernel,
-  segmentsKernel,
-  windowsKernel,
-} from "./wgsl/kernels.js";
+import { HEADS_BLOCK, MSM_PARAMS, accumulateKernel, digitsKernel, headLevels, headsKernel, scatterKernel, segmentsKernel, windowsKernel } from "./wgsl/msm.js";
+import { SCAN_BLOCK, scanAddKernel, scanBlockKernel } from "./wgsl/scan.js";
 import type { StageCheck } from "./debug.js";
 
 /** Window sizes the backend ships (bits per signed digit). */
@@ -44,9 +34,6 @@ export interface MsmPlan {
   segs: number;
   chunks: number;
 }
-
-/** Signed-digit windows of c bits cover the 254-bit scalars plus the final carry. */
-export const windowCount = (c: number): number => Math.ceil(255 / c);
 
 /** The plan of a pass of n points with window c. */
 export function planFor(n: number, c: number): MsmPlan {
@@ -211,15 +198,21 @@ export class GpuMsm {
         }
       }
       const out = await gpu.read(winsum);
-      return Array.from({ length: p.windows }, (_, w) => this.host.readXyzz(out, w));
+      return Array.from({ length: p.windows }, (_, w) => readXyzz(this.host, out, w));
     } finally {
       for (const b of owned) b.destroy();
     }
   }
 
-  /** Combines window sums (of one or more passes with the same c) into one point. */
+  /** Combines window sums (of one or more passes with the same c) into one point: Σ 2^(c·w)·windows[w], Horner from the top. */
   combine(windows: Xyzz<unknown>[], c: number): Xyzz<unknown> {
-    return this.host.horner(windows, c);
+    const host = this.host;
+    let acc = host.inf;
+    for (let w = windows.length - 1; w >= 0; w--) {
+      if (w !== windows.length - 1) for (let k = 0; k < c; k++) acc = host.dbl(acc);
+      acc = host.add(acc, windows[w]);
+    }
+    return acc;
   }
 
   private compute(enc: GPUCommandEncoder, record: (pass: GPUComputePassEncoder) => void): void {

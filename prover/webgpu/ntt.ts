@@ -7,56 +7,15 @@
  *
  * Tables of powers (twiddles, coset factors) are built on the GPU from two small host tables
  * (tab[e] = lo[e mod 2^h] · hi[e >> h]) and cached per (base, length, scale). Values stay in
- * standard form throughout (see kernels.ts).
+ * standard form throughout (see wgsl/ntt.ts). The debug self-check compares each step with a twin
+ * derived from prover/reference.ts's naive NTT.
  */
 import { BackendError, FR_BYTES, type NttOptions } from "../backend.js";
+import { referenceNttValues } from "../reference.js";
 import { R, frRootOfUnity, invMod, powMod, toMontR } from "../../core/bn254.js";
 import { bigintToLe, leToBigint } from "../../core/bytes.js";
 import type { Gpu } from "./device.js";
-import { nttPrepKernel, nttScaleKernel, nttStageKernel, powTableKernel } from "./wgsl/kernels.js";
-
-/** Host twin of the whole transform (bigint, O(n log n)), for the debug self-check. */
-export function hostNtt(values: bigint[], opts: NttOptions = {}): bigint[] {
-  const n = values.length;
-  const logn = Math.log2(n);
-  const omega = frRootOfUnity(logn);
-  const w = opts.inverse ? invMod(omega, R) : omega;
-  let a = values.slice();
-  if (!opts.inverse && opts.coset !== undefined) {
-    let f = 1n;
-    a = a.map((v) => {
-      const x = (v * f) % R;
-      f = (f * opts.coset!) % R;
-      return x;
-    });
-  }
-  const out = new Array<bigint>(n);
-  for (let i = 0; i < n; i++) out[logn === 0 ? 0 : reverse(i, logn)] = a[i];
-  for (let h = 0; h < logn; h++) {
-    const m = 1 << h;
-    const wm = powMod(w, BigInt(n / (2 * m)), R);
-    for (let s = 0; s < n; s += 2 * m) {
-      let t = 1n;
-      for (let k = 0; k < m; k++) {
-        const u = out[s + k];
-        const v = (out[s + k + m] * t) % R;
-        out[s + k] = (u + v) % R;
-        out[s + k + m] = (u - v + R) % R;
-        t = (t * wm) % R;
-      }
-    }
-  }
-  if (opts.inverse) {
-    const ninv = invMod(BigInt(n), R);
-    const sinv = opts.coset !== undefined ? invMod(opts.coset, R) : 1n;
-    let f = ninv;
-    for (let i = 0; i < n; i++) {
-      out[i] = (out[i] * f) % R;
-      f = (f * sinv) % R;
-    }
-  }
-  return out;
-}
+import { nttPrepKernel, nttScaleKernel, nttStageKernel, powTableKernel } from "./wgsl/ntt.js";
 
 function reverse(i: number, bits: number): number {
   let r = 0;
@@ -137,7 +96,7 @@ export class GpuNtt {
     return tab;
   }
 
-  /** The transform of `values` (checked by the caller): a new array. */
+  /** The transform of `values` (checked by prover/checked.ts): a new array. */
   async ntt(values: Uint8Array, opts: NttOptions = {}): Promise<Uint8Array> {
     const gpu = this.gpu;
     const n = values.length / FR_BYTES;
@@ -148,8 +107,8 @@ export class GpuNtt {
     const [, prepP, stageP, scaleP] = await this.pipelines();
     const omega = frRootOfUnity(logn);
     const w = opts.inverse ? invMod(omega, R) : omega;
-    const coset = opts.coset !== undefined && opts.coset % R !== 1n ? opts.coset % R : undefined;
-    if (coset === 0n) throw new BackendError("webgpu", "ntt: the coset shift must be nonzero");
+    // a shift in [1, r) (prover/checked.ts); 1 is no coset
+    const coset = opts.coset !== undefined && opts.coset !== 1n ? opts.coset : undefined;
     const tw = n >= 2 ? await this.table(w, n / 2, 1n) : undefined;
     const pre = !opts.inverse && coset !== undefined ? await this.table(coset, n, 1n) : undefined;
     const post = opts.inverse ? await this.table(coset !== undefined ? invMod(coset, R) : 1n, n, invMod(BigInt(n), R)) : undefined;
@@ -201,7 +160,7 @@ export class GpuNtt {
       prepTwin[logn === 0 ? 0 : reverse(i, logn)] = !opts.inverse && coset !== undefined ? (input[i] * f) % R : input[i];
       if (coset !== undefined) f = (f * coset) % R;
     }
-    const final = hostNtt(input, { inverse: opts.inverse, coset });
+    const final = referenceNttValues(input, { inverse: opts.inverse, coset });
     // without the scale step the butterflies' output is final · n · shift^i
     const stagesTwin = opts.inverse
       ? (() => {

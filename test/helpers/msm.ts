@@ -5,7 +5,7 @@
  */
 import { FR_MODULUS, G1_BYTES, G2_BYTES, writeScalar, type Group, type ProverBackend } from "../../prover/backend.js";
 import { expandBases } from "../../prover/cpu/points.js";
-import { referenceMsm } from "../../prover/cpu/reference.js";
+import { referenceMsm } from "../../prover/reference.js";
 import type { Rng } from "../../bench/fixtures/rng.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

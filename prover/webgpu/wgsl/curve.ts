@@ -10,7 +10,7 @@
  * Storage helpers are generated per binding (WGSL cannot pass storage pointers around freely):
  * `{group}_load_affine_{buffer}(i)`, `{group}_load_{buffer}(i)`, `{group}_store_{buffer}(i, p)`.
  */
-import { WORDS } from "./field.js";
+import { FQ, WORDS, fieldWgsl, fq2Wgsl } from "./field.js";
 
 export type GroupName = "g1" | "g2";
 
@@ -30,6 +30,11 @@ export const G2: GroupSpec = { name: "g2", F: "Fq2", f: "fq2", degree: 2 };
 /** u32 words of an affine point (2 coordinates) and of an XYZZ point (4). */
 export const affineWords = (g: GroupSpec): number => 2 * g.degree * WORDS;
 export const xyzzWords = (g: GroupSpec): number => 4 * g.degree * WORDS;
+
+/** The field and curve code a group's kernels need: Fq (and Fq2 for G2), then the curve. */
+export function groupWgsl(g: GroupSpec): string {
+  return [fieldWgsl(FQ), g.degree === 2 ? fq2Wgsl() : "", curveWgsl(g)].join("\n\n");
+}
 
 /** The XYZZ point type and its formulas. */
 export function curveWgsl(g: GroupSpec): string {

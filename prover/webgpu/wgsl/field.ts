@@ -8,7 +8,7 @@
  * element and `*_unpack`/`*_pack` split and join them.
  *
  * Every function is generated unrolled (constant limb indices, scalar temporaries), which lets the
- * shader compilers keep an element in registers. All constants come from prover/curve.ts.
+ * shader compilers keep an element in registers. All constants come from core/bn254.ts.
  */
 import { P, R } from "../../../core/bn254.js";
 

@@ -1,9 +1,9 @@
 /**
- * WGSL layers 4 and 5: the MSM and NTT kernels, each a complete shader module assembled from the
- * field and curve layers. One entry point (`main`) per module; parameters in a uniform struct.
+ * WGSL layer 4: the MSM kernels, each a complete shader module assembled from the field and curve
+ * layers. One entry point (`main`) per module; parameters in a uniform struct.
  *
- * MSM (Pippenger, signed-digit windows of c bits, B = 2^(c−1) buckets per window), numbered as
- * in prover/webgpu/msm.ts:
+ * Pippenger, signed-digit windows of c bits, B = 2^(c−1) buckets per window, numbered as in
+ * prover/webgpu/msm.ts:
  *   1 digits      one thread per scalar: signed digits of every window, bucket histogram (atomics)
  *   2 scan        exclusive prefix sum of the histogram (scan.ts): each bucket's offset
  *   3 scatter     one thread per (window, scalar): point index into its bucket's slot (atomics)
@@ -17,20 +17,9 @@
  *   6 segments    one thread per segment of L buckets: Σ (b+1)·S_b by running sums
  *   7 windows     one thread per window: Σ of its segments
  * The host combines the windows (Horner) and converts to affine.
- *
- * NTT over Fr (radix 2, in place, one dispatch per stage). Values stay in standard form: the
- * twiddles and factors are in Montgomery form, and mont(a, b·2^256) = a·b.
  */
-import { FQ, FR, fieldWgsl, fq2Wgsl, WORDS } from "./field.js";
-import { G1, G2, curveWgsl, storageWgsl, type GroupSpec } from "./curve.js";
-
-const ENTRY = "@compute @workgroup_size(64)\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)";
-const ID = "let id = gid.x + gid.y * nwg.x * 64u;";
-
-/** The field and curve code a group's kernels need. */
-function groupHeader(g: GroupSpec): string {
-  return [fieldWgsl(FQ), g.degree === 2 ? fq2Wgsl() : "", curveWgsl(g)].join("\n\n");
-}
+import { groupWgsl, storageWgsl, type GroupSpec } from "./curve.js";
+import { ENTRY, ID } from "./entry.js";
 
 /** Parameters of every MSM kernel (one uniform struct). */
 export const MSM_PARAMS = ["n", "c", "windows", "buckets", "chunk", "seg", "segs", "chunks"] as const;
@@ -104,7 +93,7 @@ ${ENTRY} {
 /** Step 4: chunks of T sorted entries, summed per run of equal buckets. */
 export function accumulateKernel(g: GroupSpec): string {
   const n = g.name;
-  return `${groupHeader(g)}
+  return `${groupWgsl(g)}
 ${MSM_PARAMS_WGSL}
 @group(0) @binding(0) var<storage, read> bases: array<u32>;
 @group(0) @binding(1) var<storage, read> sorted: array<u32>;
@@ -158,7 +147,7 @@ ${ENTRY} {
  */
 export function headsKernel(g: GroupSpec): string {
   const n = g.name;
-  return `${groupHeader(g)}
+  return `${groupWgsl(g)}
 struct HeadParams { count: u32 }
 @group(0) @binding(0) var<storage, read> keysIn: array<u32>;
 @group(0) @binding(1) var<storage, read> valsIn: array<u32>;
@@ -227,7 +216,7 @@ export function headLevels(chunks: number): number[] {
 /** Step 6: Σ (b+1)·S_b over each segment of L buckets, by running sums from the top. */
 export function segmentsKernel(g: GroupSpec): string {
   const n = g.name;
-  return `${groupHeader(g)}
+  return `${groupWgsl(g)}
 ${MSM_PARAMS_WGSL}
 @group(0) @binding(0) var<storage, read_write> own: array<u32>;
 @group(0) @binding(1) var<storage, read_write> segsum: array<u32>;
@@ -281,7 +270,7 @@ ${ENTRY} {
 /** Step 7: the sum of each window's segments. */
 export function windowsKernel(g: GroupSpec): string {
   const n = g.name;
-  return `${groupHeader(g)}
+  return `${groupWgsl(g)}
 ${MSM_PARAMS_WGSL}
 @group(0) @binding(0) var<storage, read_write> segsum: array<u32>;
 @group(0) @binding(1) var<storage, read_write> winsum: array<u32>;
@@ -296,222 +285,3 @@ ${ENTRY} {
   ${n}_store_winsum(id, acc);
 }`;
 }
-
-// ---- prefix sums ---------------------------------------------------------------------------
-
-/** Elements one workgroup scans (256 threads × 2). */
-export const SCAN_BLOCK = 512;
-
-/** Exclusive scan of each block of 512 u32 in place; block totals to `sums`. */
-export function scanBlockKernel(): string {
-  return `struct Params { n: u32 }
-@group(0) @binding(0) var<storage, read_write> data: array<u32>;
-@group(0) @binding(1) var<storage, read_write> sums: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
-var<workgroup> tmp: array<u32, 256>;
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let block = wid.x + wid.y * nwg.x;
-  let base = block * 512u + lid.x * 2u;
-  var a = 0u;
-  var b = 0u;
-  if (base < prm.n) { a = data[base]; }
-  if (base + 1u < prm.n) { b = data[base + 1u]; }
-  tmp[lid.x] = a + b;
-  workgroupBarrier();
-  // Hillis–Steele inclusive scan of the 256 pair sums
-  for (var d = 1u; d < 256u; d = d << 1u) {
-    var v = tmp[lid.x];
-    if (lid.x >= d) { v = v + tmp[lid.x - d]; }
-    workgroupBarrier();
-    tmp[lid.x] = v;
-    workgroupBarrier();
-  }
-  let before = tmp[lid.x] - a - b;
-  if (base < prm.n) { data[base] = before; }
-  if (base + 1u < prm.n) { data[base + 1u] = before + a; }
-  if (lid.x == 255u) { sums[block] = tmp[255]; }
-}`;
-}
-
-/** Adds each block's scanned total to its elements. */
-export function scanAddKernel(): string {
-  return `struct Params { n: u32 }
-@group(0) @binding(0) var<storage, read_write> data: array<u32>;
-@group(0) @binding(1) var<storage, read> sums: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
-${ENTRY} {
-  ${ID}
-  if (id >= prm.n) { return; }
-  data[id] = data[id] + sums[id / 512u];
-}`;
-}
-
-// ---- NTT -----------------------------------------------------------------------------------
-
-const NTT_PARAMS = `struct Params { n: u32, logn: u32, h: u32, flag: u32 }`;
-const frLoad = (buf: string) => `fn load_${buf}(i: u32) -> Fr {
-  return fr_unpack(array<u32, ${WORDS}>(${Array.from({ length: WORDS }, (_, k) => `${buf}[i * ${WORDS}u + ${k}u]`).join(", ")}));
-}`;
-const frStore = (buf: string) => `fn store_${buf}(i: u32, v: Fr) {
-  let w = fr_pack(v);
-${Array.from({ length: WORDS }, (_, k) => `  ${buf}[i * ${WORDS}u + ${k}u] = w[${k}];`).join("\n")}
-}`;
-
-/** tab[e] = lo[e mod 2^h] · hi[e >> h] (Montgomery), for e < n (`n` here is the table's length). */
-export function powTableKernel(): string {
-  return `${fieldWgsl(FR)}
-${NTT_PARAMS}
-@group(0) @binding(0) var<storage, read> lo: array<u32>;
-@group(0) @binding(1) var<storage, read> hi: array<u32>;
-@group(0) @binding(2) var<storage, read_write> tab: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
-${frLoad("lo")}
-${frLoad("hi")}
-${frStore("tab")}
-${ENTRY} {
-  ${ID}
-  if (id >= prm.n) { return; }
-  store_tab(id, fr_mul(load_lo(id & ((1u << prm.h) - 1u)), load_hi(id >> prm.h)));
-}`;
-}
-
-/** out[bitrev(i)] = in[i] · f[i] (f Montgomery; flag 0: no factors). */
-export function nttPrepKernel(): string {
-  return `${fieldWgsl(FR)}
-${NTT_PARAMS}
-@group(0) @binding(0) var<storage, read> src: array<u32>;
-@group(0) @binding(1) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(2) var<storage, read> factors: array<u32>;
-@group(0) @binding(3) var<uniform> prm: Params;
-${frLoad("src")}
-${frLoad("factors")}
-${frStore("dst")}
-${ENTRY} {
-  ${ID}
-  if (id >= prm.n) { return; }
-  var v = load_src(id);
-  if (prm.flag == 1u) { v = fr_mul(v, load_factors(id)); }
-  var j = 0u;
-  if (prm.logn > 0u) { j = reverseBits(id) >> (32u - prm.logn); }
-  store_dst(j, v);
-}`;
-}
-
-/** One radix-2 stage (`h` = log2 of the half-size) on n/2 butterflies; tw[e] = ω^e, e < n/2. */
-export function nttStageKernel(): string {
-  return `${fieldWgsl(FR)}
-${NTT_PARAMS}
-@group(0) @binding(0) var<storage, read_write> x: array<u32>;
-@group(0) @binding(1) var<storage, read> tw: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
-${frLoad("x")}
-${frStore("x")}
-${frLoad("tw")}
-${ENTRY} {
-  ${ID}
-  if (id >= (prm.n >> 1u)) { return; }
-  let m = 1u << prm.h;
-  let k = id & (m - 1u);
-  let i0 = ((id >> prm.h) << (prm.h + 1u)) | k;
-  let i1 = i0 + m;
-  let t = fr_mul(load_x(i1), load_tw(k << (prm.logn - 1u - prm.h)));
-  let a = load_x(i0);
-  store_x(i0, fr_add(a, t));
-  store_x(i1, fr_sub(a, t));
-}`;
-}
-
-/** x[i] = x[i] · f[i] (the inverse transform's 1/n and coset factors). */
-export function nttScaleKernel(): string {
-  return `${fieldWgsl(FR)}
-${NTT_PARAMS}
-@group(0) @binding(0) var<storage, read_write> x: array<u32>;
-@group(0) @binding(1) var<storage, read> factors: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
-${frLoad("x")}
-${frStore("x")}
-${frLoad("factors")}
-${ENTRY} {
-  ${ID}
-  if (id >= prm.n) { return; }
-  store_x(id, fr_mul(load_x(id), load_factors(id)));
-}`;
-}
-
-// ---- probes for tests and the debug self-check ------------------------------------------------
-
-/** Field ops on pairs: out[4i..4i+3] = a·b, a+b, a−b, a² (Montgomery inputs, packed words). */
-export function fieldProbeKernel(field: "fq" | "fr"): string {
-  const spec = field === "fq" ? FQ : FR;
-  return `${fieldWgsl(spec)}
-struct Params { n: u32 }
-@group(0) @binding(0) var<storage, read> inp: array<u32>;
-@group(0) @binding(1) var<storage, read_write> outp: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
-fn ld(i: u32) -> ${field === "fq" ? "Fq" : "Fr"} {
-  return ${field}_unpack(array<u32, ${WORDS}>(${Array.from({ length: WORDS }, (_, k) => `inp[i * ${WORDS}u + ${k}u]`).join(", ")}));
-}
-fn st(i: u32, v: ${field === "fq" ? "Fq" : "Fr"}) {
-  let w = ${field}_pack(v);
-${Array.from({ length: WORDS }, (_, k) => `  outp[i * ${WORDS}u + ${k}u] = w[${k}];`).join("\n")}
-}
-${ENTRY} {
-  ${ID}
-  if (id >= prm.n) { return; }
-  let a = ld(2u * id);
-  let b = ld(2u * id + 1u);
-  st(4u * id, ${field}_mul(a, b));
-  st(4u * id + 1u, ${field}_add(a, b));
-  st(4u * id + 2u, ${field}_sub(a, b));
-  st(4u * id + 3u, ${field}_sqr(a));
-}`;
-}
-
-/**
- * Curve ops on pairs of affine points (P, Q): out = P + Q (mixed add), 2(P + Q), 2P + Q, 5P.
- * Every XYZZ addition goes through one call site (doubling is add(x, x)): software compilers
- * inline each call, and a G2 probe with a dozen sites takes them many minutes to compile.
- */
-export function curveProbeKernel(g: GroupSpec): string {
-  const n = g.name;
-  return `${groupHeader(g)}
-struct Params { n: u32 }
-@group(0) @binding(0) var<storage, read> pts: array<u32>;
-@group(0) @binding(1) var<storage, read_write> res: array<u32>;
-@group(0) @binding(2) var<uniform> prm: Params;
-${storageWgsl(g, "pts", "affine", "read")}
-${storageWgsl(g, "res", "xyzz", "read_write")}
-${ENTRY} {
-  ${ID}
-  if (id >= prm.n) { return; }
-  let a = ${n}_load_affine_pts(2u * id);
-  let b = ${n}_load_affine_pts(2u * id + 1u);
-  var pa = ${n}_inf();
-  if (!a.inf) { pa = ${n}_from_affine(a.x, a.y); }
-  var pb = ${n}_inf();
-  if (!b.inf) { pb = ${n}_from_affine(b.x, b.y); }
-  var s = pa;
-  if (!b.inf) { s = ${n}_madd(pa, b.x, b.y); }
-  // 2(P+Q), 2P, 2P + Q, 4P, 5P, one step per iteration (no dynamic indexing of point arrays:
-  // llvmpipe turns that into code that runs for minutes)
-  var d = s;
-  var p2 = s;
-  var p2q = s;
-  var p4 = s;
-  var p5 = s;
-  for (var k = 0u; k < 5u; k++) {
-    var x = s;
-    var y = s;
-    if (k == 1u) { x = pa; y = pa; } else if (k == 2u) { x = p2; y = pb; } else if (k == 3u) { x = p2; y = p2; } else if (k == 4u) { x = p4; y = pa; }
-    let r = ${n}_add(x, y);
-    if (k == 0u) { d = r; } else if (k == 1u) { p2 = r; } else if (k == 2u) { p2q = r; } else if (k == 3u) { p4 = r; } else { p5 = r; }
-  }
-  ${n}_store_res(4u * id, s);
-  ${n}_store_res(4u * id + 1u, d);
-  ${n}_store_res(4u * id + 2u, p2q);
-  ${n}_store_res(4u * id + 3u, p5);
-}`;
-}
-
-export { G1, G2 };
