@@ -4,6 +4,9 @@
  * buffers travel by transfer; a thrown error, a worker that exits mid-task and a worker that cannot
  * start are each a WorkerTaskError naming the pool and the task, never a hang.
  */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { startPool, TaskPool, WorkerTaskError } from "../core/pool.js";
 import { isRetryable } from "../core/errors.js";
 import task, { init, type PoolTestTask } from "./helpers/pool-task.js";
@@ -82,4 +85,27 @@ test("in-process: the task module is a plain function", async () => {
   expect(await task({ kind: "tag" })).toBe("here");
   expect(await task({ kind: "sum", bytes: new Uint8Array([0, 1]) })).toBe("256");
   await expect(task({ kind: "throw", message: "x" })).rejects.toThrow(RangeError);
+});
+
+/** The JavaScript worker files core/pool.ts's rule allows: its entry, and the CPU backend's task module. */
+const JS_WORKER_FILES = [path.join("core", "worker-entry.mjs"), path.join("prover", "cpu", "worker.mjs")];
+
+test("the rule holds everywhere: no worker is started but through core/pool.ts; the only .mjs files are the allowed ones", () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const bad: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith(".") || ["node_modules", "build", "test", "types-generated"].includes(e.name)) continue;
+      const p = path.join(dir, e.name);
+      const rel = path.relative(root, p);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(e.name) && rel !== path.join("core", "pool.ts")) {
+        const src = fs.readFileSync(p, "utf8");
+        if (/\bnew\s+(Worker|Piscina)\s*\(/.test(src)) bad.push(`${rel} starts workers itself`);
+        if (/\.mjs$/.test(e.name) && !JS_WORKER_FILES.includes(rel)) bad.push(`${rel} is a .mjs file`);
+      }
+    }
+  };
+  walk(root);
+  expect(bad).toEqual([]);
 });
