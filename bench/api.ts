@@ -27,40 +27,14 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import { ROOT } from "../circuits/build.js";
-import { TxType } from "../sequencer/model/constants.js";
+import { startPool } from "../core/pool.js";
 import { privateKeyFromSeed, publicKey } from "../sequencer/model/keys.js";
-import { signTx } from "../sequencer/model/tx.js";
-import { rollupDomain } from "../sequencer/model/domain.js";
-import { txToJson, type TxJson } from "../sequencer/codec.js";
+import { type TxJson } from "../sequencer/codec.js";
 import { openDatabase } from "../sequencer/db.js";
 import { seedDatabase } from "./fixtures/seed.js";
 import { defaultVerifyThreads } from "../sequencer/config.js";
-
-const CHAIN_ID = 31337n;
-/** No chain here: the domain of chain 31337 and a placeholder rollup address. */
-const TEST_ROLLUP = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
-const TEST_DOMAIN = rollupDomain(CHAIN_ID, TEST_ROLLUP);
-const seedOf = (i: number) => `zkr-bench-api-${i}`;
-
-interface SignJob { from: number; to: number; nonces: number[] }
-
-/** Worker thread: signs transfers (signing is slow and not what is measured). */
-if (!isMainThread) {
-  const jobs = workerData as SignJob[];
-  const out: Array<{ from: number; nonce: number; json: TxJson }> = [];
-  for (const j of jobs) {
-    const sk = privateKeyFromSeed(seedOf(j.from));
-    for (const n of j.nonces) {
-      const amount = BigInt(1000 + (n % 7));
-      out.push({ from: j.from, nonce: n, json: txToJson(signTx({ type: TxType.Transfer, from: BigInt(j.from), to: BigInt(j.to), amount, fee: 0n, nonce: BigInt(n) }, sk, TEST_DOMAIN)) });
-    }
-  }
-  parentPort!.postMessage(out);
-} else {
-  await main();
-}
+import { CHAIN_ID, TEST_ROLLUP, seedOf, type SignJob, type SignedTransfer } from "./sign-task.js";
 
 async function signAll(nTx: number, nAcc: number, threads: number): Promise<TxJson[][]> {
   const cacheDir = path.join(ROOT, "build", "bench-api");
@@ -69,16 +43,8 @@ async function signAll(nTx: number, nAcc: number, threads: number): Promise<TxJs
   const perAcc = Math.ceil(nTx / nAcc);
   const jobs: SignJob[] = Array.from({ length: nAcc }, (_, a) => ({ from: a, to: (a + 1) % nAcc, nonces: Array.from({ length: perAcc }, (_, n) => n) }));
   const t = performance.now();
-  const parts = await Promise.all(
-    Array.from({ length: threads }, (_, w) =>
-      new Promise<Array<{ from: number; nonce: number; json: TxJson }>>((resolve, reject) => {
-        // A worker thread needs its own TypeScript loader.
-        const boot = `import("tsx/esm/api").then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-        const worker = new Worker(boot, { eval: true, workerData: jobs.filter((_, i) => i % threads === w) });
-        worker.once("message", resolve);
-        worker.once("error", reject);
-      })),
-  );
+  const pool = await startPool<SignJob[], SignedTransfer[]>({ name: "bench signing", module: new URL("./sign-task.ts", import.meta.url), threads });
+  const parts = await Promise.all(Array.from({ length: threads }, (_, w) => pool.run(jobs.filter((_, i) => i % threads === w)))).finally(() => pool.destroy());
   const byAcc: TxJson[][] = Array.from({ length: nAcc }, () => []);
   for (const p of parts) for (const x of p) byAcc[x.from][x.nonce] = x.json;
   let total = 0;
@@ -213,3 +179,5 @@ async function main(): Promise<void> {
   console.error(`${result.acceptedPerSecond} transfers/s accepted (${accepted} in ${seconds.toFixed(2)} s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms; ${result.acceptedPerServerCpuSecond} per CPU-second of the sequencer, load ${loadBefore.toFixed(1)}); written to ${path.relative(ROOT, out)}`);
   if (!result.storedMatchesAccepted) throw new Error(`the database holds ${stored} transactions, ${accepted + warm.length} were accepted`);
 }
+
+await main();

@@ -9,10 +9,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
 import { withBuildLock } from "./lock.js";
 import { ZkrError } from "../core/errors.js";
+import { startPool, WorkerTaskError } from "../core/pool.js";
 import { sha256File } from "../core/files.js";
+import type { CircomResult, CircomTask } from "./circom-task.js";
 
 const require = createRequire(import.meta.url);
 
@@ -240,25 +241,25 @@ export async function compileCircomFile(file: string, outDir: string): Promise<{
 }
 
 /**
- * Runs circom2 with the given arguments in a worker thread (circuits/circom-worker.mjs), calling
- * `progress` with the elapsed seconds every `every` seconds meanwhile. Absolute paths are made
- * relative to the working directory: circom2's WASI sandbox sees only preopened folders.
+ * Runs circom2 with the given arguments on a worker thread of its own (circuits/circom-task.ts on
+ * core/pool.ts; one pool per compile, closed after), calling `progress` with the elapsed seconds
+ * every `every` seconds meanwhile. Absolute paths are made relative to the working directory:
+ * circom2's WASI sandbox sees only preopened folders.
  */
 async function runCircom(args: string[], progress?: (seconds: number) => void, every = 5): Promise<void> {
   const cwd = process.cwd();
   const rel = args.map((a) => (path.isAbsolute(a) ? path.relative(cwd, a) || "." : a));
-  const worker = new Worker(new URL("./circom-worker.mjs", import.meta.url), { workerData: { args: rel } });
+  const pool = await startPool<CircomTask, CircomResult>({ name: "circom", module: new URL("./circom-task.ts", import.meta.url), describe: () => "compile" });
   const t0 = performance.now();
   const timer = progress ? setInterval(() => progress((performance.now() - t0) / 1000), every * 1000) : undefined;
   try {
-    const result = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-      worker.once("exit", (code) => reject(new CircuitBuildError(`circom worker exited with ${code} before reporting (out of memory?)`)));
+    const result = await pool.run({ args: rel }).catch((err: unknown) => {
+      const why = err instanceof WorkerTaskError ? err.shortMessage : String(err);
+      throw new CircuitBuildError(`circom worker died before reporting (out of memory?): ${why}`, { cause: err });
     });
     if (result.code !== 0) throw new CircuitBuildError(`circom failed (exit ${result.code}):\n${result.output.trim()}`);
   } finally {
     if (timer) clearInterval(timer);
-    await worker.terminate();
+    await pool.destroy();
   }
 }

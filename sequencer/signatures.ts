@@ -1,6 +1,6 @@
 // How the mempool checks signatures: one at a time with the model's `verify`, or a group at once
 // with its `verifyBatch` (one multi-scalar multiplication). Shared by the mempool and the
-// verification worker threads (verify-worker.ts).
+// verification worker threads (verify-task.ts).
 
 import { verify, type PublicKey, type Signature } from "./model/keys.js";
 import { verifyBatch } from "./model/eddsa.js";

@@ -6,7 +6,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, compileCircomFile } from "../circuits/build.js";
+import { CircuitBuildError, ROOT, compileCircomFile } from "../circuits/build.js";
+import circomTask from "../circuits/circom-task.js";
 import { Ceremony, CeremonyError, contributionEntropy } from "../circuits/ceremony.js";
 import { FileFormatError, inspectPtau, inspectZkey } from "../circuits/files.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
@@ -159,5 +160,23 @@ describe("ceremony", () => {
     // Nothing half-written is left behind by the failed steps.
     const leftovers = fs.readdirSync(ceremonyDir, { recursive: true }).filter((f) => String(f).endsWith(".partial"));
     expect(leftovers).toEqual([]);
+  });
+});
+
+describe("the circom compiler's task", () => {
+  test("in-process: it resolves with circom's exit status and output", async () => {
+    const v = await circomTask({ args: ["--version"] });
+    expect(v).toEqual({ code: 0, output: expect.stringMatching(/circom compiler 2\.\d+\.\d+/) });
+    const missing = await circomTask({ args: [path.relative(process.cwd(), path.join(tmp, "none.circom")), "--r1cs", "-o", path.relative(process.cwd(), tmp)] });
+    expect(missing.code).not.toBe(0);
+    expect(missing.output).not.toBe("");
+  });
+
+  test("on its worker: a circuit that does not compile is a CircuitBuildError with circom's message", async () => {
+    const bad = path.join(tmp, "bad.circom");
+    fs.writeFileSync(bad, "pragma circom 2.1.0;\ntemplate T() { signal input a; b <== a; }\ncomponent main = T();\n");
+    const err = await compileCircomFile(bad, path.join(tmp, "bad")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CircuitBuildError);
+    expect((err as Error).message).toMatch(/circom failed \(exit [1-9]\d*\):\n[\s\S]*error/i);
   });
 });

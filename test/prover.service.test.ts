@@ -19,6 +19,9 @@ import { claimProofJob, completeProofJob, failProofJob, releaseProofJob, renewPr
 import { enqueueProofJob, getProofJob, getProofJobSpec, openProofJobDb, proofJobCounts, provenJobs, retryProofJob } from "../core/jobs/table.js";
 import { proofJobSpec, type ProofJobResult, type ProofJobSpec } from "../core/jobs/types.js";
 import { SqliteProverWorker } from "../prover/service/worker.js";
+import witnessTask from "../prover/service/witness-task.js";
+import { WitnessThread } from "../prover/service/witness-thread.js";
+import { WitnessError } from "../circuits/witness.js";
 import { applyBatch } from "../sequencer/model/batch.js";
 import { rng } from "../bench/fixtures/rng.js";
 import { Scenario, user } from "../bench/fixtures/scenario.js";
@@ -262,6 +265,27 @@ describe("the prover service on the 4x8 circuit", () => {
     expect(provenJobs(db)).toEqual([job.result]);
     for (const stage of ["witness", "prove", "verify"]) expect(lines.some((l) => l.includes(`batch ${specs[1].batchNumber} ${stage}: `))).toBe(true);
     db.close();
+  });
+
+  test("the witness task, in-process and on its thread: the same witness; a rejected input is a WitnessError", async () => {
+    const here = await witnessTask({ wasm: keys.circuit.wasm, input: specs[1].input });
+    if (!("bytes" in here)) throw new Error(`no witness: ${JSON.stringify(here)}`);
+    expect(here.publicSignal).toBe(specs[1].publicInput);
+    expect(here.bytes.byteLength).toBe(here.nWires * 32);
+    expect(await witnessTask({ wasm: keys.circuit.wasm })).toEqual({ loaded: true });
+    const bad = structuredClone(specs[0].input);
+    bad.oldRoot = (BigInt(bad.oldRoot as string) + 1n).toString();
+    const refused = await witnessTask({ wasm: keys.circuit.wasm, input: bad });
+    expect("rejected" in refused && refused.rejected).toMatch(/Assert Failed/);
+    const thread = new WitnessThread();
+    try {
+      const there = await thread.compute(keys.circuit.wasm, specs[1].input);
+      expect(there).toEqual(here);
+      await expect(thread.compute(keys.circuit.wasm, bad)).rejects.toThrow(WitnessError);
+      await expect(thread.load(path.join(tmp, "missing", "x.wasm"))).rejects.toThrow(/^witness generator .*x\.wasm: /);
+    } finally {
+      await thread.close();
+    }
   });
 
   describe("with a warm CPU engine", () => {

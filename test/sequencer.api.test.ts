@@ -21,6 +21,8 @@ import { stageOf } from "../sequencer/api/get-tx.js";
 import { TEST_DOMAIN, TEST_ROLLUP, user } from "../bench/fixtures/scenario.js";
 import { databaseFingerprint, feedL1, http, startOffline, tmpDir } from "./helpers/sequencer.js";
 import { createDeposit, offlineConfig } from "../bench/fixtures/seed.js";
+import verifyTask, { init as initVerifyTask } from "../sequencer/verify-task.js";
+import { sign } from "../sequencer/model/keys.js";
 
 const ETH = 10n ** 18n;
 const chainId = 31337n;
@@ -260,4 +262,15 @@ test("a restart rebuilds the same state, queue and mempool from the database", a
   await seq.stop();
   await expect(startOffline({ ...config, chainId: 5n })).rejects.toThrow(/chain_id 5 expected, got 31337/);
   seq = await startOffline(config);
+});
+
+test("the signature workers' task, called in-process: one boolean per signature, in order", () => {
+  initVerifyTask();
+  const item = (msg: bigint, signer = alice) => ({ msg, sig: sign(signer.sk, msg), pk: signer.pk });
+  const good = item(42n);
+  const items = [good, { ...good, msg: 43n }, item(7n, bob), { ...item(8n, bob), pk: alice.pk }];
+  expect(verifyTask(items)).toEqual([true, false, true, false]);
+  // a group large enough for the batch verifier gives the same answers
+  const many = Array.from({ length: 40 }, (_, i) => (i % 5 === 3 ? { ...item(BigInt(i)), msg: 999n } : item(BigInt(i))));
+  expect(verifyTask(many)).toEqual(many.map((_, i) => i % 5 !== 3));
 });

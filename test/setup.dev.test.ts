@@ -9,6 +9,10 @@ import path from "node:path";
 import * as snarkjs from "snarkjs";
 import { circuitPower, devSetup, MAX_POWER, SetupError, windowBits } from "../circuits/devsetup.js";
 import { compileCircomFile as compileCircom } from "../circuits/build.js";
+import { buildBn128 } from "ffjavascript";
+import { zkrWasmPlugin } from "../circuits/setup/wasm-plugin.js";
+import { tableBytes } from "../circuits/setup/engine.js";
+import engineTask, { init as initEngineTask } from "../circuits/setup/engine-task.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -295,5 +299,40 @@ describe("errors", () => {
     await expect(devSetup({ ...base, r1csFile: wasm })).rejects.toThrow(/not an r1cs file/);
     expect(fs.existsSync(base.ptauOut)).toBe(false);
     expect(fs.existsSync(base.zkeyOut)).toBe(false);
+  });
+});
+
+describe("the engine's task, in-process", () => {
+  test("fixed-base multiples equal ffjavascript's, with the table built here or copied from a shared one", async () => {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const curve: any = await buildBn128(true, zkrWasmPlugin);
+    try {
+      const data = { code: curve.tm.code as Uint8Array, consts: { pG1gen: curve.tm.pG1gen, pG2gen: curve.tm.pG2gen } };
+      const scalars = [1n, 2n, 12345678901234567890n, R - 1n, 0n];
+      const mont = new Uint8Array(32 * scalars.length);
+      scalars.forEach((s, i) => mont.set(curve.Fr.e(s), 32 * i));
+      for (const [group, G, w] of [[1, curve.G1, 5], [2, curve.G2, 4]] as const) {
+        const want = scalars.map((s) => {
+          const b = new Uint8Array(G.F.n8 * 2);
+          G.toRprLEM(b, 0, G.toAffine(G.timesScalar(G.g, s)));
+          return Buffer.from(b).toString("hex");
+        });
+        const got = (r: Record<string, Uint8Array>) => Array.from({ length: scalars.length }, (_, i) => Buffer.from(r.lem.subarray(i * G.F.n8 * 2, (i + 1) * G.F.n8 * 2)).toString("hex"));
+        const spec = { kind: "mont", count: scalars.length, data: mont };
+        // one engine builds its own table; it also writes its rows into a shared table, in two jobs
+        await initEngineTask(data);
+        expect(got(engineTask({ type: "mul", group, w, spec, forms: ["lem"] }))).toEqual(want);
+        const shared = new SharedArrayBuffer(tableBytes(group, w));
+        const nWin = Math.ceil(254 / w);
+        engineTask({ type: "tableRows", group, w, from: 0, to: 20, shared });
+        engineTask({ type: "tableRows", group, w, from: 20, to: nWin, shared });
+        // a fresh engine copies the shared table in
+        await initEngineTask(data);
+        expect(got(engineTask({ type: "mul", group, w, table: shared, spec, forms: ["lem"] }))).toEqual(want);
+      }
+      expect(() => engineTask({ type: "nope" })).toThrow(/unknown job nope/);
+    } finally {
+      await curve.terminate();
+    }
   });
 });

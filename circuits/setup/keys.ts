@@ -169,6 +169,9 @@ export function firstChallengeHash(curve: Curve, power: number): Uint8Array {
   return new Uint8Array(h.digest());
 }
 
+/** The name written in both contribution records of the dev setup. */
+export const DEV_CONTRIBUTION_NAME = "zkr dev setup - INSECURE: one party knows tau/alpha/beta/delta";
+
 /** The params block of a snarkjs contribution record (name only). */
 export function contributionParams(name: string): Uint8Array {
   const bytes = new TextEncoder().encode(name.substring(0, 64));

@@ -24,6 +24,24 @@
  * Degenerate additions (equal x) cannot happen for reduced scalars with unsigned windows (the
  * partial sum s1 < 2^(wk) <= s2 and s1 + s2 < r), but they are still handled through the
  * Jacobian formulas so the result is right for any input.
+ *
+ * Why not the prover's batch-affine kernel (prover/cpu/wasm/curve.ts, `g_batchAdd`), evaluated
+ * and kept apart (issue 13):
+ * - These kernels must sit inside ffjavascript's bn128 module: the engine also calls that module's
+ *   own functions for the forms snarkjs writes and hashes (batchLEMtoU/C, toAffine, frm_*,
+ *   batchInverse), and its elements are wasmcurves' (32 bytes, 4×64-bit Montgomery limbs; the
+ *   memory form is the file's LEM form). The prover's kernel is generated into zkr's own module
+ *   on 9×29-bit limbs (36-byte elements, another Montgomery radix) over one shared memory. Calling
+ *   it would convert every table row and accumulator between layouts each window.
+ * - Generating it into this module instead (curve.ts is written against a FieldOps interface, so
+ *   an adapter over f1m/f2m is conceivable) needs curve.ts and field2.ts moved to core/wasm/
+ *   (circuits may not import prover), under files other work owns (prover/cpu/index.ts imports
+ *   them); and its shape does not fit: it takes a list of pointer triples with sign bits and
+ *   classifies every pair (∞, doubling, P − P), while the fixed-base pass is fused and strided
+ *   (the digit read from the scalar, the table point found by address, accumulators updated in
+ *   place, one inversion per window) and row building adds one broadcast point (bStep 0). Using it
+ *   means writing n list entries and a classification per window on a path whose bytes snarkjs
+ *   checks, to save about 70 lines of generator code (affineAddCode and buildBatchAdd).
  */
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -24,6 +24,7 @@ import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
 import { FIELD_BYTES } from "../../core/wasm/field.js";
 import { MAX_PAGES, cpuWasm } from "./wasm/module.js";
+import { TaskPool } from "../../core/pool.js";
 
 /** Options of {@link createCpuBackend}. */
 export interface CpuBackendOptions {
@@ -89,13 +90,11 @@ export class CpuBackend implements ProverBackend {
     const instance = await WebAssembly.instantiate(wasm.module, { env: { memory } });
     const heap = new SharedHeap(memory, wasm.staticEnd, MAX_PAGES * 65536, NAME);
     const mainScratch = heap.alloc(CURVE_SCRATCH + COMPOSITE_SCRATCH + 1024);
-    const pool = new Piscina({
-      filename: new URL("./worker.mjs", import.meta.url).href,
+    const pool = new TaskPool({
+      name: NAME,
+      module: new URL("./worker.mjs", import.meta.url),
       workerData: { memory, module: wasm.module, fieldBytes: FIELD_BYTES, pairBytes: PAIR_BYTES },
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: Infinity,
-      concurrentTasksPerWorker: 1,
+      threads,
     });
     // Start the workers now: a backend that cannot run its worker is an error here, not at the first MSM.
     try {

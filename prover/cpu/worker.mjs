@@ -1,11 +1,14 @@
 // @ts-check
-// A worker of the CPU backend (piscina). Plain JavaScript on purpose: worker threads load files
-// with Node's own loader, so there is no TypeScript transform here under jest or tsx.
+// The CPU backend's task module (core/pool.ts runs it on one worker per core). JavaScript, as the
+// one exception core/pool.ts's rule allows: it imports nothing from the repository, and its pool
+// of one worker per core starts with every CPU backend, where tsx's start-up cost in each worker
+// (measured there) would show. Its types for TypeScript callers: worker.d.mts.
 //
-// Each worker instantiates the backend's compiled wasm module (prover/cpu/wasm/module.ts) on the
+// `init` instantiates the backend's compiled wasm module (prover/cpu/wasm/module.ts) on the
 // backend's one shared memory, so bases, scalars and NTT buffers are read where the main thread
 // put them. Tasks are plain objects of addresses and counts; the main thread allocated every
-// region a task touches (its scratch included) and frees them when the task settles.
+// region a task touches (its scratch included) and frees them when the task settles. A test can
+// call `init` and the task in-process, on a memory it made.
 //
 // Task kinds:
 //   msm    one range of an MSM (the algorithm is described in prover/cpu/msm.ts)
@@ -16,16 +19,24 @@
 //   crash  exits the thread (tests of the pool's failure path)
 
 import { threadId } from "node:worker_threads";
-import { workerData } from "piscina";
 
-const { memory, module, fieldBytes, pairBytes } = workerData;
-const instance = await WebAssembly.instantiate(module, { env: { memory } });
+/** @type {WebAssembly.Memory} */
+let memory;
 /** @type {Record<string, Function>} */
-const ex = /** @type {any} */ (instance.exports);
+let ex;
+/** Bytes of a field element in the kernels' layout, and words of a batch-add list entry (main thread's constants). */
+let FIELD_BYTES = 0;
+let PAIR_WORDS = 0;
 
-/** Bytes of a field element in the kernels' layout, and of a batch-add list entry (main thread's constants). */
-const FIELD_BYTES = fieldBytes;
-const PAIR_WORDS = pairBytes / 4;
+/** @param {import("./worker.d.mts").CpuWorkerData} data */
+export async function init(data) {
+  memory = data.memory;
+  const instance = await WebAssembly.instantiate(data.module, { env: { memory } });
+  ex = /** @type {any} */ (instance.exports);
+  FIELD_BYTES = data.fieldBytes;
+  PAIR_WORDS = data.pairBytes / 4;
+}
+
 // ZKR_CPU_PROFILE=1: each MSM range prints where its time went (stderr).
 const PROFILE = Boolean(process.env.ZKR_CPU_PROFILE);
 /** @type {Record<string, number>} */
@@ -361,7 +372,7 @@ function nttTask(t) {
   return threadId;
 }
 
-/** @param {any} t */
+/** @param {import("./worker.d.mts").CpuTask} t */
 export default function run(t) {
   switch (t.kind) {
     case "msm":
@@ -380,6 +391,6 @@ export default function run(t) {
       process.exit(70);
       return false;
     default:
-      throw new Error(`cpu worker: unknown task ${t.kind}`);
+      throw new Error(`cpu worker: unknown task ${/** @type {any} */ (t).kind}`);
   }
 }

@@ -1,33 +1,69 @@
-// Fixed-base scalar multiplication engine for the dev setup (see circuits/devsetup.ts).
-//
-// Plain JavaScript on purpose: it runs inside worker_threads, which load files with Node's own
-// loader (no TypeScript transform under jest or tsx). It needs nothing but WebAssembly: the
-// main thread builds the bn128 module (wasmcurves + circuits/setup/wasm-plugin.ts) and sends
-// its bytes.
-//
-// Points are affine in Montgomery form, which is snarkjs's "LEM" file form. Field elements of
-// Fr are 32 bytes; "mont" means Montgomery form, "std" the plain little-endian integer.
+/**
+ * The dev setup's fixed-base scalar multiplication engine (see circuits/devsetup.ts), one per
+ * worker (circuits/setup/engine-task.ts runs it on core/pool.ts). It needs nothing but
+ * WebAssembly: the main thread builds the bn128 module (wasmcurves + circuits/setup/wasm-plugin.ts)
+ * and sends its bytes; each engine instantiates it on a memory of its own and keeps its window
+ * tables there.
+ *
+ * Points are affine in Montgomery form, which is snarkjs's "LEM" file form. Field elements of
+ * Fr are 32 bytes; "mont" means Montgomery form, "std" the plain little-endian integer.
+ *
+ * Window tables are built once per setup and shared: `tableRows` jobs (spread over the workers)
+ * each write a share of the rows into one SharedArrayBuffer per group; a job that carries that
+ * buffer (`table`) makes its engine copy the whole table in at first use. An engine given no
+ * shared table builds its own rows.
+ */
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Exports = Record<string, (...args: number[]) => number>;
+
+/** The generators' addresses inside the module's data (ffjavascript's `curve.tm`). */
+export interface EngineConsts {
+  pG1gen: number;
+  pG2gen: number;
+}
+
+/** A job as the engine understands it (see {@link createEngine}'s job functions). */
+export type EngineJob = Record<string, any> & { type: string };
+/** Engine results: named byte buffers. */
+export type EngineResult = Record<string, Uint8Array>;
+
+/** A scalar sequence a job multiplies the generator by (see genScalars). */
+export type ScalarSpec = Record<string, any> & { kind: string; count: number };
 
 const FR = 32;
 // Tests set ZKR_SETUP_POISON=1 to fill every allocation with garbage, so that any read of
 // memory a job did not write first shows up as a wrong file.
-const POISON = typeof process !== "undefined" && process.env && process.env.ZKR_SETUP_POISON === "1";
+const POISON = process.env.ZKR_SETUP_POISON === "1";
 const WASM_PAGE = 65536;
-const BATCH = { 1: 4096, 2: 2048 };
+const BATCH: Record<number, number> = { 1: 4096, 2: 2048 };
 
-/**
- * @param {Uint8Array} code  the wasm module
- * @param {{pG1gen:number, pG2gen:number}} consts  generator pointers inside the module's data
- */
-export async function createEngine(code, consts) {
+interface Table {
+  group: number;
+  w: number;
+  nWin: number;
+  rowSize: number;
+  pTable: number;
+  done: boolean[];
+}
+
+/** Bytes of the window table of `group` (1 or 2) at `w` bits: ceil(254 / w) rows of 2^w affine points. */
+export function tableBytes(group: number, w: number): number {
+  return Math.ceil(254 / w) * (group === 1 ? 64 : 128) * 2 ** w;
+}
+
+export type Engine = Awaited<ReturnType<typeof createEngine>>;
+
+/** Instantiates the module (`code`) with its generators at `consts`. */
+export async function createEngine(code: Uint8Array, consts: EngineConsts) {
   const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536 });
-  const module = await WebAssembly.compile(code);
+  const module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const ex = instance.exports;
+  const ex = instance.exports as unknown as Exports;
   let top = new Uint32Array(memory.buffer)[0];
-  const tables = new Map();
+  const tables = new Map<string, Table>();
 
-  function ensure(bytes) {
+  function ensure(bytes: number): void {
     const need = top + bytes + (8 << 20);
     if (need > memory.buffer.byteLength) {
       const pages = Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE);
@@ -35,7 +71,7 @@ export async function createEngine(code, consts) {
     }
   }
   /** Bump allocation; the wasm's own scratch allocations (batch inversions) go above `top`. */
-  function alloc(bytes) {
+  function alloc(bytes: number): number {
     top = (top + 63) & ~63;
     ensure(bytes);
     const p = top;
@@ -44,32 +80,32 @@ export async function createEngine(code, consts) {
     if (POISON) new Uint8Array(memory.buffer, p, bytes).fill(0xa5);
     return p;
   }
-  function mark() {
+  function mark(): number {
     return top;
   }
-  function release(m) {
+  function release(m: number): void {
     top = m;
     new Uint32Array(memory.buffer)[0] = top;
   }
   const u8 = () => new Uint8Array(memory.buffer);
-  function put(p, bytes) {
+  function put(p: number, bytes: Uint8Array): void {
     u8().set(bytes, p);
   }
-  function get(p, len) {
+  function get(p: number, len: number): Uint8Array {
     return u8().slice(p, p + len);
   }
 
-  const G = {
+  const G: Record<number, { g: string; f: string; n8: number; sA: number; gen: number }> = {
     1: { g: "g1m", f: "f1m", n8: 32, sA: 64, gen: consts.pG1gen },
     2: { g: "g2m", f: "f2m", n8: 64, sA: 128, gen: consts.pG2gen },
   };
 
   /**
    * Window table T[k][d] = d * 2^(w k) * generator (k < nWin = ceil(254 / w), d < 2^w), affine,
-   * row k at pTable + k * 2^w * sizeAffine. Rows can be built here or copied in from another
-   * worker (tableRows / tableSetRows); `table` completes any missing rows.
+   * row k at pTable + k * 2^w * sizeAffine. Rows are built here or copied in from a shared
+   * table (see the file's header); `table` completes any missing rows.
    */
-  function tableObj(group, w) {
+  function tableObj(group: number, w: number): Table {
     const key = group + ":" + w;
     let t = tables.get(key);
     if (!t) {
@@ -82,14 +118,14 @@ export async function createEngine(code, consts) {
     return t;
   }
 
-  function buildRows(t, from, to) {
+  function buildRows(t: Table, from: number, to: number): void {
     const { g, n8, sA, gen } = G[t.group];
     const w = t.w;
     const m = mark();
     const pJ = alloc(3 * n8);
     const pDen = alloc(n8 * (1 << (w - 1)));
     ensure((1 << (w - 1)) * n8 + 64);
-    const T = (k, d) => t.pTable + k * t.rowSize + d * sA;
+    const T = (k: number, d: number) => t.pTable + k * t.rowSize + d * sA;
     for (let k = from; k < to; k++) {
       // T[k][1] = 2^(w k) G
       ex[g + "_copyAffine"](gen, T(k, 1));
@@ -110,25 +146,24 @@ export async function createEngine(code, consts) {
     release(m);
   }
 
-  function table(group, w) {
+  /** The table of `group` at `w` bits, complete: copied in from `shared` when given, else built here. */
+  function table(group: number, w: number, shared?: SharedArrayBuffer): Table {
     const t = tableObj(group, w);
+    if (shared && t.done.includes(false)) {
+      if (shared.byteLength !== t.nWin * t.rowSize) throw new Error(`shared table of G${group} at ${w} bits: ${t.nWin * t.rowSize} bytes expected, got ${shared.byteLength}`);
+      put(t.pTable, new Uint8Array(shared));
+      t.done.fill(true);
+    }
     for (let k = 0; k < t.nWin; k++) if (!t.done[k]) buildRows(t, k, k + 1);
     return t;
   }
 
-  /** Job: builds table rows [from, to) and returns them, for the other workers. */
-  function tableRowsJob(job) {
+  /** Job: builds table rows [from, to) here and writes them into the shared table `shared`. */
+  function tableRowsJob(job: EngineJob): EngineResult {
     const t = tableObj(job.group, job.w);
     buildRows(t, job.from, job.to);
-    return { rows: get(t.pTable + job.from * t.rowSize, (job.to - job.from) * t.rowSize) };
-  }
-
-  /** Job: copies in rows built by another worker. */
-  function tableSetJob(job) {
-    const t = tableObj(job.group, job.w);
-    const n = job.rows.byteLength / t.rowSize;
-    put(t.pTable + job.from * t.rowSize, job.rows);
-    for (let k = job.from; k < job.from + n; k++) t.done[k] = true;
+    const shared = job.shared as SharedArrayBuffer;
+    new Uint8Array(shared, job.from * t.rowSize, (job.to - job.from) * t.rowSize).set(new Uint8Array(memory.buffer, t.pTable + job.from * t.rowSize, (job.to - job.from) * t.rowSize));
     return {};
   }
 
@@ -136,9 +171,8 @@ export async function createEngine(code, consts) {
    * Fixed-base multiplications of the group generator by n standard-form scalars at pScalars
    * (32 bytes each, plus 4 readable bytes after). Writes n affine LEM points at pOut.
    */
-  function fixedBase(group, w, pScalars, n, pOut) {
-    const { g, n8, sA } = G[group];
-    const t = table(group, w);
+  function fixedBase(group: number, t: Table, pScalars: number, n: number, pOut: number): void {
+    const { g, n8 } = G[group];
     const B = BATCH[group];
     const m = mark();
     const pFlags = alloc(4 * B);
@@ -146,20 +180,20 @@ export async function createEngine(code, consts) {
     ensure((B + 1) * n8);
     for (let i = 0; i < n; i += B) {
       const k = Math.min(B, n - i);
-      ex[g + "_zkrFixedBase"](t.pTable, t.w, t.nWin, pScalars + i * FR, k, pOut + i * sA, pFlags, pDen);
+      ex[g + "_zkrFixedBase"](t.pTable, t.w, t.nWin, pScalars + i * FR, k, pOut + i * G[group].sA, pFlags, pDen);
     }
     release(m);
   }
 
   // ---- Fr helpers (Montgomery form) ----
-  function frConst(bytes) {
+  function frConst(bytes: Uint8Array): number {
     const p = alloc(FR);
     put(p, bytes);
     return p;
   }
 
   /** out_i = first * inc^i, Montgomery. */
-  function genGeom(pOut, count, firstM, incM) {
+  function genGeom(pOut: number, count: number, firstM: Uint8Array, incM: Uint8Array): void {
     const m = mark();
     const first = frConst(firstM);
     const inc = frConst(incM);
@@ -172,7 +206,7 @@ export async function createEngine(code, consts) {
    *   out_i = W_i * (A / (tau - W_i) - Bc)
    * (A = f (tau^N - 1) / N, Bc = f tau^(N-1) / N for snarkjs's truncated top level, else 0).
    */
-  function genLagrange(pOut, count, s) {
+  function genLagrange(pOut: number, count: number, s: ScalarSpec): void {
     const m = mark();
     const tau = frConst(s.tau);
     const A = frConst(s.A);
@@ -186,7 +220,7 @@ export async function createEngine(code, consts) {
   }
 
   /** Montgomery scalars at pOut from a spec; returns count. */
-  function genScalars(spec, pOut) {
+  function genScalars(spec: ScalarSpec, pOut: number): number {
     if (spec.kind === "geom") genGeom(pOut, spec.count, spec.first, spec.inc);
     else if (spec.kind === "lagrange") genLagrange(pOut, spec.count, spec);
     else if (spec.kind === "mont") put(pOut, spec.data);
@@ -205,20 +239,20 @@ export async function createEngine(code, consts) {
    * lem (affine Montgomery, file form), u (uncompressed big-endian, hashed by snarkjs),
    * c (compressed, hashed into the phase-1 response).
    */
-  function mulJob(job) {
+  function mulJob(job: EngineJob): EngineResult {
     const { group, w, spec, forms } = job;
     const { g, sA, n8 } = G[group];
     const n = spec.count;
     // Build the table before the job's buffers so it stays below them.
-    table(group, w);
+    const t = table(group, w, job.table);
     const m = mark();
     const pS = alloc(n * FR + 8);
     genScalars(spec, pS);
     ex.frm_batchFromMontgomery(pS, n, pS);
     new Uint8Array(memory.buffer, pS + n * FR, 8).fill(0);
     const pOut = alloc(n * sA);
-    fixedBase(group, w, pS, n, pOut);
-    const res = {};
+    fixedBase(group, t, pS, n, pOut);
+    const res: EngineResult = {};
     if (forms.includes("lem")) res.lem = get(pOut, n * sA);
     if (forms.includes("c")) {
       const pC = alloc(n * n8);
@@ -234,7 +268,7 @@ export async function createEngine(code, consts) {
   }
 
   /** Job: LEM points to the uncompressed form snarkjs hashes. */
-  function toUJob(job) {
+  function toUJob(job: EngineJob): EngineResult {
     const { g, sA } = G[job.group];
     const n = job.lem.byteLength / sA;
     const m = mark();
@@ -250,7 +284,7 @@ export async function createEngine(code, consts) {
    * Job: a_i - b_i for G1 LEM points (none zero, a_i != +-b_i), in the uncompressed form: the
    * tau^(i+n) G1 - tau^i G1 points snarkjs's zkey new hashes.
    */
-  function subUJob(job) {
+  function subUJob(job: EngineJob): EngineResult {
     const n = job.a.byteLength / 64;
     const m = mark();
     const pA = alloc(n * 64);
@@ -271,7 +305,7 @@ export async function createEngine(code, consts) {
    * Job: snarkjs's own a - b (g1m_subAffine, g1m_batchToAffine, g1m_batchLEMtoU) on raw
    * 64-byte LEM inputs, for inputs that need not be curve points.
    */
-  function subAffineUJob(job) {
+  function subAffineUJob(job: EngineJob): EngineResult {
     const n = job.a.byteLength / 64;
     const m = mark();
     const pA = alloc(n * 64);
@@ -289,7 +323,7 @@ export async function createEngine(code, consts) {
   }
 
   /** Job: Montgomery scalars of a spec (no points). */
-  function scalarsJob(job) {
+  function scalarsJob(job: EngineJob): EngineResult {
     const m = mark();
     const p = alloc(job.spec.count * FR);
     genScalars(job.spec, p);
@@ -305,7 +339,7 @@ export async function createEngine(code, consts) {
    * Returns Montgomery arrays a, b (nVars each) and c = beta a + alpha b + c (nVars), and the
    * bytes of zkey section 4.
    */
-  function wiresJob(job) {
+  function wiresJob(job: EngineJob): EngineResult {
     const { constraints, nConstraints, nVars, nPublic, L, alpha, beta } = job;
     const m = mark();
     const pL = alloc(L.byteLength);
@@ -322,10 +356,10 @@ export async function createEngine(code, consts) {
     // Coefficient section: count, then (matrix, constraint, signal, value * R^2 std) entries.
     let pos = 0;
     let nCoefs = 0;
-    const coefChunks = [];
+    const coefChunks: Uint8Array[] = [];
     let chunk = new Uint8Array(44 * 65536);
     let chunkPos = 0;
-    const pushCoef = (matrix, c, s, pValMont) => {
+    const pushCoef = (matrix: number, c: number, s: number, pValMont: number) => {
       if (chunkPos === chunk.byteLength) {
         coefChunks.push(chunk);
         chunk = new Uint8Array(44 * 65536);
@@ -388,31 +422,27 @@ export async function createEngine(code, consts) {
     return res;
   }
 
-  return { ex, memory, alloc, mark, release, get, put, table, tableRowsJob, tableSetJob, fixedBase, genScalars, mulJob, toUJob, subUJob, subAffineUJob, scalarsJob, wiresJob };
-}
-
-// ---- worker glue ----
-const wt = await import("node:worker_threads");
-if (!wt.isMainThread && wt.workerData && wt.workerData.zkrFixedBase) {
-  const { code, consts } = wt.workerData;
-  const engine = await createEngine(code, consts);
-  wt.parentPort.on("message", (msg) => {
-    try {
-      let res;
-      if (msg.type === "mul") res = engine.mulJob(msg);
-      else if (msg.type === "toU") res = engine.toUJob(msg);
-      else if (msg.type === "scalars") res = engine.scalarsJob(msg);
-      else if (msg.type === "wires") res = engine.wiresJob(msg);
-      else if (msg.type === "subU") res = engine.subUJob(msg);
-      else if (msg.type === "subAffineU") res = engine.subAffineUJob(msg);
-      else if (msg.type === "tableRows") res = engine.tableRowsJob(msg);
-      else if (msg.type === "tableSet") res = engine.tableSetJob(msg);
-      else throw new Error("unknown job " + msg.type);
-      const transfer = Object.values(res).map((b) => b.buffer);
-      wt.parentPort.postMessage({ id: msg.id, ok: true, res }, transfer);
-    } catch (err) {
-      wt.parentPort.postMessage({ id: msg.id, ok: false, error: String(err && err.stack ? err.stack : err) });
+  /** Runs one job by its `type`. */
+  function run(job: EngineJob): EngineResult {
+    switch (job.type) {
+      case "mul":
+        return mulJob(job);
+      case "toU":
+        return toUJob(job);
+      case "scalars":
+        return scalarsJob(job);
+      case "wires":
+        return wiresJob(job);
+      case "subU":
+        return subUJob(job);
+      case "subAffineU":
+        return subAffineUJob(job);
+      case "tableRows":
+        return tableRowsJob(job);
+      default:
+        throw new Error(`unknown job ${job.type}`);
     }
-  });
-  wt.parentPort.postMessage({ ready: true });
+  }
+
+  return { ex, memory, alloc, mark, release, get, put, table, genScalars, run };
 }

@@ -1,0 +1,57 @@
+/** Types of the CPU backend's task module, worker.mjs (JavaScript: see its header). */
+import type { MsmLayout } from "./msm.js";
+
+/** What the backend hands every worker (core/pool.ts's workerData). */
+export interface CpuWorkerData {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  /** Bytes of a field element in the kernels' layout, and of a batch-add list entry (main thread's constants). */
+  fieldBytes: number;
+  pairBytes: number;
+}
+
+/** A task of kind `msm`: one range (see the backend's `msm`). */
+export interface MsmTask {
+  kind: "msm";
+  g: "g1" | "g2";
+  bases: number;
+  scalars: number;
+  start: number;
+  count: number;
+  full: number;
+  ones: number;
+  window: number;
+  nWin: number;
+  layout: MsmLayout;
+}
+
+/** A task of kind `ntt` (see prover/cpu/ntt.ts). */
+export interface NttTask {
+  kind: "ntt";
+  io: number;
+  work: number;
+  n: number;
+  logn: number;
+  tw: number;
+  inverse: boolean;
+  shift: number;
+  scale: number;
+  ratio: number;
+  scratch: number;
+  blockLog: number;
+}
+
+/** Every task the backend sends. */
+export type CpuTask =
+  | MsmTask
+  | NttTask
+  | { kind: "geom"; first: number; ratio: number; n: number; out: number }
+  | { kind: "bases"; g: "g1" | "g2"; lem: number; n: number; out: number }
+  | { kind: "ping" }
+  | { kind: "crash" };
+
+/** Maps the backend's shared memory: instantiates the module on it. */
+export function init(data: CpuWorkerData): Promise<void>;
+
+/** Runs one task: an MSM range's LEM result, an NTT's thread id, true, or a thread id (ping). */
+export default function run(t: CpuTask): Uint8Array | number | boolean;
