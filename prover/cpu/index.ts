@@ -16,7 +16,7 @@ import os from "node:os";
 import { Piscina } from "piscina";
 import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES, checkNttInput, checkPoints, checkScalars } from "../backend.js";
 import type { BasesHandle, Group, NttOptions, ProverBackend } from "../backend.js";
-import { SharedHeap } from "./heap.js";
+import { SharedHeap } from "../heap.js";
 import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes, windowCount } from "./msm.js";
 import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
