@@ -7,7 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as snarkjs from "snarkjs";
-import { circuitPower, devSetup, MAX_POWER, SetupError, windowBits } from "../circuits/devsetup.js";
+import { devSetup, MAX_POWER, SetupError, windowBits } from "../circuits/devsetup.js";
+import { circuitPower } from "../circuits/files.js";
 import { compileCircomFile as compileCircom } from "../circuits/build.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
