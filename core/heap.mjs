@@ -9,7 +9,9 @@
 //   inside an open scope would be handed out again when it closes: `alloc` refuses it.
 //
 // Users: the prover's CPU backend (blocks in its shared memory, prover/heap.ts), the Baby
-// Jubjub engine (tables as blocks, per-call scratch, sequencer/model/babyjub-engine.ts).
+// Jubjub engine (tables as blocks, per-call scratch, sequencer/model/babyjub-engine.ts). The dev
+// setup's worker engine (circuits/setup/fixedbase-engine.mjs) still bumps its own `top`; `headroom`,
+// `onTop` (its wasm reads the top at address 0) and `poison` are what it needs to use this one.
 //
 // Plain JavaScript, typed by heap.d.mts beside it, so that worker threads, which load files with
 // Node's own loader (no TypeScript transform), can import it too.
