@@ -22,7 +22,8 @@ import { chooseWindow } from "../prover/cpu/msm.js";
 import { expandBases } from "../prover/cpu/points.js";
 import { FIELD_BYTES, limbBytes } from "../core/wasm/field.js";
 import { MAX_PAGES, cpuWasm } from "../prover/cpu/wasm/module.js";
-import { KERNELS, parseKernels, parseSizes, runAndReport } from "./harness.js";
+import { runAndReport } from "./harness.js";
+import { KERNELS, parseKernels, parseSizes } from "./options.js";
 import { median, randomBases, randomScalars } from "./lib.js";
 import { rng } from "./fixtures/rng.js";
 

@@ -10,7 +10,8 @@
  * Writes bench/results/bench-<time>.{json,md,svg} with the machine.
  */
 import { parseArgs } from "node:util";
-import { parseBackends, runAndReport } from "./harness.js";
+import { runAndReport } from "./harness.js";
+import { parseBackends } from "./options.js";
 
 const { values: a } = parseArgs({
   options: {

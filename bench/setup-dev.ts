@@ -19,7 +19,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getCurveFromName } from "ffjavascript";
 import * as snarkjs from "snarkjs";
-import { circuitPower, devSetup } from "../circuits/devsetup.js";
+import { devSetup } from "../circuits/devsetup.js";
+import { circuitPower } from "../circuits/files.js";
 import { readR1cs } from "../circuits/setup/binfile.js";
 import { compileCircomFile as compileCircom } from "../circuits/build.js";
 

@@ -10,7 +10,8 @@
  * adapter (llvmpipe) the sizes given are run as asked: only small ones finish in reasonable time.
  */
 import { parseArgs } from "node:util";
-import { KERNELS, parseBackends, parseKernels, parseSizes, runAndReport } from "./harness.js";
+import { runAndReport } from "./harness.js";
+import { KERNELS, parseBackends, parseKernels, parseSizes } from "./options.js";
 
 const { values: a } = parseArgs({
   options: {

@@ -10,6 +10,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { withBuildLock } from "./lock.js";
+import { inspectR1cs } from "./files.js";
 import { ZkrError } from "../core/errors.js";
 import { startPool, WorkerTaskError } from "../core/pool.js";
 import { sha256File } from "../core/files.js";
@@ -90,28 +91,10 @@ export function compilerVersion(): string {
   return `circom2@${require("circom2/package.json").version as string}`;
 }
 
-/** Reads the header of an .r1cs file: constraints, wires, public signals. */
+/** Reads the header of an .r1cs file: constraints, wires, public signals. @throws FileFormatError */
 export function readR1csHeader(file: string): { constraints: number; wires: number; publicSignals: number } {
-  const buf = fs.readFileSync(file);
-  if (buf.toString("ascii", 0, 4) !== "r1cs") throw new CircuitBuildError(`${file}: not an r1cs file`);
-  const nSections = buf.readUInt32LE(8);
-  let off = 12;
-  for (let s = 0; s < nSections; s++) {
-    const type = buf.readUInt32LE(off);
-    const size = Number(buf.readBigUInt64LE(off + 4));
-    off += 12;
-    if (type === 1) {
-      const n8 = buf.readUInt32LE(off);
-      let p = off + 4 + n8;
-      const wires = buf.readUInt32LE(p);
-      const nOut = buf.readUInt32LE(p + 4);
-      const nPub = buf.readUInt32LE(p + 8);
-      const constraints = buf.readUInt32LE(p + 24);
-      return { constraints, wires, publicSignals: nOut + nPub };
-    }
-    off += size;
-  }
-  throw new CircuitBuildError(`${file}: r1cs has no header section`);
+  const r = inspectR1cs(file);
+  return { constraints: r.nConstraints, wires: r.nWires, publicSignals: r.nOutputs + r.nPubInputs };
 }
 
 function artifactsOf(dir: string, manifest: CircuitManifest): CircuitArtifacts {

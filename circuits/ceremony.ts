@@ -19,7 +19,8 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { checkZkeyMatchesR1cs, FileFormatError, inspectPtau, inspectR1cs, inspectZkey, readSections, requiredPower } from "./files.js";
+import { checkZkeyMatchesR1cs, circuitPower, FileFormatError, inspectPtau, inspectR1cs, inspectZkey } from "./files.js";
+import { readSection, readSections, requireSection } from "../core/binfile.js";
 import { releaseSnarkjs } from "./witness.js";
 import writeFileAtomic from "write-file-atomic";
 import { ZkrError } from "../core/errors.js";
@@ -226,7 +227,7 @@ export class Ceremony {
     if (!this.t.prepared) throw new CeremonyError(`${this.dir}: phase 1 is not prepared yet ('zkr ceremony phase1 prepare')`);
     if (this.t.phase2[circuit]) throw new CeremonyError(`${this.dir}: phase 2 for ${circuit} already started`);
     const r1cs = inspectR1cs(r1csFile);
-    const need = requiredPower(r1cs);
+    const need = circuitPower(r1cs.nConstraints, r1cs.nOutputs + r1cs.nPubInputs);
     if (need > this.t.power) {
       throw new CeremonyError(`${r1csFile}: needs powers of tau of 2^${need} (${r1cs.nConstraints} constraints), the ceremony has 2^${this.t.power}`);
     }
@@ -437,10 +438,7 @@ export class Ceremony {
 function contributionRecords(file: string, sectionType: number): { prefix: Buffer; count: number; records: Buffer } {
   const { sections, fd } = readSections(file, sectionType === 7 ? "ptau" : "zkey");
   try {
-    const sec = sections.get(sectionType)?.[0];
-    if (!sec) throw new CeremonyError(`${file}: no contributions section`);
-    const buf = Buffer.alloc(sec.size);
-    fs.readSync(fd, buf, 0, sec.size, sec.offset);
+    const buf = readSection(fd, requireSection(file, sections, sectionType, "contributions"));
     const head = sectionType === 7 ? 0 : 64;
     return { prefix: buf.subarray(0, head), count: buf.readUInt32LE(head), records: buf.subarray(head + 4) };
   } finally {

@@ -32,6 +32,7 @@ import { CHUNK_G1, G1, G2, buildTables, chunks, startEnginePool, windowBits } fr
 import { writePtau } from "./setup/ptau.js";
 import { countCoefficients, writeZkey } from "./setup/zkey.js";
 import { zkrWasmPlugin } from "./setup/wasm-plugin.js";
+import { circuitPower } from "./files.js";
 
 export { SetupError, windowBits };
 export { DEV_CONTRIBUTION_NAME } from "./setup/keys.js";
@@ -57,17 +58,6 @@ export interface DevSetupOptions {
 export interface DevSetupResult {
   power: number;
   seconds: { ptau: number; zkey: number };
-}
-
-/**
- * The power snarkjs's `zkey new` requires: the smallest p with
- * nConstraints + nPublic + 1 <= 2^p (snarkjs: log2(nConstraints + nPublic) + 1, log2 rounding
- * down), as the public inputs get one extra constraint each, plus one for the constant wire.
- */
-export function circuitPower(nConstraints: number, nPublic: number): number {
-  const m = nConstraints + nPublic;
-  // floor(log2(m)) + 1 is m's bit length (snarkjs's log2(0) is 0).
-  return m <= 0 ? 1 : m >= 2 ** 32 ? 33 : 32 - Math.clz32(m);
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

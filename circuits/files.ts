@@ -1,84 +1,20 @@
 /**
  * Reading and checking the headers of snarkjs's binary files (`.ptau`, `.zkey`, `.r1cs`) before
  * handing them to snarkjs, so that a corrupt, truncated or mismatched file is reported with its
- * name and what is wrong instead of failing deep inside a long computation.
+ * name and what is wrong instead of failing deep inside a long computation. The container (magic,
+ * version, sections) is core/binfile.ts's; what the headers hold is read here.
  */
 import fs from "node:fs";
 
-/** BN254's moduli, from the one curve definition (prover/curve.ts). */
+/** BN254's moduli, from the one curve definition (core/bn254.ts). */
 export { P as BN254_Q, R as BN254_R } from "../core/bn254.js";
 import { P as BN254_Q, R as BN254_R } from "../core/bn254.js";
 import { leToBigint } from "../core/bytes.js";
-import { ZkrError } from "../core/errors.js";
+import { FileFormatError, readSection, readSections, requireSection } from "../core/binfile.js";
 
-/** A file that is not what it should be. */
-export class FileFormatError extends ZkrError {
-  override name = "FileFormatError";
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
-}
-
-interface Section {
-  type: number;
-  offset: number;
-  size: number;
-}
-
-/** Reads the section table of a snarkjs binary file and checks that every section is complete. */
-export function readSections(file: string, magic: string): { version: number; sections: Map<number, Section[]>; fd: number } {
-  if (!fs.existsSync(file)) throw new FileFormatError(file, "no such file");
-  const fd = fs.openSync(file, "r");
-  const size = fs.fstatSync(fd).size;
-  const head = Buffer.alloc(12);
-  if (fs.readSync(fd, head, 0, 12, 0) < 12) {
-    fs.closeSync(fd);
-    throw new FileFormatError(file, `truncated: ${size} bytes is shorter than a ${magic} header`);
-  }
-  const got = head.toString("latin1", 0, 4);
-  if (got !== magic) {
-    fs.closeSync(fd);
-    throw new FileFormatError(file, `a ${magic} file expected, got one starting with ${JSON.stringify(got)}`);
-  }
-  const version = head.readUInt32LE(4);
-  const n = head.readUInt32LE(8);
-  const sections = new Map<number, Section[]>();
-  let off = 12;
-  const sh = Buffer.alloc(12);
-  for (let i = 0; i < n; i++) {
-    if (fs.readSync(fd, sh, 0, 12, off) < 12) {
-      fs.closeSync(fd);
-      throw new FileFormatError(file, `truncated: section ${i + 1} of ${n} is missing (file has ${size} bytes)`);
-    }
-    const type = sh.readUInt32LE(0);
-    const len = Number(sh.readBigUInt64LE(4));
-    off += 12;
-    if (off + len > size) {
-      fs.closeSync(fd);
-      throw new FileFormatError(file, `truncated: section ${type} needs ${len} bytes at offset ${off}, the file ends at ${size}`);
-    }
-    const list = sections.get(type) ?? [];
-    list.push({ type, offset: off, size: len });
-    sections.set(type, list);
-    off += len;
-  }
-  if (off !== size) {
-    fs.closeSync(fd);
-    throw new FileFormatError(file, `${size - off} trailing bytes after the last section`);
-  }
-  return { version, sections, fd };
-}
+export { FileFormatError, readSections, type Section } from "../core/binfile.js";
 
 const readBigLE = (buf: Uint8Array): bigint => leToBigint(buf, 0, buf.length);
-
-function section(file: string, sections: Map<number, Section[]>, type: number, what: string): Section {
-  const s = sections.get(type)?.[0];
-  if (!s) throw new FileFormatError(file, `no ${what} section (${type})`);
-  return s;
-}
 
 /** Header of a powers-of-tau file. */
 export interface PtauInfo {
@@ -93,9 +29,8 @@ export interface PtauInfo {
 export function inspectPtau(file: string): PtauInfo {
   const { sections, fd } = readSections(file, "ptau");
   try {
-    const h = section(file, sections, 1, "header");
-    const buf = Buffer.alloc(h.size);
-    fs.readSync(fd, buf, 0, h.size, h.offset);
+    const h = requireSection(file, sections, 1, "header");
+    const buf = readSection(fd, h);
     const n8 = buf.readUInt32LE(0);
     const q = readBigLE(buf.subarray(4, 4 + n8));
     if (q !== BN254_Q) throw new FileFormatError(file, "a BN254 (bn128) powers of tau expected, got another curve");
@@ -104,7 +39,7 @@ export function inspectPtau(file: string): PtauInfo {
     const g1 = 2 * n8;
     const g2 = 4 * n8;
     const expect = (type: number, what: string, bytes: number) => {
-      const s = section(file, sections, type, what);
+      const s = requireSection(file, sections, type, what);
       if (s.size !== bytes) throw new FileFormatError(file, `${what} section: ${bytes} bytes expected for power ${power}, got ${s.size}`);
     };
     const n = 2 ** power;
@@ -122,10 +57,8 @@ export function inspectPtau(file: string): PtauInfo {
       expect(14, "lagrange alphaTauG1", (2 * n - 1) * g1);
       expect(15, "lagrange betaTauG1", (2 * n - 1) * g1);
     }
-    const c = section(file, sections, 7, "contributions");
-    const cb = Buffer.alloc(4);
-    fs.readSync(fd, cb, 0, 4, c.offset);
-    return { power, ceremonyPower, contributions: cb.readUInt32LE(0), prepared };
+    const c = requireSection(file, sections, 7, "contributions");
+    return { power, ceremonyPower, contributions: readSection(fd, c, 0, 4).readUInt32LE(0), prepared };
   } finally {
     fs.closeSync(fd);
   }
@@ -143,17 +76,14 @@ export interface ZkeyInfo {
 export function inspectZkey(file: string): ZkeyInfo {
   const { sections, fd } = readSections(file, "zkey");
   try {
-    const h1 = section(file, sections, 1, "header");
-    const b1 = Buffer.alloc(4);
-    fs.readSync(fd, b1, 0, 4, h1.offset);
-    const protocol = b1.readUInt32LE(0);
+    const h1 = requireSection(file, sections, 1, "header");
+    const protocol = readSection(fd, h1, 0, 4).readUInt32LE(0);
     if (protocol !== 1) {
       const names: Record<number, string> = { 2: "PLONK", 10: "FFLONK" };
       throw new FileFormatError(file, `a Groth16 zkey expected, got protocol ${names[protocol] ?? protocol}`);
     }
-    const h2 = section(file, sections, 2, "Groth16 header");
-    const buf = Buffer.alloc(h2.size);
-    fs.readSync(fd, buf, 0, h2.size, h2.offset);
+    const h2 = requireSection(file, sections, 2, "Groth16 header");
+    const buf = readSection(fd, h2);
     const n8q = buf.readUInt32LE(0);
     const q = readBigLE(buf.subarray(4, 4 + n8q));
     const n8r = buf.readUInt32LE(4 + n8q);
@@ -172,7 +102,7 @@ export function inspectZkey(file: string): ZkeyInfo {
       [8, "C", (nVars - nPublic - 1) * 2 * n8q],
       [9, "H", domainSize * 2 * n8q],
     ] as const) {
-      const s = section(file, sections, type, what);
+      const s = requireSection(file, sections, type, what);
       if (s.size !== bytes) throw new FileFormatError(file, `${what} section: ${bytes} bytes expected, got ${s.size}`);
     }
     return { nVars, nPublic, domainSize, power: Math.log2(domainSize) };
@@ -190,49 +120,65 @@ export interface R1csInfo {
   nConstraints: number;
 }
 
-/** Reads and checks an `.r1cs` file's header. */
+/** An `.r1cs` file's header and its raw constraints section (section 2). */
+export interface R1csFile extends R1csInfo {
+  constraints: Uint8Array;
+}
+
+/** Reads and checks an `.r1cs` file's header: version 1, BN254's scalar field. */
 export function inspectR1cs(file: string): R1csInfo {
-  const { sections, fd } = readSections(file, "r1cs");
+  return readR1cs(file, false);
+}
+
+/** Reads and checks an `.r1cs` file's header, and reads its constraints section. */
+export function readR1csFile(file: string): R1csFile {
+  return readR1cs(file, true) as R1csFile;
+}
+
+function readR1cs(file: string, withConstraints: boolean): R1csInfo | R1csFile {
+  const { sections, fd } = readSections(file, "r1cs", [1]);
   try {
-    const h = section(file, sections, 1, "header");
-    const buf = Buffer.alloc(h.size);
-    fs.readSync(fd, buf, 0, h.size, h.offset);
+    const buf = readSection(fd, requireSection(file, sections, 1, "header"));
     const n8 = buf.readUInt32LE(0);
     const prime = readBigLE(buf.subarray(4, 4 + n8));
-    if (prime !== BN254_R) throw new FileFormatError(file, "a circuit over BN254's scalar field expected, got another prime");
+    if (n8 !== 32 || prime !== BN254_R) {
+      throw new FileFormatError(file, `the circuit is over the field ${prime} (${n8}-byte elements), not BN254's scalar field: compile it with circom's default curve (bn128)`);
+    }
     const o = 4 + n8;
-    return {
+    const info: R1csInfo = {
       nWires: buf.readUInt32LE(o),
       nOutputs: buf.readUInt32LE(o + 4),
       nPubInputs: buf.readUInt32LE(o + 8),
       nPrvInputs: buf.readUInt32LE(o + 12),
       nConstraints: buf.readUInt32LE(o + 24),
     };
+    if (!withConstraints) return info;
+    return { ...info, constraints: new Uint8Array(readSection(fd, requireSection(file, sections, 2, "constraints"))) };
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /**
- * The Groth16 domain snarkjs uses for a circuit, 2^power: the smallest power with
- * constraints + public signals < 2^power (snarkjs appends one constraint per public signal and
- * one for the constant wire).
+ * The Groth16 domain snarkjs's `zkey new` uses for a circuit, 2^power: the smallest p with
+ * nConstraints + nPublic < 2^p (snarkjs: log2(nConstraints + nPublic) + 1, log2 rounding down), as
+ * the public inputs get one extra constraint each, plus one for the constant wire.
  */
-export function requiredPower(r1cs: R1csInfo): number {
-  const n = r1cs.nConstraints + r1cs.nOutputs + r1cs.nPubInputs;
-  let p = 1;
-  while (2 ** p <= n) p++;
-  return p;
+export function circuitPower(nConstraints: number, nPublic: number): number {
+  const m = nConstraints + nPublic;
+  // floor(log2(m)) + 1 is m's bit length (snarkjs's log2(0) is 0).
+  return m <= 0 ? 1 : m >= 2 ** 32 ? 33 : 32 - Math.clz32(m);
 }
 
 /** Checks that a zkey was made for this circuit (wires, public signals, domain). */
 export function checkZkeyMatchesR1cs(zkeyFile: string, zkey: ZkeyInfo, r1csFile: string, r1cs: R1csInfo): void {
   const nPublic = r1cs.nOutputs + r1cs.nPubInputs;
-  if (zkey.nVars !== r1cs.nWires || zkey.nPublic !== nPublic || zkey.power !== requiredPower(r1cs)) {
+  const power = circuitPower(r1cs.nConstraints, nPublic);
+  if (zkey.nVars !== r1cs.nWires || zkey.nPublic !== nPublic || zkey.power !== power) {
     throw new FileFormatError(
       zkeyFile,
       `made for another circuit: ${zkey.nVars} wires, ${zkey.nPublic} public, domain 2^${zkey.power}; ` +
-        `${r1csFile} has ${r1cs.nWires} wires, ${nPublic} public, needs 2^${requiredPower(r1cs)}`,
+        `${r1csFile} has ${r1cs.nWires} wires, ${nPublic} public, needs 2^${power}`,
     );
   }
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { R as BN254_R } from "../core/bn254.js";
 import { bigintToLe } from "../core/bytes.js";
+import { encodeContainer } from "../core/binfile.js";
 import { ZkrError } from "../core/errors.js";
 
 const require = createRequire(import.meta.url);
@@ -69,17 +70,7 @@ export function writeWtns(file: string, witness: readonly bigint[]): void {
   header.writeUInt32LE(witness.length, 4 + n8);
   const body = Buffer.alloc(witness.length * n8);
   witness.forEach((v, i) => bigintToLe(((v % BN254_R) + BN254_R) % BN254_R, body, i * n8, n8));
-  const section = (type: number, data: Buffer) => {
-    const h = Buffer.alloc(12);
-    h.writeUInt32LE(type, 0);
-    h.writeBigUInt64LE(BigInt(data.length), 4);
-    return Buffer.concat([h, data]);
-  };
-  const magic = Buffer.from("wtns", "ascii");
-  const meta = Buffer.alloc(8);
-  meta.writeUInt32LE(2, 0); // version
-  meta.writeUInt32LE(2, 4); // sections
-  fs.writeFileSync(file, Buffer.concat([magic, meta, section(1, header), section(2, body)]));
+  fs.writeFileSync(file, encodeContainer("wtns", 2, [{ id: 1, data: header }, { id: 2, data: body }]));
 }
 
 

@@ -7,7 +7,8 @@
  * 10 contributions (not read).
  */
 import fs from "node:fs";
-import { FileFormatError, inspectZkey, readSections } from "../circuits/files.js";
+import { inspectZkey } from "../circuits/files.js";
+import { FileFormatError, readSection, readSections, requireSection } from "../core/binfile.js";
 import { R, fromMontR } from "../core/bn254.js";
 import { leToBigint } from "../core/bytes.js";
 
@@ -45,16 +46,14 @@ export interface ProvingKey {
   };
 }
 
+/** The sections readZkey reads, by id. */
+const SECTIONS = { 2: "Groth16 header", 3: "IC", 4: "coefficients", 5: "A", 6: "B1", 7: "B2", 8: "C", 9: "H" } as const;
+
 /** Loads and checks a zkey (Groth16, BN254, complete sections). */
 export function readZkey(file: string): ProvingKey {
   const info = inspectZkey(file);
   const { sections, fd } = readSections(file, "zkey");
-  const read = (type: number): Buffer => {
-    const s = sections.get(type)![0];
-    const buf = Buffer.alloc(s.size);
-    fs.readSync(fd, buf, 0, s.size, s.offset);
-    return buf;
-  };
+  const read = (type: keyof typeof SECTIONS): Buffer => readSection(fd, requireSection(file, sections, type, SECTIONS[type]));
   try {
     const h = read(2);
     // n8q, q, n8r, r, nVars, nPublic, domainSize, then the header points.
@@ -129,18 +128,13 @@ export function readZkey(file: string): ProvingKey {
 export function readWtns(file: string): Uint8Array {
   const { sections, fd } = readSections(file, "wtns");
   try {
-    const h = sections.get(1)?.[0];
-    const w = sections.get(2)?.[0];
-    if (!h || !w) throw new FileFormatError(file, "a witness needs a header (1) and a values (2) section");
-    const head = Buffer.alloc(h.size);
-    fs.readSync(fd, head, 0, h.size, h.offset);
+    const head = readSection(fd, requireSection(file, sections, 1, "header"));
+    const w = requireSection(file, sections, 2, "values");
     const n8 = head.readUInt32LE(0);
     if (n8 !== 32 || leToBigint(head, 4, 32) !== R) throw new FileFormatError(file, "a witness over BN254's scalar field expected");
     const n = head.readUInt32LE(4 + n8);
     if (w.size !== n * 32) throw new FileFormatError(file, `values section: ${n * 32} bytes expected, got ${w.size}`);
-    const out = new Uint8Array(w.size);
-    fs.readSync(fd, out, 0, w.size, w.offset);
-    return out;
+    return new Uint8Array(readSection(fd, w));
   } finally {
     fs.closeSync(fd);
   }

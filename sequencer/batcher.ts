@@ -20,6 +20,8 @@ import { applyBatch, BatchTxError, type BatchResult } from "./model/batch.js";
 import type { Account } from "./model/account.js";
 import { TxType } from "./model/constants.js";
 import { l1Outcome } from "./model/l1.js";
+import { checkSignedTx, type SignedTxAccounts } from "./model/check-tx.js";
+import { ZkrError } from "../core/errors.js";
 import type { Tx } from "./model/tx.js";
 import { setMeta } from "./db.js";
 import { saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
@@ -75,20 +77,18 @@ function pick(ctx: SequencerContext): { txs: Tx[]; rows: TxRow[]; dropped: Dropp
       after = row.id;
       if (txs.length >= config.slots) break scan;
       const tx = txFromRow(row);
-      const a = acct(tx.from);
-      const drop = (reason: string) => dropped.push({ row, reason });
-      if (!a) { drop(`account ${tx.from} does not exist`); continue; }
-      if (tx.nonce !== a.nonce) { drop(`nonce ${a.nonce} expected, got ${tx.nonce}`); continue; }
-      if (a.balance < tx.amount + tx.fee) { drop(`balance of at least ${tx.amount + tx.fee} expected, got ${a.balance}`); continue; }
-      if (tx.fee > 0n) {
-        const fa = feeAccount === undefined ? undefined : acct(feeAccount);
-        if (!fa || fa.tokenId !== a.tokenId) { drop("fee not payable to the fee account"); continue; }
+      // The model's rules against the running copy (the signature was verified at admission).
+      const fa = feeAccount === undefined ? undefined : acct(feeAccount);
+      let checked: SignedTxAccounts;
+      try {
+        checked = checkSignedTx(acct, tx, { feeAccount: fa ? feeAccount : undefined, feeToken: fa?.tokenId });
+      } catch (e) {
+        if (!(e instanceof ZkrError)) throw e;
+        dropped.push({ row, reason: e.shortMessage });
+        continue;
       }
-      if (tx.type === TxType.Transfer) {
-        const b = acct(tx.to);
-        if (!b || b.tokenId !== a.tokenId) { drop(`account ${tx.to} cannot receive token ${a.tokenId}`); continue; }
-        sim.set(tx.to, { ...b, balance: b.balance + tx.amount });
-      }
+      const { from: a, to: b } = checked;
+      if (tx.type === TxType.Transfer && b) sim.set(tx.to, { ...b, balance: b.balance + tx.amount });
       sim.set(tx.from, { ...acct(tx.from)!, balance: a.balance - tx.amount - tx.fee, nonce: a.nonce + 1n });
       txs.push(tx);
       rows.push(row);

@@ -2,6 +2,10 @@
 // API answers `{ error: code, message }` and clients (the wallet, tests) can branch on the code.
 
 import { ZkrError, type ZkrErrorOptions } from "../core/errors.js";
+import {
+  AmountOutOfRangeError, BadSignatureError, FeeOutOfRangeError, FieldRangeError, InsufficientBalanceError, InvalidTxError, UnknownAccountError,
+  WrongNonceError, WrongTokenError,
+} from "./model/errors.js";
 
 /** Stable codes of refused requests. */
 export type RejectCode =
@@ -51,4 +55,53 @@ export function badRequest(code: RejectCode, message: string): RequestRejectedEr
 /** The sequencer's stored state disagrees with itself or with L1: stop rather than go on. */
 export class StateCorruptError extends ZkrError {
   override name = "StateCorruptError" as const;
+}
+
+/** What the API answers: status, code and, where it says more than the model's message, the message. */
+interface Answer {
+  status: number;
+  code: RejectCode;
+  message?: string;
+}
+
+/** Facts about the request that an answer may depend on. */
+export interface RejectionContext {
+  /** The hash under which this very transaction was received before, if it was (a replayed nonce is then a duplicate). */
+  receivedAs?: () => string | undefined;
+}
+
+type ErrorClass<E> = abstract new (...args: never[]) => E;
+type Row<E extends ZkrError> = readonly [ErrorClass<E>, (e: E, ctx: RejectionContext) => Answer];
+const row = <E extends ZkrError>(cls: ErrorClass<E>, answer: (e: E, ctx: RejectionContext) => Answer): Row<ZkrError> => [cls, answer as Row<ZkrError>[1]];
+
+/**
+ * The API's answer to each typed error of the model's transaction checks (sequencer/model/check-tx.ts
+ * and the encoding in tx.ts): the rules live in the model, their status and code here, once.
+ */
+const MODEL_ERRORS: readonly Row<ZkrError>[] = [
+  row(InvalidTxError, () => ({ status: 400, code: "invalid_field" })),
+  row(AmountOutOfRangeError, () => ({ status: 400, code: "out_of_range" })),
+  row(FieldRangeError, () => ({ status: 400, code: "out_of_range" })),
+  row(FeeOutOfRangeError, (e) => (e.rule === "format" ? { status: 400, code: "out_of_range" } : { status: 422, code: "bad_fee" })),
+  row(UnknownAccountError, () => ({ status: 422, code: "unknown_account" })),
+  row(WrongTokenError, () => ({ status: 422, code: "wrong_token" })),
+  row(WrongNonceError, (e, ctx) => {
+    // Future nonces are refused, not held: the mempool never holds what it cannot batch.
+    if (e.got > e.expected) return { status: 409, code: "nonce_gap", message: `${e.shortMessage} (future nonces are refused; send ${e.expected} first)` };
+    const hash = ctx.receivedAs?.();
+    return hash ? { status: 409, code: "duplicate", message: `transaction ${hash} was already received` } : { status: 409, code: "nonce_used" };
+  }),
+  row(BadSignatureError, (e) => ({ status: 422, code: "bad_signature", message: `${e.op ? `${e.op} ` : ""}account ${e.account}: a signature by the account's key expected, it does not verify` })),
+  row(InsufficientBalanceError, () => ({ status: 422, code: "insufficient_balance" })),
+];
+
+/** The refusal the API answers for one of the model's typed errors; undefined for any other error. */
+export function rejectionOf(err: unknown, ctx: RejectionContext = {}): RequestRejectedError | undefined {
+  for (const [cls, answer] of MODEL_ERRORS) {
+    if (err instanceof cls) {
+      const a = answer(err, ctx);
+      return new RequestRejectedError(a.status, a.code, a.message ?? err.shortMessage, { cause: err });
+    }
+  }
+  return undefined;
 }

@@ -1,17 +1,20 @@
 // The mempool: signed transfers and withdrawals admitted by the API, waiting for a batch.
 //
-// Admission checks everything a batch will check, against the state after the last created batch
-// plus what this account already has waiting:
-// - the sender (and the receiver of a transfer) exists, with the same token;
-// - amounts and fees are representable in the slot's floats; a fee needs the fee account's token;
-// - nonce = account nonce + number of its pending transactions. A lower nonce is a replay
-//   (`nonce_used`), a higher one a gap (`nonce_gap`): future nonces are refused, not held, so the
-//   mempool never holds what it cannot batch and cannot be filled with unbatchable spam. A client
-//   sends an account's next transaction once the previous one is accepted (202);
-// - balance − pending spends ≥ amount + fee (incoming pending transfers are not counted: they
-//   could still fail, a spend backed by them could not be batched);
+// Admission checks everything a batch will check, with the model's own rules
+// (sequencer/model/check-tx.ts: encoding, accounts and tokens, fee, nonce, balance, signature),
+// against the state after the last created batch plus what this account already has waiting:
+// the nonce must be the account's nonce + the number of its pending transactions, and the balance
+// less its pending spends must cover amount + fee (incoming pending transfers are not counted:
+// they could still fail, a spend backed by them could not be batched). A lower nonce is a replay
+// (`nonce_used`, or `duplicate` for the very same transaction), a higher one a gap (`nonce_gap`):
+// future nonces are refused, not held, so the mempool never holds what it cannot batch and cannot
+// be filled with unbatchable spam. A client sends an account's next transaction once the previous
+// one is accepted (202). The model's typed errors become the API's codes in one table
+// (sequencer/errors.ts, rejectionOf). The mempool's own rules come after:
+// - something moves or is paid (`zero_value`);
 // - no forced exit of the account waits in the L1 queue (it will empty the account first);
-// - the EdDSA signature verifies (last: the most expensive check).
+// - the mempool has room.
+// The EdDSA signature is verified last (the most expensive check).
 // A refused transaction is not stored. An admitted one is INSERTed and committed before the API
 // answers 202.
 //
@@ -25,13 +28,13 @@
 // there is dropped with its reason, and so are the same account's later nonces.
 
 import { TxType, L1Kind } from "./model/constants.js";
-import { AmountOutOfRangeError, FeeOutOfRangeError, InvalidTxError, FieldRangeError } from "./model/errors.js";
-import { ZkrError } from "../core/errors.js";
-import { encodeTx, signatureMessage, type SignedTx } from "./model/tx.js";
+import { BadSignatureError } from "./model/errors.js";
+import { checkSignedTx } from "./model/check-tx.js";
+import { signatureMessage, type SignedTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
 import { verifyGroup, type SignatureItem, type VerifyMany } from "./signatures.js";
 import type { VerifyPool } from "./verify-pool.js";
-import { RequestRejectedError, badRequest } from "./errors.js";
+import { RequestRejectedError, rejectionOf } from "./errors.js";
 import { txHash } from "./codec.js";
 import type { SequencerContext } from "./context.js";
 import type { TxRow } from "./store.js";
@@ -111,56 +114,38 @@ export class Mempool {
   }
 
   /**
-   * Checks a signed transaction against the state and the mempool without storing it.
+   * Checks a signed transaction against the state and the mempool without storing it: the model's
+   * rules (checkSignedTx, the signature left for later), then the mempool's own.
    * @throws RequestRejectedError with the reason.
    */
   check(tx: SignedTx & { sig: Signature }): string {
     const { state, config } = this.ctx;
-    const op = tx.type === TxType.Transfer ? "transfer" : "withdraw";
-    const a = state.accounts.get(tx.from);
-    if (!a) throw new RequestRejectedError(422, "unknown_account", `${op} from account ${tx.from}: an existing account expected, got an empty leaf`);
-    if (tx.type === TxType.Transfer) {
-      const b = state.accounts.get(tx.to);
-      if (!b) throw new RequestRejectedError(422, "unknown_account", `transfer to account ${tx.to}: an existing account expected, got an empty leaf`);
-      if (b.tokenId !== a.tokenId) throw new RequestRejectedError(422, "wrong_token", `transfer to account ${tx.to}: token ${a.tokenId} expected, got ${b.tokenId}`);
-    }
+    const feeAccount = config.feeAccount === undefined ? undefined : state.accounts.get(config.feeAccount);
+    const hash = () => txHash(tx, state.domain);
     try {
-      encodeTx(tx);
+      checkSignedTx((i) => state.accounts.get(i), tx, {
+        feeAccount: feeAccount ? config.feeAccount : undefined,
+        feeToken: feeAccount?.tokenId,
+        nonce: this.nextNonce(tx.from),
+        pending: this.pendingDebit(tx.from),
+      });
     } catch (e) {
-      if (e instanceof AmountOutOfRangeError || e instanceof FeeOutOfRangeError || e instanceof FieldRangeError) throw badRequest("out_of_range", e.shortMessage);
-      if (e instanceof InvalidTxError) throw badRequest("invalid_field", e.shortMessage);
-      throw e;
+      const receivedAs = () => {
+        const h = hash();
+        return this.byHash.get(h) ? h : undefined;
+      };
+      throw rejectionOf(e, { receivedAs }) ?? e;
     }
+    const op = tx.type === TxType.Transfer ? "transfer" : "withdraw";
     if (tx.amount === 0n && tx.fee === 0n) {
       // It would move nothing and pay nothing: only a way to fill slots and proofs for free.
       throw new RequestRejectedError(422, "zero_value", `${op} from account ${tx.from}: a nonzero amount or fee expected, got amount 0 and fee 0`);
     }
-    if (tx.fee > 0n) {
-      const feeAccount = config.feeAccount === undefined ? undefined : state.accounts.get(config.feeAccount);
-      if (!feeAccount) throw new RequestRejectedError(422, "bad_fee", `fee: 0 expected (this sequencer collects no fees), got ${tx.fee}`);
-      if (feeAccount.tokenId !== a.tokenId) {
-        throw new RequestRejectedError(422, "bad_fee", `fee: 0 expected (fees are collected in token ${feeAccount.tokenId}, account ${tx.from} holds token ${a.tokenId}), got ${tx.fee}`);
-      }
-    }
-    const hash = txHash(tx, state.domain);
-    const expected = this.nextNonce(tx.from);
-    if (tx.nonce < expected) {
-      if (this.byHash.get(hash)) throw new RequestRejectedError(409, "duplicate", `transaction ${hash} was already received`);
-      throw new RequestRejectedError(409, "nonce_used", `${op} from account ${tx.from}: nonce ${expected} expected, got ${tx.nonce} (already used)`);
-    }
-    if (tx.nonce > expected) {
-      throw new RequestRejectedError(409, "nonce_gap", `${op} from account ${tx.from}: nonce ${expected} expected, got ${tx.nonce} (future nonces are refused; send ${expected} first)`);
-    }
     if (this.forcedExits.has(tx.from)) {
       throw new RequestRejectedError(409, "forced_exit_pending", `${op} from account ${tx.from}: a forced exit of this account waits in the L1 queue`);
     }
-    const available = a.balance - this.pendingDebit(tx.from);
-    const required = tx.amount + tx.fee;
-    if (available < required) {
-      throw new RequestRejectedError(422, "insufficient_balance", `${op} from account ${tx.from}: balance of at least ${required} expected, got ${available} (${a.balance} less ${this.pendingDebit(tx.from)} pending)`);
-    }
     if (this.size >= config.maxMempool) throw new RequestRejectedError(503, "mempool_full", `mempool full (${this.size} transactions wait); retry later`);
-    return hash;
+    return hash();
   }
 
   /** What the signature check of a (checked) transaction needs. @throws RequestRejectedError for a malformed message. */
@@ -169,13 +154,12 @@ export class Mempool {
     try {
       return { msg: signatureMessage(tx, this.ctx.state.domain), sig: tx.sig, pk: [a.ax, a.ay] };
     } catch (e) {
-      if (e instanceof ZkrError) throw badRequest("out_of_range", e.shortMessage);
-      throw e;
+      throw rejectionOf(e) ?? e;
     }
   }
 
   private badSignature(tx: SignedTx): RequestRejectedError {
-    return new RequestRejectedError(422, "bad_signature", `${tx.type === TxType.Transfer ? "transfer" : "withdraw"} from account ${tx.from}: a signature by the account's key expected, it does not verify`);
+    return rejectionOf(new BadSignatureError({ account: tx.from, op: tx.type === TxType.Transfer ? "transfer from" : "withdraw from" }))!;
   }
 
   /** Checks the signature. @throws RequestRejectedError (422 bad_signature). */

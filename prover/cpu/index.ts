@@ -17,7 +17,7 @@ import { Piscina } from "piscina";
 import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES } from "../backend.js";
 import type { BasesHandle, Group, NttOptions, ProverBackend } from "../backend.js";
 import { checkedBackend, type CheckedBackend } from "../checked.js";
-import { SharedHeap } from "./heap.js";
+import { SharedHeap } from "../heap.js";
 import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes } from "./msm.js";
 import { windowCount } from "../reference.js";
 import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";

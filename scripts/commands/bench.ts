@@ -4,7 +4,8 @@
  * the table. The measuring is bench/harness.ts's; the rendering bench/report.ts's.
  */
 import type { Command } from "commander";
-import { KERNELS, parseBackends, parseKernels, parseSizes, runAndReport } from "../../bench/harness.js";
+import { runAndReport } from "../../bench/harness.js";
+import { KERNELS, parseBackends, parseKernels, parseSizes } from "../../bench/options.js";
 import { RESULTS_DIR } from "../../bench/lib.js";
 import { parseConfigs } from "./circuits.js";
 import { int } from "./options.js";

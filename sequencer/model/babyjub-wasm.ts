@@ -1,7 +1,7 @@
 // The WebAssembly kernels of Baby Jubjub verification: the field F_r (the prover's Montgomery code,
 // prover/cpu/wasm/field.ts: Baby Jubjub's base field is BN254's scalar field), the point formulas,
-// the prime-subgroup test and Poseidon(5) (poseidon5-wasm.ts). The scalar-multiplication algorithms
-// that drive these kernels live in babyjub-fast.ts.
+// the prime-subgroup test and Poseidon(5) (poseidon5-wasm.ts). The engine that drives these kernels
+// is babyjub-engine.ts, its algorithms one per file beside it (see babyjub-fast.ts).
 //
 // Coordinates. Internally points live on the isomorphic a = −1 model −X² + y² = 1 + d'·X²·y²,
 // X = c·x with c² = −a, d' = −d/a (babyjubDerived): its formulas are one multiplication cheaper

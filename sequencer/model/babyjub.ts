@@ -1,6 +1,6 @@
 // Baby Jubjub: the one definition of the curve for the sequencer (parameters and the constants derived
 // from them), and its naive bigint arithmetic. The naive twin is what the fast verifier
-// (babyjub-fast.ts, WebAssembly kernels in babyjub-wasm.ts) is tested against; it is slow (an
+// (babyjub-engine.ts and its algorithm files, WebAssembly kernels in babyjub-wasm.ts) is tested against; it is slow (an
 // inversion per addition) and meant for tests, constant derivation and rare paths only.
 //
 // The curve (EIP-2494): a·x² + y² = 1 + d·x²·y² over F_r, r the BN254 scalar field, a = 168700,

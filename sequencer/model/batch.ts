@@ -9,13 +9,13 @@
 import { createHash } from "node:crypto";
 import type { Account } from "./account.js";
 import { BALANCE_BITS, DOMAIN_BITS, L1Kind, SNARK_FIELD, TxType, U32_BITS, pow2 } from "./constants.js";
-import { BadSignatureError, BalanceOverflowError, FeeOutOfRangeError, InsufficientBalanceError, InvalidTxError, QueueOrderError, UnknownAccountError, WrongNonceError, WrongTokenError, assertBits } from "./errors.js";
+import { BalanceOverflowError, InvalidTxError, QueueOrderError, UnknownAccountError, assertBits } from "./errors.js";
 import { ZkrError } from "../../core/errors.js";
 import { l1Outcome } from "./l1.js";
 import { type L1Queue, type L1Request } from "./queue.js";
 import type { RollupState } from "./state.js";
-import { encodeTx, signatureMessage, txDataToBigint, type Tx } from "./tx.js";
-import { verify } from "./keys.js";
+import { encodeTx, txDataToBigint, type SignedTx, type Tx } from "./tx.js";
+import { checkFeeToken, checkSignedTx } from "./check-tx.js";
 import { bigintToBeBytes } from "../../core/bytes.js";
 
 /** Options of {@link applyBatch}. */
@@ -228,7 +228,7 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
   let totalFee = 0n;
   // The circuit reads the fee account as it stands after the last slot (it may be created in
   // this batch), so fee tokens are checked once the slots are applied.
-  const feePayers: Array<{ slot: number; type: TxType; token: bigint; fee: bigint }> = [];
+  const feePayers: Array<{ slot: number; tx: SignedTx; token: bigint }> = [];
 
   const existing = (index: bigint, op: string): Account => {
     const a = state.account(index);
@@ -300,27 +300,15 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
           }
           case TxType.Transfer:
           case TxType.Withdraw: {
-            const op = input.type === TxType.Transfer ? "transfer from" : "withdraw from";
             aIndex = input.from;
-            encodeTx(input); // widths, float formats, self-transfer
-            a = existing(aIndex, op);
-            let to: Account | undefined;
-            if (input.type === TxType.Transfer) {
-              to = existing(input.to, "transfer to");
-              if (to.tokenId !== a.tokenId) throw new WrongTokenError({ account: input.to, op: "transfer to", expected: a.tokenId, got: to.tokenId });
-            }
-            if (input.fee > 0n) {
-              if (opts.feeAccount === undefined) {
-                throw new FeeOutOfRangeError({ field: `${describe(input.type)} fee`, value: input.fee, expected: "0 (the batch has no fee account)" });
-              }
-              feePayers.push({ slot, type: input.type, token: a.tokenId, fee: input.fee });
-            }
-            if (input.nonce !== a.nonce) throw new WrongNonceError({ account: aIndex, op, expected: a.nonce, got: input.nonce });
-            if (opts.verifySignatures !== false && (!input.sig || !verify(signatureMessage(input, state.domain), input.sig, [a.ax, a.ay]))) {
-              throw new BadSignatureError({ account: aIndex, op });
-            }
+            const checked = checkSignedTx((i) => state.account(i), input, {
+              feeAccount: opts.feeAccount,
+              domain: opts.verifySignatures === false ? undefined : state.domain,
+            });
+            a = checked.from;
+            const to = checked.to;
+            if (input.fee > 0n) feePayers.push({ slot, tx: input, token: a.tokenId });
             const debit = input.amount + input.fee;
-            if (a.balance < debit) throw new InsufficientBalanceError({ account: aIndex, op, balance: a.balance, required: debit });
             sig = input.sig ?? sig;
             aSiblings = state.tree.proof(aIndex).siblings;
             put(aIndex, { ...a, balance: a.balance - debit, nonce: a.nonce + 1n });
@@ -361,8 +349,10 @@ export function applyBatch(state: RollupState, txs: readonly Tx[], queue: L1Queu
       feeAccount = opts.feeAccount;
       const fa = existing(feeAccount, "fee to");
       for (const p of feePayers) {
-        if (p.token !== fa.tokenId) {
-          throw new BatchTxError(p.slot, new FeeOutOfRangeError({ field: `${describe(p.type)} fee`, value: p.fee, expected: `0 (fees are collected in token ${fa.tokenId}, the account holds token ${p.token})` }));
+        try {
+          checkFeeToken(p.tx, p.token, fa.tokenId);
+        } catch (err) {
+          throw new BatchTxError(p.slot, err as ZkrError);
         }
       }
       const balance = fa.balance + totalFee;

@@ -41,7 +41,7 @@ export class WrongNonceError extends ZkrError {
   readonly expected: bigint;
   readonly got: bigint;
   constructor(p: AccountContext & { expected: bigint; got: bigint }, options?: ZkrErrorOptions) {
-    super(`${subject(p)}: nonce ${p.expected} expected, got ${p.got}`, options);
+    super(`${subject(p)}: nonce ${p.expected} expected, got ${p.got}${p.got < p.expected ? " (already used)" : ""}`, options);
     this.account = p.account;
     this.op = p.op;
     this.expected = p.expected;
@@ -49,19 +49,24 @@ export class WrongNonceError extends ZkrError {
   }
 }
 
-/** A debit (amount + fee, or a forced exit) exceeds the balance. */
+/** A debit (amount + fee, or a forced exit) exceeds the balance (less what is already promised). */
 export class InsufficientBalanceError extends ZkrError {
   override name = "InsufficientBalanceError" as const;
   readonly account: bigint;
   readonly op: string | undefined;
   readonly balance: bigint;
   readonly required: bigint;
-  constructor(p: AccountContext & { balance: bigint; required: bigint }, options?: ZkrErrorOptions) {
-    super(`${subject(p)}: balance of at least ${p.required} expected, got ${p.balance}`, options);
+  /** Debits of the account's pending transactions (a mempool's), not spendable; 0 in a batch. */
+  readonly pending: bigint;
+  constructor(p: AccountContext & { balance: bigint; required: bigint; pending?: bigint }, options?: ZkrErrorOptions) {
+    const pending = p.pending ?? 0n;
+    const got = pending > 0n ? `${p.balance - pending} (${p.balance} less ${pending} pending)` : `${p.balance}`;
+    super(`${subject(p)}: balance of at least ${p.required} expected, got ${got}`, options);
     this.account = p.account;
     this.op = p.op;
     this.balance = p.balance;
     this.required = p.required;
+    this.pending = pending;
   }
 }
 
@@ -98,18 +103,27 @@ export class AmountOutOfRangeError extends ZkrError {
   }
 }
 
+/**
+ * Why a fee is refused: not representable as Float13 (`"format"`), or nonzero where it must be 0
+ * because no account collects fees (`"no fee account"`) or the fee account holds another token
+ * (`"fee token"`).
+ */
+export type FeeRule = "format" | "no fee account" | "fee token";
+
 /** A fee is not representable as Float13, or is nonzero where it must be 0. */
 export class FeeOutOfRangeError extends ZkrError {
   override name = "FeeOutOfRangeError" as const;
   readonly field: string;
   readonly value: bigint;
   readonly expected: string;
-  constructor(p: { field?: string; value: bigint; expected: string }, options?: ZkrErrorOptions) {
+  readonly rule: FeeRule;
+  constructor(p: { field?: string; value: bigint; expected: string; rule?: FeeRule }, options?: ZkrErrorOptions) {
     const field = p.field ?? "fee";
     super(`${field}: ${p.expected} expected, got ${p.value}`, options);
     this.field = field;
     this.value = p.value;
     this.expected = p.expected;
+    this.rule = p.rule ?? "format";
   }
 }
 

@@ -20,4 +20,5 @@ export * from "./queue.js";
 export * from "./domain.js";
 export * from "./l1.js";
 export * from "./state.js";
+export * from "./check-tx.js";
 export * from "./batch.js";
