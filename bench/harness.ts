@@ -26,9 +26,9 @@ export async function runBench(o: BenchOptions): Promise<BenchRun> {
   const date = new Date().toISOString();
   const start = loadavg();
   const rec: BenchRecord = { skipped: [], notes: [], log: o.log ?? (() => {}) };
-  let kernels: KernelRow[] = [];
-  let proofs: ProofRow[] = [];
-  let circuit: CircuitRow[] = [];
+  let kernels: KernelRow[];
+  let proofs: ProofRow[];
+  let circuit: CircuitRow[];
 
   const started = await startBackends(o, rec);
   try {

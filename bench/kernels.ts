@@ -14,7 +14,7 @@ import { KERNELS, type BenchOptions, type KernelKey } from "./options.js";
 import { KERNEL_BASELINE, type KernelRow } from "./report.js";
 import type { BenchBackends, BenchRecord } from "./backends.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Curve = any;
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { FR_MODULUS, G1_BYTES, G2_BYTES, writeScalar, type Group } from "../prover/backend.js";
 import { expandBases } from "../prover/cpu/points.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Curve = any;
 
 /** The repository root. */

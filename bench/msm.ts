@@ -27,7 +27,7 @@ import { KERNELS, parseKernels, parseSizes } from "./options.js";
 import { median, randomBases, randomScalars } from "./lib.js";
 import { rng } from "./fixtures/rng.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Curve = any;
 
 function args(): { sizes: number[]; runs: number; threads?: number; only: string; windows?: number[] } {

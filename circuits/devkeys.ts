@@ -6,7 +6,6 @@
  * INSECURE: the process that made these keys knew τ, α, β and δ; with them anyone can forge
  * proofs. They exist for tests and the local devnet only.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";

@@ -60,7 +60,7 @@ export interface DevSetupResult {
   seconds: { ptau: number; zkey: number };
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Fe = Uint8Array;
 
 function tmpName(file: string): string {

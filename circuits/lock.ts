@@ -34,7 +34,7 @@ export async function withBuildLock<T>(target: string, what: string, log: (l: st
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
-      if (Date.now() - started > WAIT_MS) throw new Error(`${what}: another process has held ${target}.lock for over ${WAIT_MS / 60_000} minutes`);
+      if (Date.now() - started > WAIT_MS) throw new Error(`${what}: another process has held ${target}.lock for over ${WAIT_MS / 60_000} minutes`, { cause: err });
       if (!told) log(`${what}: another process is building it; waiting…`);
       told = true;
       await new Promise((r) => setTimeout(r, POLL_MS));

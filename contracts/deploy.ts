@@ -2,7 +2,7 @@
  * Deploys Poseidon(6), Poseidon(4), a configuration's Groth16 verifier and the rollup contract with ethers v6.
  */
 import fs from "node:fs";
-import { Contract, ContractFactory, JsonRpcProvider, type ContractRunner, type Signer } from "ethers";
+import { Contract, ContractFactory, type ContractRunner, type Signer } from "ethers";
 import type { Artifact, CompiledContracts } from "./compile.js";
 import { QuadTree } from "../sequencer/model/tree.js";
 import { rollupDomain } from "../sequencer/model/domain.js";

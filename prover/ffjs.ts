@@ -7,7 +7,7 @@ import { FR_BYTES, G1_BYTES, G2_BYTES, type BasesHandle, type Group, type NttOpt
 import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { R, invMod } from "../core/bn254.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Curve = any;
 
 interface FfjsBases extends BasesHandle {

@@ -1,5 +1,5 @@
 // The sequencer's one SQLite database (better-sqlite3, WAL): state, L1 requests, mempool, batches,
-// L1 submissions, and (through prover/service/sqlite-queue.ts) the proof jobs. Every step of the
+// L1 submissions, and (core/jobs/table.ts, shared with the prover service) the proof jobs. Every step of the
 // sequencer is one transaction on it, so a process killed at any instant restarts from a
 // consistent state: either a step happened entirely or not at all.
 //

@@ -1,5 +1,5 @@
 // The sequencer's side of the proof queue, the prover service's `proof_jobs` table in the same
-// database (prover/service/sqlite-queue.ts): a job is enqueued inside the transaction that creates
+// database (core/jobs/table.ts; the provers claim rows through prover/service/sqlite-queue.ts): a job is enqueued inside the transaction that creates
 // its batch, and results are read back from the same table. The interface lets tests substitute
 // a queue whose results they control.
 

@@ -93,7 +93,7 @@ describe("bench run record", () => {
   });
 
   test("missing machine fields, load averages, versions and bad statistics are named", () => {
-    const run = syntheticRun() as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const run = syntheticRun() as unknown as Record<string, any>;  
     delete run.machine.cpu;
     run.machine.cores = 0;
     run.loadavg.end = [1];

@@ -7,7 +7,7 @@
 // named error); carol gets her unconsumed deposit and creation fee back from the queue, and the
 // operator its creation fees. Claims empty the contract.
 
-import { Contract, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
+import { type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 import { devKeys, type DevKeys } from "../circuits/devkeys.js";
 import { computeWitness, releaseSnarkjs } from "../circuits/witness.js";
 import { compileContracts } from "../contracts/compile.js";

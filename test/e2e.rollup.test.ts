@@ -14,7 +14,7 @@ import { rollupAt } from "../contracts/deploy.js";
 import { devnetProvider } from "../contracts/provider.js";
 import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
-import { DEFAULTS, DEVNET_L1, type SequencerConfig } from "../sequencer/config.js";
+import { DEVNET_L1, type SequencerConfig } from "../sequencer/config.js";
 import { SequencerClient, type TxView } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey, readWalletFile } from "../sequencer/wallet.js";
 import { syncFromL1, writeSyncedDatabase } from "../sequencer/sync.js";

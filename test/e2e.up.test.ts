@@ -26,8 +26,8 @@ test("zkr up --demo brings the rollup up, runs deposit → transfer → withdraw
       /prover: +pid \d+/,
       /alice deposits 1 ETH on L1 .*: L2 account 0/,
       /both deposits are in a batch/,
-      /transfer  : (in_batch|proving) \d+/, // a prover may take the batch before a poll sees it waiting
-      /transfer  : verified on L1 \(block \d+\)/,
+      /transfer {2}: (in_batch|proving) \d+/, // a prover may take the batch before a poll sees it waiting
+      /transfer {2}: verified on L1 \(block \d+\)/,
       /withdrawal: verified on L1 \(block \d+\)/,
       /alice claims 0\.1 ETH on L1 .*L1 balance \+0\.1 ETH before gas/,
       /alice: L2 account 0 holds 0\.65 ETH \(nonce 2\)/,

@@ -2,7 +2,7 @@
 // written straight from PROTOCOL.md's table), strict decoding, and EdDSA messages checked with circomlibjs.
 
 import {
-  AmountOutOfRangeError, FLOAT13, FLOAT32, FLOAT56, FLOAT69, FeeOutOfRangeError, FieldRangeError, InvalidTxError,
+  AmountOutOfRangeError, FLOAT13, FLOAT32, FLOAT56, FeeOutOfRangeError, FieldRangeError, InvalidTxError,
   SNARK_FIELD, TX_BYTES, TxType, decodeBatchData, decodeTx, encodeBatchData, encodeFloat, encodeTx, forcedExitFloat,
   privateKeyFromSeed, publicKey, signTx, signatureMessage, txDataToBigint, verifyTxSignature,
   type DecodedTx, type FloatFormat, type TransferTx, type WithdrawTx,

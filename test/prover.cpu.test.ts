@@ -18,7 +18,7 @@ import { MAX_PAGES, cpuWasm } from "../prover/cpu/wasm/module.js";
 import { PAIR_BYTES } from "../prover/cpu/wasm/curve.js";
 import { FIELD_BYTES, fromLimbBytes, limbBytes, toMont } from "../core/wasm/field.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 let curve: any;
 let cpu: CheckedBackend<CpuBackend>;
 

@@ -16,7 +16,7 @@ import { ProofEngine, type JobProver } from "../prover/service/engine.js";
 import { JobInputError } from "../prover/service/errors.js";
 import { ProofJobBridge, RedisProverWorker, proofJobId } from "../prover/service/redis-queue.js";
 import { enqueueProofJob, getProofJob, openProofJobDb, retryProofJob } from "../core/jobs/table.js";
-import { proofJobSpec, type ProofJobResult, type ProofJobSpec } from "../core/jobs/types.js";
+import { proofJobSpec, type ProofJobSpec } from "../core/jobs/types.js";
 import { applyBatch } from "../sequencer/model/batch.js";
 import { startRedis, type RedisServer } from "./helpers/redis.js";
 import { rng } from "../bench/fixtures/rng.js";
@@ -182,7 +182,10 @@ test("two provers share the queue: each batch proven exactly once; a batch whose
       buf += d;
       const parts = buf.split("\n");
       buf = parts.pop()!;
-      for (const l of parts) log(`(child) ${l}`), childLines.push(l);
+      for (const l of parts) {
+        log(`(child) ${l}`);
+        childLines.push(l);
+      }
     });
     const exited = new Promise<NodeJS.Signals | number | null>((r) => child!.once("exit", (code, sig) => r(sig ?? code)));
     await until("prover B to be ready", () => childLines.some((l) => l.includes("[B] waiting for jobs")), 120_000);

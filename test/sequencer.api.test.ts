@@ -43,7 +43,6 @@ const withdraw = (from: bigint, amount: bigint, nonce: bigint, sk = alice.sk, fe
 
 const dbFingerprint = () => databaseFingerprint(seq.ctx.db);
 
-const post = (body: string, headers?: Record<string, string>) => http(seq.url, "POST", body, headers).then((r) => ({ ...r, path: "/txs" }));
 async function postTx(tx: SignedTx & { sig: NonNullable<SignedTx["sig"]> }) {
   return http(seq.url + "/txs", "POST", JSON.stringify(txToJson(tx)));
 }

@@ -47,7 +47,7 @@ async function startSequencer(crashAt?: string): Promise<{ proc: ChildProcess; e
     if (proc.exitCode !== null || proc.signalCode !== null) resolve(proc.signalCode ?? proc.exitCode);
     else proc.once("exit", (code, signal) => resolve(signal ?? code));
   });
-  proc.stderr!.on("data", (c: Buffer) => { for (const l of c.toString().split("\n")) if (l.trim()) log(`[seq ${proc.pid}${crashAt ? ` ${crashAt}` : ""}] ${l.replace(/^sequencer  /, "")}`); });
+  proc.stderr!.on("data", (c: Buffer) => { for (const l of c.toString().split("\n")) if (l.trim()) log(`[seq ${proc.pid}${crashAt ? ` ${crashAt}` : ""}] ${l.replace(/^sequencer {2}/, "")}`); });
   client = new SequencerClient(url);
   return { proc, exited };
 }

@@ -305,7 +305,7 @@ describe("errors", () => {
 
 describe("the engine's task, in-process", () => {
   test("fixed-base multiples equal ffjavascript's, with the table built here or copied from a shared one", async () => {
-    /* eslint-disable @typescript-eslint/no-explicit-any */
+     
     const curve: any = await buildBn128(true, zkrWasmPlugin);
     try {
       const data = { code: curve.tm.code as Uint8Array, consts: { pG1gen: curve.tm.pG1gen, pG2gen: curve.tm.pG2gen } };

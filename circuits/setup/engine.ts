@@ -14,7 +14,7 @@
  * shared table builds its own rows.
  */
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Exports = Record<string, (...args: number[]) => number>;
 
 /** The generators' addresses inside the module's data (ffjavascript's `curve.tm`). */

@@ -8,7 +8,7 @@ import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import { ChaCha } from "ffjavascript";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 export type Curve = any;
 export type Fe = Uint8Array;
 

@@ -17,7 +17,7 @@ import { BN254_Q, BinFileWriter } from "./binfile.js";
 import * as K from "./keys.js";
 import { G1, G2, OrderedSink, SA, mul, runBounded, runItems, type Chunks, type EnginePool, type Item, type Tables } from "./jobs.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Fe = Uint8Array;
 
 /** What phase 1 needs. */

@@ -44,7 +44,7 @@
  *   checks, to save about 70 lines of generator code (affineAddCode and buildBatchAdd).
  */
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Code = number[];
 
 export function zkrWasmPlugin(module: any): void {

@@ -18,7 +18,7 @@ import { BN254_Q, BN254_R, BinFileWriter, SetupError, type R1cs } from "./binfil
 import * as K from "./keys.js";
 import { G1, G2, OrderedSink, SA, mul, runItems, type Chunks, type EnginePool, type Item, type Tables } from "./jobs.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Fe = Uint8Array;
 
 /** The chunk size of zkey_new.js's hashHPoints (see the H points of the circuit hash). */

@@ -1,7 +1,7 @@
 /**
  * The contract between the sequencer and the prover service: what a proof job carries and what
  * comes back. The sequencer writes a job in the same SQLite transaction that creates its batch
- * (`enqueueProofJob` in `sqlite-queue.ts`), so a batch never exists without its job; provers take
+ * (`enqueueProofJob` in `table.ts`), so a batch never exists without its job; provers take
  * jobs from that table or, when Redis is configured, from a BullMQ queue fed from it. Results are
  * written back into the same table, where the sequencer's submitter finds them.
  */

@@ -400,11 +400,6 @@ function subConstCode(c: CodeBuilder, s: string, d: string, k: bigint[]): Code[]
   return code;
 }
 
-/** Normalizes locals t0..t8 (unsigned, carries upward) and stores them at `r`. */
-function storeNormalizedCode(c: CodeBuilder, t: string, r: Code): Code[] {
-  return storeNormalizedNamed(c, Array.from({ length: LIMBS }, (_, j) => `${t}${j}`), r);
-}
-
 function storeNormalizedNamed(c: CodeBuilder, names: string[], r: Code): Code[] {
   const code: Code[] = [];
   for (let j = 0; j < LIMBS - 1; j++) {
@@ -450,13 +445,24 @@ export function karatsubaProductCode(c: CodeBuilder, x: string, y: string): Code
     }
   };
   // P00 at 0 (+), 3 (−), 6 (−); P11 at 3 (−), 6 (+), 9 (−); P22 at 6 (−), 9 (−), 12 (+)
-  block(X(0), Y(0)), addInto(0, 1), addInto(3, -1), addInto(6, -1);
-  block(X(1), Y(1)), addInto(3, -1), addInto(6, 1), addInto(9, -1);
-  block(X(2), Y(2)), addInto(6, -1), addInto(9, -1), addInto(12, 1);
+  block(X(0), Y(0));
+  addInto(0, 1);
+  addInto(3, -1);
+  addInto(6, -1);
+  block(X(1), Y(1));
+  addInto(3, -1);
+  addInto(6, 1);
+  addInto(9, -1);
+  block(X(2), Y(2));
+  addInto(6, -1);
+  addInto(9, -1);
+  addInto(12, 1);
   // Q01 at 3, Q02 at 6, Q12 at 9
-  sums(0, 1), block(U, V), addInto(3, 1);
-  sums(0, 2), block(U, V), addInto(6, 1);
-  sums(1, 2), block(U, V), addInto(9, 1);
+  for (const [a, b, at] of [[0, 1, 3], [0, 2, 6], [1, 2, 9]]) {
+    sums(a, b);
+    block(U, V);
+    addInto(at, 1);
+  }
   return code;
 }
 

@@ -106,7 +106,7 @@ function treeSum(g, u32, L, segStart, segLen, active, nActive, ptrs = L.ptrs, sl
       if (nl >= 2) active[kept++] = b;
     }
     nActive = kept;
-    let t0 = PROFILE ? performance.now() : 0;
+    const t0 = PROFILE ? performance.now() : 0;
     if (np > 0) batchAdd(L.list, np, L.prefix, L.flags, L.curve);
     if (PROFILE) { lap("batchAdd", t0); prof.pairs = (prof.pairs ?? 0) + np; prof.passes = (prof.passes ?? 0) + 1; }
   }

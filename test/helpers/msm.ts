@@ -8,7 +8,7 @@ import { expandBases } from "../../prover/cpu/points.js";
 import { referenceMsm } from "../../prover/reference.js";
 import type { Rng } from "../../bench/fixtures/rng.js";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 /** ffjavascript's bn128 curve object (`await buildBn128()`). */
 export type FfCurve = any;
 

@@ -4,7 +4,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { L1Kind } from "../../sequencer/model/constants.js";
 import { L1Queue, type L1Request } from "../../sequencer/model/queue.js";
 import { DEVNET_L1, type SequencerConfig } from "../../sequencer/config.js";
 import { Sequencer } from "../../sequencer/sequencer.js";
@@ -12,12 +11,8 @@ import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { L1Watcher } from "../../sequencer/l1/watcher.js";
 import type { L1RequestLog } from "../../sequencer/l1/events.js";
 import type { Provider } from "ethers";
-import { openDatabase, type Db } from "../../sequencer/db.js";
+import type { Db } from "../../sequencer/db.js";
 import { createHash } from "node:crypto";
-import { checkIdentity, loadQueue, loadState } from "../../sequencer/store.js";
-import { Mempool } from "../../sequencer/mempool.js";
-import { createBatch } from "../../sequencer/batcher.js";
-import type { SequencerContext } from "../../sequencer/context.js";
 
 export function tmpDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
