@@ -1,10 +1,10 @@
 /**
- * The CPU backend's allocator over its shared WebAssembly memory: core's heap (core/heap.mjs),
+ * The CPU backend's allocator over its shared WebAssembly memory: core's heap (core/heap.ts),
  * running out of memory as a BackendError. Only the main thread allocates: it gives each worker
  * task the regions it needs (bases, scalars, scratch) as plain addresses, and frees them when the
  * task settles.
  */
-import { WasmHeap } from "../core/heap.mjs";
+import { WasmHeap } from "../core/heap.js";
 import { BackendError } from "./backend.js";
 
 export class SharedHeap extends WasmHeap {

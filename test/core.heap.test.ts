@@ -1,7 +1,7 @@
-// core/heap.mjs: the one allocator of the WebAssembly memories (prover/heap.ts's SharedHeap, the
+// core/heap.ts: the one allocator of the WebAssembly memories (prover/heap.ts's SharedHeap, the
 // Baby Jubjub engine): blocks with a free list, scratch in scopes, growth and its limit.
 
-import { WasmHeap } from "../core/heap.mjs";
+import { WasmHeap } from "../core/heap.js";
 
 const PAGE = 65536;
 

@@ -13,8 +13,8 @@
  * buffer (`table`) makes its engine copy the whole table in at first use. An engine given no
  * shared table builds its own rows.
  */
+import { WasmHeap } from "../../core/heap.js";
 
- 
 type Exports = Record<string, (...args: number[]) => number>;
 
 /** The generators' addresses inside the module's data (ffjavascript's `curve.tm`). */
@@ -36,6 +36,8 @@ const FR = 32;
 // memory a job did not write first shows up as a wrong file.
 const POISON = process.env.ZKR_SETUP_POISON === "1";
 const WASM_PAGE = 65536;
+/** Bytes kept free above the heap's top for the module's own scratch. */
+const HEADROOM = 8 << 20;
 const BATCH: Record<number, number> = { 1: 4096, 2: 2048 };
 
 interface Table {
@@ -60,32 +62,30 @@ export async function createEngine(code: Uint8Array, consts: EngineConsts) {
   const module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const ex = instance.exports as unknown as Exports;
-  let top = new Uint32Array(memory.buffer)[0];
+  // The module's own scratch (batch inversions) goes above the top it reads at address 0: the
+  // heap writes every new top there and keeps HEADROOM free above it.
+  const heap = new WasmHeap(memory, new Uint32Array(memory.buffer)[0], {
+    name: "dev setup engine",
+    headroom: HEADROOM,
+    onTop: (top) => (new Uint32Array(memory.buffer)[0] = top),
+    poison: POISON ? 0xa5 : undefined,
+  });
   const tables = new Map<string, Table>();
 
+  /** Room for the module's own scratch of `bytes` above the top, when that is more than HEADROOM. */
   function ensure(bytes: number): void {
-    const need = top + bytes + (8 << 20);
-    if (need > memory.buffer.byteLength) {
-      const pages = Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE);
-      memory.grow(pages);
-    }
+    const need = heap.top + bytes + HEADROOM;
+    if (need > memory.buffer.byteLength) memory.grow(Math.ceil((need - memory.buffer.byteLength) / WASM_PAGE));
   }
-  /** Bump allocation; the wasm's own scratch allocations (batch inversions) go above `top`. */
+  /** Scratch inside a job's scope (`mark` … `release`); the tables are the engine's only blocks. */
   function alloc(bytes: number): number {
-    top = (top + 63) & ~63;
-    ensure(bytes);
-    const p = top;
-    top += bytes;
-    new Uint32Array(memory.buffer)[0] = top;
-    if (POISON) new Uint8Array(memory.buffer, p, bytes).fill(0xa5);
-    return p;
+    return heap.scratch(bytes);
   }
   function mark(): number {
-    return top;
+    return heap.mark();
   }
   function release(m: number): void {
-    top = m;
-    new Uint32Array(memory.buffer)[0] = top;
+    heap.releaseScope(m);
   }
   const u8 = () => new Uint8Array(memory.buffer);
   function put(p: number, bytes: Uint8Array): void {
@@ -112,7 +112,7 @@ export async function createEngine(code: Uint8Array, consts: EngineConsts) {
       const { sA } = G[group];
       const nWin = Math.ceil(254 / w);
       const rowSize = sA * (1 << w);
-      t = { group, w, nWin, rowSize, pTable: alloc(nWin * rowSize), done: new Array(nWin).fill(false) };
+      t = { group, w, nWin, rowSize, pTable: heap.alloc(nWin * rowSize), done: new Array(nWin).fill(false) };
       tables.set(key, t);
     }
     return t;

@@ -5,7 +5,7 @@
  * Memory: one shared WebAssembly memory holds everything the kernels touch. `loadBases` converts
  * the zkey's LEM points once into it (the kernels' 29-bit-limb layout, core/wasm/field.ts);
  * every worker has the same memory mapped, so an MSM task carries only addresses and counts.
- * Only the main thread allocates in it (prover/heap.ts, on core/heap.mjs): each task gets its own regions,
+ * Only the main thread allocates in it (prover/heap.ts, on core/heap.ts): each task gets its own regions,
  * freed when the task settles.
  *
  * MSM: prover/cpu/msm.ts (plan, cost model) and worker.mjs (per range). NTT: prover/cpu/ntt.ts.

@@ -5,11 +5,11 @@
 // - babyjub-varbase.ts: k·P by wNAF (`mulWnaf`) and by per-point key tables (`buildKeyTable`, `mulKeyTable`);
 // - babyjub-msm.ts: Σ sᵢ·Pᵢ by Straus or Pippenger, whichever the cost model prices lower (`msm`);
 // - babyjub-poseidon.ts: Poseidon of 5 field elements (`poseidon5`).
-// Memory is allocated by core's heap (core/heap.mjs): tables as permanent blocks, per-call
+// Memory is allocated by core's heap (core/heap.ts): tables as permanent blocks, per-call
 // regions as scratch in nested scopes (`mark`/`scratch`/`release`). The bigint-level API for tests
 // and tools is babyjub-fast.ts.
 
-import { WasmHeap } from "../../core/heap.mjs";
+import { WasmHeap } from "../../core/heap.js";
 import { babyjubDerived, finv, fmod, type BabyJubPoint } from "./babyjub.js";
 import { E, EXT_BYTES, NIELS_BYTES, RAW_BYTES, babyjubWasm } from "./babyjub-wasm.js";
 import { SNARK_FIELD } from "./constants.js";
@@ -79,7 +79,7 @@ export class BabyJubEngine {
     this.dv = new DataView(this.memory.buffer);
   }
 
-  // ---- memory (core/heap.mjs) ----
+  // ---- memory (core/heap.ts) ----
 
   /**
    * Allocates `bytes` (64-aligned) for good, growing the memory when needed. Only outside every

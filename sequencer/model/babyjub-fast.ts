@@ -5,7 +5,7 @@
 //
 // The pieces, one job per file, all over the WebAssembly point kernels of babyjub-wasm.ts
 // (≈ 50 ns per field multiplication):
-// - babyjub-engine.ts: the kernels' instance, its memory (core/heap.mjs), points in and out;
+// - babyjub-engine.ts: the kernels' instance, its memory (core/heap.ts), points in and out;
 // - babyjub-recode.ts: scalar recodings (signed windows, wNAF);
 // - babyjub-fixedbase.ts: k·B8 from a table of windows;
 // - babyjub-varbase.ts: k·P by wNAF, and by per-point key tables;

@@ -9,12 +9,27 @@
 //   inside an open scope would be handed out again when it closes: `alloc` refuses it.
 //
 // Users: the prover's CPU backend (blocks in its shared memory, prover/heap.ts), the Baby
-// Jubjub engine (tables as blocks, per-call scratch, sequencer/model/babyjub-engine.ts). The dev
-// setup's worker engine (circuits/setup/fixedbase-engine.mjs) still bumps its own `top`; `headroom`,
-// `onTop` (its wasm reads the top at address 0) and `poison` are what it needs to use this one.
-//
-// Plain JavaScript, typed by heap.d.mts beside it, so that worker threads, which load files with
-// Node's own loader (no TypeScript transform), can import it too.
+// Jubjub engine (tables as blocks, per-call scratch, sequencer/model/babyjub-engine.ts), the dev
+// setup's worker engine (window tables as blocks, per-job scratch, circuits/setup/engine.ts: its
+// wasm reads the top at address 0, hence `onTop` and `headroom`).
+
+/** Options of {@link WasmHeap}. */
+export interface WasmHeapOptions {
+  /** The heap never reaches past this many bytes (default 4 GiB, wasm32's limit). */
+  maxBytes?: number;
+  /** Bytes kept free above the top when growing (for code that allocates above it on its own). */
+  headroom?: number;
+  /** Prefix of its own error messages (default "WasmHeap"). */
+  name?: string;
+  /** The error to throw when `maxBytes` would be passed (default a RangeError). */
+  outOfMemory?: (message: string) => Error;
+  /** Called after the memory grew: views of the old buffer are stale. */
+  onGrow?: () => void;
+  /** Called whenever the top moves, with the new top. */
+  onTop?: (top: number) => void;
+  /** Fill every new region with this byte (tests: reads of memory nobody wrote show up). */
+  poison?: number;
+}
 
 const ALIGN = 64;
 const PAGE = 65536;
@@ -22,28 +37,32 @@ const PAGE = 65536;
 const WASM32_BYTES = 65536 * PAGE;
 
 /** `n` rounded up to the alignment. */
-function align(n) {
+function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 
+/** The one allocator of zkr's WebAssembly memories: permanent blocks and scoped scratch. */
 export class WasmHeap {
   /** Free blocks [start, end), sorted by start, never adjacent. */
-  #free = [];
+  #free: { start: number; end: number }[] = [];
   /** Size of each live block, by address. */
-  #sizes = new Map();
+  #sizes = new Map<number, number>();
   /** Top of the heap at each open scope's mark. */
-  #scopes = [];
-  #top;
-  #maxBytes;
-  #headroom;
-  #name;
-  #outOfMemory;
-  #onGrow;
-  #onTop;
-  #poison;
+  #scopes: number[] = [];
+  #top: number;
+  #maxBytes: number;
+  #headroom: number;
+  #name: string;
+  #outOfMemory: (message: string) => Error;
+  #onGrow: (() => void) | undefined;
+  #onTop: ((top: number) => void) | undefined;
+  #poison: number | undefined;
 
-  constructor(memory, start, options = {}) {
-    this.memory = memory;
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    start: number,
+    options: WasmHeapOptions = {},
+  ) {
     this.#top = align(start);
     this.#maxBytes = options.maxBytes ?? WASM32_BYTES;
     this.#headroom = options.headroom ?? 0;
@@ -55,24 +74,24 @@ export class WasmHeap {
   }
 
   /** Bytes in live blocks (scratch not counted). */
-  get used() {
+  get used(): number {
     let n = 0;
     for (const s of this.#sizes.values()) n += s;
     return n;
   }
 
   /** First byte above everything allocated. */
-  get top() {
+  get top(): number {
     return this.#top;
   }
 
   /** Number of open scratch scopes. */
-  get depth() {
+  get depth(): number {
     return this.#scopes.length;
   }
 
   /** A block of `bytes` (rounded up to 64) that lives until {@link release}. Not inside a scope. */
-  alloc(bytes) {
+  alloc(bytes: number): number {
     if (this.#scopes.length > 0) throw new Error(`${this.#name}.alloc: permanent allocation inside a scratch scope`);
     const size = align(Math.max(bytes, 1));
     for (let i = 0; i < this.#free.length; i++) {
@@ -92,7 +111,7 @@ export class WasmHeap {
   }
 
   /** Frees a block from {@link alloc}; freeing twice is a bug and throws. */
-  release(p) {
+  release(p: number): void {
     const size = this.#sizes.get(p);
     if (size === undefined) throw new Error(`${this.#name}.release: ${p} is not an allocated block`);
     this.#sizes.delete(p);
@@ -115,13 +134,13 @@ export class WasmHeap {
   }
 
   /** Opens a scratch scope; returns its token for {@link releaseScope}. */
-  mark() {
+  mark(): number {
     this.#scopes.push(this.#top);
     return this.#scopes.length;
   }
 
   /** Scratch of `bytes` (rounded up to 64), valid until the enclosing scope closes. */
-  scratch(bytes) {
+  scratch(bytes: number): number {
     if (this.#scopes.length === 0) throw new Error(`${this.#name}.scratch: no scratch scope (call mark() first)`);
     return this.#bump(align(Math.max(bytes, 1)));
   }
@@ -130,7 +149,7 @@ export class WasmHeap {
    * Closes the scope `token`, and any scope opened inside it that an exception left open,
    * freeing their scratch.
    */
-  releaseScope(token) {
+  releaseScope(token: number): void {
     if (!Number.isInteger(token) || token < 1 || token > this.#scopes.length) {
       throw new Error(`${this.#name}.release: open scope expected, got ${token} (${this.#scopes.length} open)`);
     }
@@ -139,7 +158,7 @@ export class WasmHeap {
     this.#setTop(top);
   }
 
-  #bump(size) {
+  #bump(size: number): number {
     const p = this.#top;
     const end = p + size;
     if (end > this.#maxBytes) {
@@ -156,12 +175,12 @@ export class WasmHeap {
     return p;
   }
 
-  #setTop(top) {
+  #setTop(top: number): void {
     this.#top = top;
     this.#onTop?.(top);
   }
 
-  #fill(p, size) {
+  #fill(p: number, size: number): void {
     if (this.#poison !== undefined) new Uint8Array(this.memory.buffer, p, size).fill(this.#poison);
   }
 }
