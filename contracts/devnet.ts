@@ -11,6 +11,7 @@ import writeFileAtomic from "write-file-atomic";
 import { ROOT, circuitName } from "../circuits/build.js";
 import { devKeys } from "../circuits/devkeys.js";
 import { sha256File } from "../core/files.js";
+import { claimFolder, type FolderClaim } from "../core/instance.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { compileContracts } from "./compile.js";
 import { deployRollup } from "./deploy.js";
@@ -42,8 +43,10 @@ export interface LaunchDevnetOptions {
   depth: number;
   /** anvil's port (0: any free port). */
   port: number;
-  /** Directory of deployment.json. */
+  /** Directory of deployment.json, claimed for this process (core/instance.ts): one instance per folder. */
   out: string;
+  /** Who claims the folder, as a refused second instance will be told (default "zkr devnet"). */
+  command?: string;
   log?: (line: string) => void;
 }
 
@@ -53,7 +56,9 @@ export interface LaunchedDevnet {
   deployment: DevnetDeployment;
   /** Path of deployment.json. */
   file: string;
-  /** Stops anvil and removes deployment.json (idempotent). */
+  /** The folder's claim: the caller may add where it can be reached. */
+  claim: FolderClaim;
+  /** Stops anvil, removes deployment.json and gives the folder up (idempotent). */
   stop(): Promise<void>;
 }
 
@@ -66,16 +71,27 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
   const say = o.log ?? (() => {});
   const config = { txs: o.txs, depth: o.depth };
   const name = circuitName(config);
-  const keys = await devKeys(config, { log: say });
-  const compiled = compileContracts({ verifierFile: keys.verifier, name, log: say });
-
-  const anvil = await startAnvil({ port: o.port });
+  // First, before minutes of compiling: a second instance on this folder is refused at once.
+  const claim = await claimFolder(o.out, o.command ?? "zkr devnet");
+  let anvil: Anvil;
+  let compiled: ReturnType<typeof compileContracts>;
+  let keys: Awaited<ReturnType<typeof devKeys>>;
+  try {
+    keys = await devKeys(config, { log: say });
+    compiled = compileContracts({ verifierFile: keys.verifier, name, log: say });
+    anvil = await startAnvil({ port: o.port });
+  } catch (err) {
+    await claim.release();
+    throw err;
+  }
+  claim.setEndpoints({ "L1 RPC": anvil.url });
   const outFile = path.join(path.resolve(o.out), DEPLOYMENT_FILE);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       fs.rmSync(outFile, { force: true });
       await anvil.stop();
+      await claim.release();
     })());
   // Until the deployment is written, a signal must still stop anvil.
   const early = () => void stop().then(() => process.exit(130));
@@ -120,5 +136,5 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
     process.removeListener("SIGINT", early);
     process.removeListener("SIGTERM", early);
   }
-  return { anvil, deployment, file: outFile, stop };
+  return { anvil, deployment, file: outFile, claim, stop };
 }

@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { createRequire } from "node:module";
 import { releaseSnarkjs } from "../circuits/witness.js";
+import { ZkrError } from "../core/errors.js";
 import { registerBench } from "./commands/bench.js";
 import { registerCircuits } from "./commands/circuits.js";
 import { registerCeremony } from "./commands/ceremony.js";
@@ -43,8 +44,10 @@ registerWallet(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // zkr's own errors carry their hints (metaMessages, details) in `message`; ethers's errors say it
+  // best in `shortMessage`.
   const e = err as Error & { shortMessage?: string };
-  console.error(`zkr: ${e.shortMessage ?? e.message}`);
+  console.error(`zkr: ${e instanceof ZkrError ? e.message : (e.shortMessage ?? e.message)}`);
   if (process.env.ZKR_DEBUG) console.error(e.stack);
   process.exitCode = 1;
 } finally {

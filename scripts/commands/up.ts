@@ -138,7 +138,7 @@ export function registerUp(program: Command): void {
       process.stderr.write(DEV_KEYS_WARNING + "\n");
       say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth} (the first run compiles the circuit and makes its keys: about a minute)`);
       const out = path.resolve(o.out);
-      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, log: (l) => say(`devnet     ${l}`) });
+      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, command: "zkr up", log: (l) => say(`devnet     ${l}`) });
       const dep = devnet.deployment;
       const dbPath = path.join(out, "sequencer.db");
       for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
@@ -176,6 +176,7 @@ export function registerUp(program: Command): void {
         prover.once("exit", (code, signal) => { if (!stopping) fatal?.(new Error(`the prover exited (${code ?? signal})`)); });
         const endpoints: UpEndpoints = { apiUrl: seq.url, dbPath, proverPid: prover.pid ?? -1, pid: process.pid };
         writeEndpointsFile(endpointsFile, endpoints);
+        devnet.claim.setEndpoints({ API: seq.url, database: dbPath });
       } catch (e) {
         await stop();
         throw e;
