@@ -6,15 +6,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { FR_MODULUS, G1_BYTES, G2_BYTES, writeScalar, type Group } from "../prover/backend.js";
 import { expandBases } from "../prover/cpu/points.js";
 
  
 type Curve = any;
 
-/** The repository root. */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export { ROOT } from "../core/paths.js";
+import { ROOT } from "../core/paths.js";
 /** Where result files go by default. */
 export const RESULTS_DIR = path.join(ROOT, "bench", "results");
 

@@ -16,7 +16,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { getCurveFromName } from "ffjavascript";
 import * as snarkjs from "snarkjs";
 import { devSetup } from "../circuits/devsetup.js";
@@ -24,7 +23,7 @@ import { circuitPower } from "../circuits/files.js";
 import { readR1cs } from "../circuits/setup/binfile.js";
 import { compileCircomFile as compileCircom } from "../circuits/build.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { ROOT } from "../core/paths.js";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -8,7 +8,6 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import { withBuildLock } from "./lock.js";
 import { inspectR1cs } from "./files.js";
 import { ZkrError } from "../core/errors.js";
@@ -18,8 +17,9 @@ import type { CircomResult, CircomTask } from "./circom-task.js";
 
 const require = createRequire(import.meta.url);
 
-/** Repository root (this file lives in `circuits/`). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+import { ROOT } from "../core/paths.js";
+
+export { ROOT };
 const SRC = path.join(ROOT, "circuits", "src");
 
 /** A circuit configuration. */

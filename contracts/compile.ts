@@ -14,9 +14,9 @@ import { fileURLToPath } from "node:url";
 import solc from "solc";
 import writeFileAtomic from "write-file-atomic";
 import { ZkrError } from "../core/errors.js";
+import { ROOT } from "../core/paths.js";
 
 const require = createRequire(import.meta.url);
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const CONTRACTS_DIR = path.join(ROOT, "contracts");
 export const ARTIFACTS_DIR = path.join(ROOT, "build", "contracts");
 /** Pinned: anvil runs `--hardfork cancun`, and solc ≥ 0.8.30 defaults to prague. */

@@ -16,26 +16,9 @@ import { startAnvil, type Anvil } from "./anvil.js";
 import { compileContracts } from "./compile.js";
 import { deployRollup } from "./deploy.js";
 import { devnetProvider } from "./provider.js";
+import { DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet-files.js";
 
-export const DEVNET_DIR = path.join(ROOT, "build", "devnet");
-export const DEPLOYMENT_FILE = "deployment.json";
-
-/** What `build/devnet/deployment.json` holds. */
-export interface DevnetDeployment {
-  rpcUrl: string;
-  chainId: number;
-  configuration: { txs: number; depth: number; circuit: string };
-  operator: string;
-  addresses: { rollup: string; verifier: string; poseidon6: string; poseidon4: string };
-  genesisRoot: string;
-  deployBlock: number;
-  /** SHA-256 of each artefact file the deployment came from. */
-  artefacts: Record<string, { file: string; sha256: string }>;
-  anvilPid: number;
-  pid: number;
-  startedAt: string;
-}
-
+export { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet-files.js";
 
 /** Options of {@link launchDevnet}. */
 export interface LaunchDevnetOptions {

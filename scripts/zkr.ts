@@ -1,23 +1,11 @@
 /**
  * The `zkr` command line. Each command lives in its own file under `scripts/commands/` and
- * registers itself on the program here.
+ * registers itself on the program here; scripts/commands/index.ts lists them and loads only the one that runs.
  */
 import { Command } from "commander";
 import { createRequire } from "node:module";
-import { releaseSnarkjs } from "../circuits/witness.js";
 import { ZkrError } from "../core/errors.js";
-import { registerBench } from "./commands/bench.js";
-import { registerCircuits } from "./commands/circuits.js";
-import { registerCeremony } from "./commands/ceremony.js";
-import { registerDemo } from "./commands/demo.js";
-import { registerDevnet } from "./commands/devnet.js";
-import { registerProofs } from "./commands/proofs.js";
-import { registerProve } from "./commands/prove.js";
-import { registerProver } from "./commands/prover.js";
-import { registerSetup } from "./commands/setup.js";
-import { registerSync } from "./commands/sync.js";
-import { registerUp } from "./commands/up.js";
-import { registerWallet } from "./commands/wallet.js";
+import { COMMANDS, type CommandName } from "./commands/index.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
 
@@ -28,18 +16,16 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-registerBench(program);
-registerCircuits(program);
-registerCeremony(program);
-registerDemo(program);
-registerDevnet(program);
-registerProofs(program);
-registerProve(program);
-registerProver(program);
-registerSetup(program);
-registerSync(program);
-registerUp(program);
-registerWallet(program);
+// Only the command that runs is loaded (`zkr help X` loads X). With none named (`zkr`, `zkr
+// --help`, a typo) each command is listed by its description alone, without loading its code.
+const args = process.argv.slice(2);
+const named = args[0] === "help" ? args[1] : args.find((a) => !a.startsWith("-"));
+const isCommand = (n: string | undefined): n is CommandName => n !== undefined && Object.hasOwn(COMMANDS, n);
+if (isCommand(named)) {
+  (await COMMANDS[named].load())(program);
+} else {
+  for (const [name, c] of Object.entries(COMMANDS)) program.command(name).description(c.description);
+}
 
 try {
   await program.parseAsync(process.argv);
@@ -52,5 +38,5 @@ try {
   process.exitCode = 1;
 } finally {
   // snarkjs keeps worker threads alive; a failed step must not leave the process hanging.
-  await releaseSnarkjs();
+  if (isCommand(named)) await (await import("../circuits/witness.js")).releaseSnarkjs();
 }

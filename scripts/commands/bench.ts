@@ -4,6 +4,7 @@
  * the table. The measuring is bench/harness.ts's; the rendering bench/report.ts's.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import { runAndReport } from "../../bench/harness.js";
 import { KERNELS, parseBackends, parseKernels, parseSizes } from "../../bench/options.js";
 import { RESULTS_DIR } from "../../bench/lib.js";
@@ -32,7 +33,7 @@ interface BenchCliOptions {
 export function registerBench(program: Command): void {
   program
     .command("bench")
-    .description("benchmark MSM, NTT and full proofs: zkr's backends against snarkjs (and rapidsnark) on the same inputs")
+    .description(descriptionOf("bench"))
     .option("--quick", `small sizes (${DEFAULTS.quick.sizes}), one configuration (${DEFAULTS.quick.configs}), fewer runs: minutes on 2 cores`)
     .option("--sizes <list>", `log2 kernel sizes, or none (default ${DEFAULTS.full.sizes}, as memory allows)`)
     .option("--kernels <list>", `kernels, or none: ${Object.keys(KERNELS).join(",")}`, Object.keys(KERNELS).join(","))

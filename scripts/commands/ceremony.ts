@@ -7,6 +7,7 @@
  *   export       verification key and Solidity verifier
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import path from "node:path";
 import { buildCircuit, circuitName } from "../../circuits/build.js";
 import { Ceremony, contributionEntropy } from "../../circuits/ceremony.js";
@@ -24,7 +25,7 @@ function printHash(what: string, hash: string): void {
 export function registerCeremony(program: Command): void {
   const ceremony = program
     .command("ceremony")
-    .description("run a multi-party trusted-setup ceremony (phase 1 powers of tau, phase 2 per circuit)")
+    .description(descriptionOf("ceremony"))
     .option("--dir <dir>", "ceremony folder", DEFAULT_DIR);
   const dirOf = (cmd: Command): string => (cmd.optsWithGlobals() as { dir: string }).dir;
   const log = consoleLog();

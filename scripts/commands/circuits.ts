@@ -4,6 +4,7 @@
  * `bench/results/constraints.json`.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -22,7 +23,7 @@ export function parseConfigs(list: string): CircuitConfig[] {
 }
 
 export function registerCircuits(program: Command): void {
-  const circuits = program.command("circuits").description("compile the rollup circuit and report its size");
+  const circuits = program.command("circuits").description(descriptionOf("circuits"));
 
   circuits
     .command("build")

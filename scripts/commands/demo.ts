@@ -5,6 +5,7 @@
  * CPU prover on development keys and verified with snarkjs.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -34,7 +35,7 @@ function describeTx(tx: Tx): string {
 export function registerDemo(program: Command): void {
   program
     .command("demo")
-    .description("run deposits, transfers, a withdrawal and a forced exit through the model, the circuit and the prover (no chain)")
+    .description(descriptionOf("demo"))
     .option("--depth <d>", "account-index bits of the state tree", "8")
     .action(async (o: { depth: string }) => {
       const depth = Number(o.depth);

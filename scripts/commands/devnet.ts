@@ -6,6 +6,7 @@
  * SIGTERM stops anvil and removes the file; the chain's state is not kept.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import path from "node:path";
 import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
 import { DEVNET_DIR, launchDevnet } from "../../contracts/devnet.js";
@@ -14,7 +15,7 @@ import { int } from "./options.js";
 export function registerDevnet(program: Command): void {
   program
     .command("devnet")
-    .description("start anvil on 127.0.0.1 with the rollup deployed (insecure dev keys); Ctrl-C stops it")
+    .description(descriptionOf("devnet"))
     .option("--txs <n>", "transactions per batch", int("txs"), 4)
     .option("--depth <d>", "account-index bits of the state tree", int("depth"), 8)
     .option("--port <port>", "anvil's port (0: any free port)", int("port"), 8545)

@@ -5,11 +5,12 @@
  * database, or on Redis behind the sequencer's bridge, takes it again.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import path from "node:path";
 import { failedProofJobs, getProofJob, listProofJobs, openProofJobDb, retryProofJob } from "../../core/jobs/table.js";
 import { PROOF_JOB_STATUSES, type ProofJob, type ProofJobStatus } from "../../core/jobs/types.js";
-import { DEVNET_DIR } from "../../contracts/devnet.js";
+import { DEVNET_DIR } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 
 const DEFAULT_DB = path.join(DEVNET_DIR, "sequencer.db");
@@ -27,7 +28,7 @@ function line(j: ProofJob): string {
 }
 
 export function registerProofs(program: Command): void {
-  const proofs = program.command("proofs").description("list the proof jobs in a sequencer's database, and retry the ones that failed");
+  const proofs = program.command("proofs").description(descriptionOf("proofs"));
 
   proofs
     .command("list", { isDefault: true })

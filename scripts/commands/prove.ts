@@ -3,13 +3,14 @@
  * snarkjs-format proof.json and public.json.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import { createBackend, prove, writeProof } from "../../prover/index.js";
 
 export function registerProve(program: Command): void {
   program
     .command("prove")
-    .description("prove a circuit input (or a witness) with a snarkjs Groth16 zkey")
+    .description(descriptionOf("prove"))
     .requiredOption("--zkey <file>", "proving key (.zkey)")
     .option("--wasm <file>", "the circuit's witness generator (.wasm), with --input")
     .option("--input <file>", "circuit input (JSON)")

@@ -3,6 +3,7 @@
  * BullMQ on Redis), proves them on the chosen backend, verifies each proof and hands it back.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import { parseCircuit, type KeySource } from "../../prover/service/keys.js";
 import { startProverService } from "../../prover/service/service.js";
 import { int } from "./options.js";
@@ -32,7 +33,7 @@ function keySource(o: ProverOptions): KeySource {
 export function registerProver(program: Command): void {
   program
     .command("prover")
-    .description("run the prover service: prove queued batches (SQLite, or BullMQ with --redis), verify, hand back")
+    .description(descriptionOf("prover"))
     .option("--db <file>", "the sequencer's SQLite database (the job queue; with --redis, also forward its jobs to Redis)")
     .option("--redis <url>", "take jobs from BullMQ on this Redis (redis://host:port)")
     .option("--backend <name>", "cpu | webgpu | auto", "cpu")

@@ -4,6 +4,7 @@
  * `zkr ceremony`.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import path from "node:path";
 import { DEV_KEYS_WARNING, devKeys } from "../../circuits/devkeys.js";
 import { int } from "./options.js";
@@ -12,7 +13,7 @@ import { int } from "./options.js";
 export function registerSetup(program: Command): void {
   program
     .command("setup")
-    .description("make proving and verification keys for a rollup configuration (--dev: insecure, fast, cached)")
+    .description(descriptionOf("setup"))
     .requiredOption("--txs <n>", "transactions per batch", int("txs"))
     .requiredOption("--depth <d>", "account-index bits of the state tree", int("depth"))
     .option("--dev", "insecure single-party setup for development and tests")

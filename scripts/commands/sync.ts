@@ -4,17 +4,18 @@
  * contract's stateRoot. Exits with status 1 when they differ.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import path from "node:path";
 import { l1Provider } from "../../contracts/provider.js";
 import { syncFromL1, writeSyncedDatabase } from "../../sequencer/sync.js";
-import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet.js";
+import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 
 export function registerSync(program: Command): void {
   program
     .command("sync")
-    .description("rebuild the state from L1 events and calldata alone and check it reaches the on-chain root")
+    .description(descriptionOf("sync"))
     .option("--deployment <file>", "deployment.json of a devnet (RPC URL, rollup, deploy block)", path.join(DEVNET_DIR, DEPLOYMENT_FILE))
     .option("--rpc <url>", "L1 RPC URL (instead of --deployment)")
     .option("--rollup <address>", "rollup contract (instead of --deployment)")

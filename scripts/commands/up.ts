@@ -8,6 +8,7 @@
  * The chain is not kept between runs, so neither is the sequencer's database: both start empty.
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -22,18 +23,10 @@ import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { SequencerClient, type TxView } from "../../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey } from "../../sequencer/wallet.js";
 import { randomPrivateKey } from "../../sequencer/model/keys.js";
-import { DEVNET_DIR, launchDevnet, type DevnetDeployment } from "../../contracts/devnet.js";
+import { launchDevnet } from "../../contracts/devnet.js";
+import { DEVNET_DIR, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 
-/** Written beside deployment.json: where the sequencer listens (the wallet reads it). */
-export const SEQUENCER_FILE = "sequencer.json";
-
-export interface UpEndpoints {
-  apiUrl: string;
-  dbPath: string;
-  proverPid: number;
-  pid: number;
-}
 
 /**
  * Writes sequencer.json: mode 0600 whatever the umask (it names this user's processes and files;
@@ -123,7 +116,7 @@ export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: st
 export function registerUp(program: Command): void {
   program
     .command("up")
-    .description("run the whole rollup locally: anvil + contracts, sequencer, prover (dev keys); Ctrl-C stops it")
+    .description(descriptionOf("up"))
     .option("--txs <n>", "transactions per batch", int("txs"), 4)
     .option("--depth <d>", "account-index bits of the state tree", int("depth"), 8)
     .option("--port <port>", "anvil's port (0: any free port)", int("port"), 8545)

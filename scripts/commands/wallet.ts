@@ -15,6 +15,7 @@
  *   zkr wallet status <tx hash>            a transaction's stage
  */
 import type { Command } from "commander";
+import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,8 +24,7 @@ import { devnetProvider } from "../../contracts/provider.js";
 import { SequencerClient } from "../../sequencer/client.js";
 import { ZkrWallet, createWalletFile, devnetAccountKey, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
 import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
-import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet.js";
-import { SEQUENCER_FILE, type UpEndpoints } from "./up.js";
+import { DEVNET_DIR, DEPLOYMENT_FILE, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 
 interface Common { wallet: string; deployment: string; api?: string; from?: string }
@@ -84,7 +84,7 @@ function common(c: Command): Command {
 }
 
 export function registerWallet(program: Command): void {
-  const wallet = program.command("wallet").description("a user's wallet on the devnet: create, deposit, transfer, withdraw, claim, exit, balance, status");
+  const wallet = program.command("wallet").description(descriptionOf("wallet"));
 
   common(wallet.command("create").description("make a new wallet file (0600): a fresh L2 key and a funded devnet L1 key"))
     .option("--l1-account <n>", "anvil development account for L1 (0 is the operator)", int("l1-account"), 1)

@@ -1,0 +1,38 @@
+/**
+ * The files a running devnet (`zkr devnet`, `zkr up`) writes into its folder, and their shapes:
+ * kept apart from contracts/devnet.ts so that the wallet and other readers of these files load
+ * nothing else.
+ */
+import path from "node:path";
+import { ROOT } from "../core/paths.js";
+
+/** The default folder of a devnet's files. */
+export const DEVNET_DIR = path.join(ROOT, "build", "devnet");
+/** The deployment (chain, addresses, artefacts), written once the contracts are deployed. */
+export const DEPLOYMENT_FILE = "deployment.json";
+/** Written by `zkr up` beside deployment.json: where the sequencer listens (the wallet reads it). */
+export const SEQUENCER_FILE = "sequencer.json";
+
+/** What `deployment.json` holds. */
+export interface DevnetDeployment {
+  rpcUrl: string;
+  chainId: number;
+  configuration: { txs: number; depth: number; circuit: string };
+  operator: string;
+  addresses: { rollup: string; verifier: string; poseidon6: string; poseidon4: string };
+  genesisRoot: string;
+  deployBlock: number;
+  /** SHA-256 of each artefact file the deployment came from. */
+  artefacts: Record<string, { file: string; sha256: string }>;
+  anvilPid: number;
+  pid: number;
+  startedAt: string;
+}
+
+/** What `sequencer.json` holds. */
+export interface UpEndpoints {
+  apiUrl: string;
+  dbPath: string;
+  proverPid: number;
+  pid: number;
+}
