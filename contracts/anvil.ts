@@ -2,6 +2,11 @@
  * Starts anvil from the `@foundry-rs/anvil` npm package (its binary comes in the platform package,
  * e.g. `@foundry-rs/anvil-linux-amd64`) on 127.0.0.1, hardfork cancun, and returns its URL once it
  * listens. `port: 0` (the default) lets the OS pick a free port; the port is read from anvil's output.
+ *
+ * anvil never outlives its starter. It runs under a small shell in a process group of its own, so
+ * a Ctrl-C at the terminal reaches only the starter, which stops its parts in order (anvil last);
+ * the shell holds a pipe from the starter and stops anvil when that pipe closes — on `stop()`, or
+ * when the starter dies, even by SIGKILL, and the kernel closes its end.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -53,13 +58,22 @@ export function anvilBinary(): string {
   return bin;
 }
 
+/**
+ * The shell around anvil (`$0` is anvil, `$@` its arguments): anvil in the background, then wait
+ * for the end of stdin (the starter's pipe) and stop anvil.
+ */
+const WATCH_PARENT = `"$0" "$@" </dev/null & pid=$!
+while read -r _; do :; done
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"`;
+
 /** Starts anvil and resolves once it listens. */
 export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
   const chainId = opts.chainId ?? 31337;
   const args = ["--host", "127.0.0.1", "--port", String(opts.port ?? 0), "--hardfork", "cancun", "--chain-id", String(chainId)];
   if (opts.blockTime !== undefined) args.push("--block-time", String(opts.blockTime));
   args.push(...(opts.args ?? []));
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("sh", ["-c", WATCH_PARENT, anvilBinary(), ...args], { stdio: ["pipe", "pipe", "pipe"], detached: true });
   const log = opts.log ?? (() => {});
   let output = "";
   let exited = false;
@@ -69,7 +83,7 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
     const timer = setTimeout(() => fail(new Error(`anvil did not start within ${opts.startTimeoutMs ?? 20000} ms:\n${output}`)), opts.startTimeoutMs ?? 20000);
     const fail = (err: Error) => {
       clearTimeout(timer);
-      child.kill("SIGKILL");
+      killGroup(child, "SIGKILL");
       reject(err);
     };
     const onData = (chunk: Buffer) => {
@@ -100,10 +114,19 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<Anvil> {
     process: child,
     async stop() {
       if (exited) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      child.stdin!.end();
+      const timer = setTimeout(() => killGroup(child, "SIGKILL"), 5000);
       await exitPromise;
       clearTimeout(timer);
     },
   };
+}
+
+/** Signals the shell and anvil together (their process group). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
 }

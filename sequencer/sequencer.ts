@@ -121,6 +121,7 @@ export class Sequencer {
       try {
         await fn();
       } catch (e) {
+        if (this.stopped) return;
         this.fatal(e as Error);
         return;
       }
@@ -180,6 +181,8 @@ export class Sequencer {
       for (let i = 0; i < 8 && (await this.submitter!.step()); i++);
       this.lastL1Error = "";
     } catch (e) {
+      // Stopped meanwhile: the provider was destroyed under the request; nothing to report.
+      if (this.stopped) return;
       if (e instanceof StateCorruptError) throw e;
       const msg = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message;
       if (msg !== this.lastL1Error) this.ctx.log(`L1: ${msg} (retrying)`);

@@ -1,11 +1,13 @@
 // `npm start -- --demo` as a user runs it (`zkr up --demo`, free ports, its own folder): the devnet,
 // the sequencer and the prover come up, say where they are, and the demo's deposit → transfer →
-// withdraw → claim reaches every stage; then everything stops and cleans up after itself.
+// withdraw → claim reaches every stage; then everything stops and cleans up after itself. A Ctrl-C
+// stops it quietly and in order; a SIGKILL takes its children with it.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { tmpDir } from "./helpers/sequencer.js";
+import { alive, until } from "./helpers/wait.js";
 
 test("zkr up --demo brings the rollup up, runs deposit → transfer → withdraw → claim, and stops", async () => {
   const dir = tmpDir("zkr-up-");
@@ -41,3 +43,57 @@ test("zkr up --demo brings the rollup up, runs deposit → transfer → withdraw
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Starts `zkr up` in its own process group (as a terminal runs it) on `dir`; resolves once it is up. */
+async function startUp(dir: string) {
+  const child = spawn(process.execPath, ["bin/zkr.js", "up", "--port", "0", "--api-port", "0", "--out", dir], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let out = "";
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  await until("zkr up to be running", () => out.includes("zkr is running") || child.exitCode !== null, 600_000, () => out);
+  expect(out).toContain("zkr is running");
+  const dep = JSON.parse(fs.readFileSync(path.join(dir, "deployment.json"), "utf8")) as { rpcUrl: string };
+  const seq = JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { proverPid: number };
+  return { child, exited, output: () => out, rpcUrl: dep.rpcUrl, proverPid: seq.proverPid };
+}
+
+/** Whether anything answers JSON-RPC at `url`. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("Ctrl-C stops every part in order, without error lines, exits 0 and keeps nothing; a SIGKILL of zkr up takes anvil and the prover with it", async () => {
+  const dir = tmpDir("zkr-up-stop-");
+  try {
+    // Ctrl-C at a terminal: SIGINT to the whole foreground process group.
+    const a = await startUp(dir);
+    const before = a.output().length;
+    process.kill(-a.child.pid!, "SIGINT");
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    const afterStop = a.output().slice(before);
+    expect(afterStop).toContain("stopping");
+    expect(afterStop).not.toMatch(/error|ECONNREFUSED|destroyed|retrying|FATAL/i);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(await answers(a.rpcUrl)).toBe(false);
+    expect(alive(a.proverPid)).toBe(false);
+
+    // Killed outright: its children notice the closed pipe and stop.
+    const b = await startUp(dir);
+    process.kill(b.child.pid!, "SIGKILL");
+    await b.exited;
+    await until("anvil to stop", async () => !(await answers(b.rpcUrl)), 60_000);
+    await until("the prover to stop", () => !alive(b.proverPid), 60_000);
+    // The folder is free again: the next zkr up takes it over.
+    const c = await startUp(dir);
+    process.kill(-c.child.pid!, "SIGINT");
+    expect(await c.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 1_200_000);

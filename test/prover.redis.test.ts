@@ -21,6 +21,7 @@ import { applyBatch } from "../sequencer/model/batch.js";
 import { startRedis, type RedisServer } from "./helpers/redis.js";
 import { rng } from "../bench/fixtures/rng.js";
 import { Scenario, user } from "../bench/fixtures/scenario.js";
+import { until as untilThen } from "./helpers/wait.js";
 
 const CONFIG = { txs: 4, depth: 8 };
 
@@ -42,13 +43,7 @@ afterAll(async () => {
   await releaseSnarkjs();
 });
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${lines.slice(-30).join("\n")}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 60_000) => untilThen(what, cond, timeoutMs, () => lines.slice(-30).join("\n"));
 
 function fakeSpec(n: number): ProofJobSpec {
   return { batchNumber: n, circuit: CONFIG, input: { x: [String(n)] }, publicInput: String(1000 + n) };

@@ -26,6 +26,7 @@ import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
 import { rollupDomain } from "../sequencer/model/domain.js";
 import { tmpDir } from "./helpers/sequencer.js";
+import { until } from "./helpers/wait.js";
 
 const ETH = 10n ** 18n;
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
@@ -52,13 +53,6 @@ async function startSequencer(crashAt?: string): Promise<{ proc: ChildProcess; e
   return { proc, exited };
 }
 
-async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Reads the sequencer's database from outside (as an operator would after a crash). */
 function inspect<T>(fn: (db: ReturnType<typeof openDatabase>) => T): T {

@@ -18,6 +18,7 @@ import { startProverService, type ProverService } from "../prover/service/servic
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
+import { until } from "./helpers/wait.js";
 
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
 let dir: string;
@@ -26,13 +27,6 @@ let provider: JsonRpcProvider;
 let seq: Sequencer;
 let prover: ProverService;
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   dir = tmpDir("zkr-l1-");

@@ -8,3 +8,6 @@ export function int(name: string) {
     return n;
   };
 }
+
+/** Set by a parent (zkr up) that holds a pipe on its child's stdin: the child stops when it closes. */
+export const STOP_WITH_PARENT = "ZKR_STOP_WITH_PARENT";

@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import { parseCircuit, type KeySource } from "../../prover/service/keys.js";
 import { startProverService } from "../../prover/service/service.js";
-import { int } from "./options.js";
+import { STOP_WITH_PARENT, int } from "./options.js";
 
 interface ProverOptions {
   db?: string;
@@ -30,6 +30,16 @@ function keySource(o: ProverOptions): KeySource {
   return { kind: "files", circuit: parseCircuit(o.circuit), zkey: o.zkey, vkey: o.vkey, wasm: o.wasm };
 }
 
+/**
+ * The parent's pipe on stdin closes when the parent ends, even by SIGKILL: stop then as on SIGTERM
+ * (the job in hand finishes or is released). The pipe does not keep the process alive.
+ */
+function stopWithParent(): void {
+  process.stdin.once("end", () => process.kill(process.pid, "SIGTERM"));
+  process.stdin.resume();
+  (process.stdin as unknown as { unref?: () => void }).unref?.();
+}
+
 export function registerProver(program: Command): void {
   program
     .command("prover")
@@ -50,6 +60,7 @@ export function registerProver(program: Command): void {
     .action(async (o: ProverOptions) => {
       if (!o.db && !o.redis) throw new Error("--db <file> or --redis <url> expected");
       const log = (l: string) => console.error(`${new Date().toISOString().slice(11, 23)} prover ${l}`);
+      if (process.env[STOP_WITH_PARENT] === "1") stopWithParent();
       const service = await startProverService({
         db: o.db,
         redis: o.redis,

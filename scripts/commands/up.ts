@@ -25,7 +25,7 @@ import { ZkrWallet, devnetAccountKey } from "../../sequencer/wallet.js";
 import { randomPrivateKey } from "../../sequencer/model/keys.js";
 import { launchDevnet } from "../../contracts/devnet.js";
 import { DEVNET_DIR, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
-import { int } from "./options.js";
+import { STOP_WITH_PARENT, int } from "./options.js";
 
 
 /**
@@ -52,13 +52,18 @@ const stamp = () => new Date().toISOString().slice(11, 19);
 
 /** Starts `zkr prover` on the database; its log lines go to stderr with a prefix. */
 function startProver(dbPath: string, circuit: string, verbose: boolean): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "zkr.js"), "prover", "--db", dbPath, "--warm", circuit, "--backend", "cpu"], {
-    stdio: ["ignore", "pipe", "pipe"],
+  // Its own process group, so a Ctrl-C reaches only zkr up, which stops the parts in order; the
+  // pipe on its stdin stops it if zkr up dies without doing so.
+  const child = spawn(process.execPath, [path.join(ROOT, "bin", "zkr.js"), "prover", "--db", dbPath, "--warm", circuit, "--backend", "cpu", "--grace", "0"], {
+    stdio: ["pipe", "pipe", "pipe"],
     cwd: ROOT,
+    detached: true,
+    env: { ...process.env, [STOP_WITH_PARENT]: "1" },
   });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) {
-      if (!line.trim()) continue;
+      // zkr up printed the insecure-keys box already.
+      if (!line.trim() || /^[┌│└]/.test(line)) continue;
       if (verbose || /error|fail|proven|warm|loaded|INSECURE/i.test(line)) process.stderr.write(`prover     ${line.replace(/^\S+ prover /, "")}\n`);
     }
   };
@@ -151,6 +156,8 @@ export function registerUp(program: Command): void {
           }
           await seq?.stop();
           fs.rmSync(endpointsFile, { force: true });
+          // The chain goes with anvil, so the database that follows it goes too (as the banner says).
+          for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
           await devnet.stop();
         })());
       let fatal: ((e: Error) => void) | undefined;
@@ -175,7 +182,7 @@ export function registerUp(program: Command): void {
         throw e;
       }
 
-      const rel = (f: string) => path.relative(process.cwd(), f) || f;
+      const rel = (f: string) => (path.relative(process.cwd(), f).startsWith("..") ? f : path.relative(process.cwd(), f) || f);
       console.log("");
       console.log(`zkr is running (rollup_${o.txs}x${o.depth}, insecure dev keys)`);
       console.log(`  L1 RPC:       ${dep.rpcUrl} (anvil, chain id ${dep.chainId})`);
