@@ -6,8 +6,8 @@
 import path from "node:path";
 import { ROOT } from "../core/paths.js";
 
-/** The default folder of a devnet's files. */
-export const DEVNET_DIR = path.join(ROOT, "build", "devnet");
+/** The default folder of a devnet's files: build/devnet, or the environment's ZKR_DEVNET_DIR. */
+export const DEVNET_DIR = process.env.ZKR_DEVNET_DIR ? path.resolve(process.env.ZKR_DEVNET_DIR) : path.join(ROOT, "build", "devnet");
 /** The deployment (chain, addresses, artefacts), written once the contracts are deployed. */
 export const DEPLOYMENT_FILE = "deployment.json";
 /** Written by `zkr up` beside deployment.json: where the sequencer listens (the wallet reads it). */

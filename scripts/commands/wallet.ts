@@ -21,7 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { formatEther, parseEther } from "ethers";
 import { devnetProvider } from "../../contracts/provider.js";
-import { SequencerClient } from "../../sequencer/client.js";
+import { ApiError, SequencerClient, type AccountView, type TxView } from "../../sequencer/client.js";
 import { ZkrWallet, createWalletFile, devnetAccountKey, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
 import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
@@ -68,6 +68,26 @@ async function withWallet<T>(o: Common, fn: (w: ZkrWallet, ctx: { dep: DevnetDep
   }
 }
 
+/** How long the wallet waits for the rollup (a deposit to be batched, a transaction to be verified). */
+const WAIT_MS = 10 * 60_000;
+
+/** Waits until the sequencer has account `index` (its deposit batched); says so once if that takes a while. */
+async function waitForAccount(client: SequencerClient, index: bigint): Promise<AccountView> {
+  const deadline = Date.now() + WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      return await client.account(index);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`L2 account ${index}: not made within ${WAIT_MS / 60_000} minutes; is the sequencer running? ('zkr wallet balance' shows it once it is)`);
+    if (!told) console.error(`waiting for the sequencer to batch the deposit…`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** The wallet's L2 account: --from, or the first one its key owns. */
 async function fromIndex(o: Common, w: ZkrWallet, client: SequencerClient): Promise<bigint> {
   if (o.from !== undefined) return BigInt(o.from);
@@ -102,11 +122,18 @@ export function registerWallet(program: Command): void {
       console.log(`L1 address: ${w.l1.address}`);
     });
 
-  common(wallet.command("deposit").description("L1: deposit ETH into a new L2 account").argument("<eth>", "amount in ETH"))
-    .action((eth: string, o: Common) =>
-      withWallet(o, async (w, { dep }) => {
+  common(wallet.command("deposit").description("L1: deposit ETH into a new L2 account, and wait until the sequencer has made it").argument("<eth>", "amount in ETH"))
+    .option("--no-wait", "return once the L1 transaction is mined, before the account exists on L2")
+    .action((eth: string, o: Common & { wait: boolean }) =>
+      withWallet(o, async (w, { dep, client }) => {
         const r = await w.deposit(dep.addresses.rollup, parseEther(eth));
-        console.log(`deposit of ${eth} ETH (plus the ${formatEther(r.createFee)} ETH account creation fee): L1 tx ${r.txHash} (block ${r.block}); L2 account ${r.index} once the sequencer batches it`);
+        console.log(`deposit of ${eth} ETH (plus the ${formatEther(r.createFee)} ETH account creation fee): L1 tx ${r.txHash} (block ${r.block})`);
+        if (!o.wait) {
+          console.log(`L2 account ${r.index} once the sequencer batches it`);
+          return;
+        }
+        const a = await waitForAccount(client, r.index);
+        console.log(`L2 account ${r.index}: ${formatEther(a.balance)} ETH (in a batch; 'zkr wallet balance' shows it)`);
       }));
 
   common(wallet.command("transfer").description("L2: send ETH to another account").argument("<eth>", "amount in ETH"))
@@ -159,9 +186,14 @@ export function registerWallet(program: Command): void {
       }));
 
   common(wallet.command("status").description("a transaction's stage: pending → in batch → proving → proven → submitted → verified").argument("<hash>", "transaction hash"))
-    .action(async (hash: string, o: Common) => {
-      const t = await new SequencerClient(apiUrl(o)).tx(hash);
-      const where = t.batch !== undefined ? ` (batch ${t.batch}${t.l1Tx ? `, L1 tx ${t.l1Tx}` : ""}${t.verifiedBlock ? `, block ${t.verifiedBlock}` : ""})` : "";
-      console.log(`${t.hash}: ${t.type} ${formatEther(t.amount)} ETH from ${t.from}${t.to !== undefined ? ` to ${t.to}` : ""}: ${t.stage}${where}${t.reason ? `: ${t.reason}` : ""}`);
+    .option("--wait", "follow it, a line per stage, until it is verified on L1 (or dropped)")
+    .action(async (hash: string, o: Common & { wait?: boolean }) => {
+      const client = new SequencerClient(apiUrl(o));
+      const line = (t: TxView) => {
+        const where = t.batch !== undefined ? ` (batch ${t.batch}${t.l1Tx ? `, L1 tx ${t.l1Tx}` : ""}${t.verifiedBlock ? `, block ${t.verifiedBlock}` : ""})` : "";
+        console.log(`${t.hash}: ${t.type} ${formatEther(t.amount)} ETH from ${t.from}${t.to !== undefined ? ` to ${t.to}` : ""}: ${t.stage}${where}${t.reason ? `: ${t.reason}` : ""}`);
+      };
+      if (o.wait) await client.waitFor(hash, "verified", { timeoutMs: WAIT_MS, pollMs: 500, onStage: line });
+      else line(await client.tx(hash));
     });
 }
