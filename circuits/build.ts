@@ -18,6 +18,7 @@ import type { CircomResult, CircomTask } from "./circom-task.js";
 const require = createRequire(import.meta.url);
 
 import { ROOT } from "../core/paths.js";
+import type { OnProgress } from "../core/progress.js";
 
 export { ROOT };
 const SRC = path.join(ROOT, "circuits", "src");
@@ -115,8 +116,11 @@ export interface BuildOptions {
   force?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
-  /** Called every few seconds while the compiler runs, with a status line (e.g. for a TTY). */
-  progress?: (line: string) => void;
+  /**
+   * Called every second while the compiler runs (it says nothing until it is done): seconds spent
+   * of the previous build's time for this configuration (0 when there was none).
+   */
+  progress?: OnProgress;
 }
 
 /** Returns the artefacts of a configuration, compiling it first when needed. */
@@ -141,6 +145,14 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
   };
   const hit = cached();
   if (hit) return hit;
+  /** How long the last build of this configuration took (an estimate for this one), or 0. */
+  function previousBuildSeconds(): number {
+    try {
+      return Math.round((JSON.parse(fs.readFileSync(manifestPath, "utf8")) as CircuitManifest).buildSeconds ?? 0);
+    } catch {
+      return 0;
+    }
+  }
   // One process compiles; one that waited for it finds the artefacts made.
   return withBuildLock(dir, name, log, async () => cached() ?? compile());
 
@@ -159,8 +171,9 @@ export async function buildCircuit(config: CircuitConfig, opts: BuildOptions = {
       log(`${name}: compiling with ${compilerVersion()} (--O2)…`);
       const t0 = performance.now();
       // The compiler says nothing until it is done (minutes for ~1M constraints): report the time.
-      const tick = opts.progress ? (s: number) => opts.progress!(`${name}: compiling… ${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, "0")}s`) : undefined;
-      await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp], tick, opts.progress ? 1 : 5);
+      const estimate = previousBuildSeconds();
+      const tick = opts.progress ? (s: number) => opts.progress!({ step: `${name}: compiling`, done: Math.round(s), total: estimate, unit: "s" }) : undefined;
+      await runCircom([main, "--r1cs", "--wasm", "--sym", "--O2", "-l", path.join(ROOT, "node_modules"), "-o", tmp], tick, 1);
       const buildSeconds = (performance.now() - t0) / 1000;
       // circom's witness generator is CommonJS; the package is ESM.
       const jsDir = path.join(tmp, "rollup_js");

@@ -14,6 +14,7 @@ import { devSetup } from "./devsetup.js";
 import { withBuildLock } from "./lock.js";
 import { releaseSnarkjs } from "./witness.js";
 import { sha256File } from "../core/files.js";
+import type { OnProgress } from "../core/progress.js";
 
 const require = createRequire(import.meta.url);
 
@@ -42,9 +43,9 @@ export const DEV_KEYS_WARNING = [
 
 
 /** Returns dev keys for a configuration, making them when the circuit changed or none exist. */
-export async function devKeys(config: CircuitConfig, opts: { log?: (l: string) => void; outRoot?: string; force?: boolean } = {}): Promise<DevKeys> {
+export async function devKeys(config: CircuitConfig, opts: { log?: (l: string) => void; progress?: OnProgress; outRoot?: string; force?: boolean } = {}): Promise<DevKeys> {
   const log = opts.log ?? (() => {});
-  const circuit = await buildCircuit(config, { log });
+  const circuit = await buildCircuit(config, { log, progress: opts.progress });
   const name = circuitName(config);
   const dir = path.join(opts.outRoot ?? path.join(ROOT, "build", "keys", "dev"), name);
   const files = {
@@ -73,7 +74,7 @@ export async function devKeys(config: CircuitConfig, opts: { log?: (l: string) =
     try {
       const t = { ptau: path.join(tmp, "dev.ptau"), zkey: path.join(tmp, "key.zkey") };
       log(`${name}: insecure dev setup…`);
-      const res = await devSetup({ r1csFile: circuit.r1cs, ptauOut: t.ptau, zkeyOut: t.zkey, log });
+      const res = await devSetup({ r1csFile: circuit.r1cs, ptauOut: t.ptau, zkeyOut: t.zkey, log, progress: opts.progress });
       const snarkjs = await import("snarkjs");
       const vk = await snarkjs.zKey.exportVerificationKey(t.zkey);
       const template = fs.readFileSync(path.join(path.dirname(require.resolve("snarkjs")), "..", "templates", "verifier_groth16.sol.ejs"), "utf8");

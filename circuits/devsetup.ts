@@ -33,6 +33,7 @@ import { writePtau } from "./setup/ptau.js";
 import { countCoefficients, writeZkey } from "./setup/zkey.js";
 import { zkrWasmPlugin } from "./setup/wasm-plugin.js";
 import { circuitPower } from "./files.js";
+import type { OnProgress } from "../core/progress.js";
 
 export { SetupError, windowBits };
 export { DEV_CONTRIBUTION_NAME } from "./setup/keys.js";
@@ -49,6 +50,8 @@ export interface DevSetupOptions {
   /** Makes the secrets (and so both files) reproducible. Tests only. */
   seed?: string;
   log?: (line: string) => void;
+  /** Jobs done of each long step, for a progress bar. */
+  progress?: OnProgress;
   /** Worker threads; default one per core. */
   workers?: number;
   /** G1 points per job (G2: a quarter); default 2^15. Tests make it small to exercise chunking. */
@@ -138,7 +141,7 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
     log(`tables built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     // ---- phase 1 ----
-    const { tauG1Offset } = await writePtau({ curve, pool, tables, CHUNK, power, tau, alpha, beta, rng, out: ptauTmp, log, t0 });
+    const { tauG1Offset } = await writePtau({ curve, pool, tables, CHUNK, power, tau, alpha, beta, rng, out: ptauTmp, log, progress: opts.progress, t0 });
     const tPtau = performance.now();
     log(`ptau: done in ${((tPtau - t0) / 1000).toFixed(1)} s`);
 
@@ -147,7 +150,7 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
     do delta = Fr.fromRng(rng);
     while (Fr.isZero(delta));
     secrets.push(delta);
-    await writeZkey({ curve, pool, tables, r1cs, nPublic, cirPower, power, tau, alpha, beta, delta, rng, out: zkeyTmp, log, ptauFile: ptauTmp, tauG1Offset, nCoefs, CHUNK });
+    await writeZkey({ curve, pool, tables, r1cs, nPublic, cirPower, power, tau, alpha, beta, delta, rng, out: zkeyTmp, log, progress: opts.progress, ptauFile: ptauTmp, tauG1Offset, nCoefs, CHUNK });
     const tZkey = performance.now();
     log(`zkey: done in ${((tZkey - tPtau) / 1000).toFixed(1)} s`);
 

@@ -12,6 +12,7 @@ import { ROOT, circuitName } from "../circuits/build.js";
 import { devKeys } from "../circuits/devkeys.js";
 import { sha256File } from "../core/files.js";
 import { claimFolder, type FolderClaim } from "../core/instance.js";
+import type { OnProgress } from "../core/progress.js";
 import { startAnvil, type Anvil } from "./anvil.js";
 import { compileContracts } from "./compile.js";
 import { deployRollup } from "./deploy.js";
@@ -31,6 +32,8 @@ export interface LaunchDevnetOptions {
   /** Who claims the folder, as a refused second instance will be told (default "zkr devnet"). */
   command?: string;
   log?: (line: string) => void;
+  /** Jobs done of the dev setup's long steps, for a progress bar. */
+  progress?: OnProgress;
 }
 
 /** A running devnet: anvil with the rollup deployed and its deployment.json written. */
@@ -60,7 +63,7 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
   let compiled: ReturnType<typeof compileContracts>;
   let keys: Awaited<ReturnType<typeof devKeys>>;
   try {
-    keys = await devKeys(config, { log: say });
+    keys = await devKeys(config, { log: say, progress: o.progress });
     compiled = compileContracts({ verifierFile: keys.verifier, name, log: say });
     anvil = await startAnvil({ port: o.port });
   } catch (err) {

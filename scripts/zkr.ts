@@ -33,7 +33,8 @@ try {
   // zkr's own errors carry their hints (metaMessages, details) in `message`; ethers's errors say it
   // best in `shortMessage`.
   const e = err as Error & { shortMessage?: string };
-  console.error(`zkr: ${e instanceof ZkrError ? e.message : (e.shortMessage ?? e.message)}`);
+  const revert = (e as { code?: string }).code === "CALL_EXCEPTION" ? (await import("../contracts/errors.js")).decodeRevert(e) : undefined;
+  console.error(`zkr: ${revert ? `the contract refused: ${revert}` : e instanceof ZkrError ? e.message : (e.shortMessage ?? e.message)}`);
   if (process.env.ZKR_DEBUG) console.error(e.stack);
   process.exitCode = 1;
 } finally {

@@ -21,7 +21,7 @@ import { L1Queue } from "../sequencer/model/queue.js";
 import { RollupState } from "../sequencer/model/state.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
-import { revertOf as revertName } from "./helpers/revert.js";
+import { revertOf as revertName } from "../contracts/errors.js";
 import { user } from "../bench/fixtures/scenario.js";
 
 const CONFIG = { txs: 4, depth: 8 };

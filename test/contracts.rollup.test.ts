@@ -22,7 +22,7 @@ import { RollupState } from "../sequencer/model/state.js";
 import { signTx } from "../sequencer/model/tx.js";
 import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../prover/index.js";
 import type { ProverBackend } from "../prover/backend.js";
-import { revertOf as revertName } from "./helpers/revert.js";
+import { revertOf as revertName } from "../contracts/errors.js";
 import { user } from "../bench/fixtures/scenario.js";
 
 const CONFIG = { txs: 4, depth: 8 };

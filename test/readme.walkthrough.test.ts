@@ -94,6 +94,10 @@ describe("the README's walkthrough, as written, against zkr up", () => {
       if (hash) lastHash = hash[1];
     }
     expect(fs.existsSync(path.join(dir, "new.db"))).toBe(true);
+    // A call the contract refuses is named with its arguments, not "unknown custom error".
+    const refused = await zkr(["wallet", "exit", "--from", "1"], dir, env);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain("zkr: the contract refused: NotAccountOwner(1, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8)");
     expect(fs.statSync(path.join(dir, "home", ".zkr", "wallet.json")).mode & 0o777).toBe(0o600);
   }, 900_000);
 });

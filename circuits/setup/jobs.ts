@@ -9,6 +9,7 @@ import { startPool, type TaskPool } from "../../core/pool.js";
 import type { BinFileWriter } from "./binfile.js";
 import { tableBytes, type EngineJob, type EngineResult, type ScalarSpec } from "./engine.js";
 import type { EngineWorkerData } from "./engine-task.js";
+import type { OnProgress } from "../../core/progress.js";
 
 export type { EngineJob, EngineResult };
 
@@ -112,7 +113,7 @@ export function mul(
 }
 
 /** Runs items on the pool: `lem` outputs to the file, hash forms to the ordered sink. */
-export function runItems(pool: EnginePool, items: Item[], writer: BinFileWriter, sink?: OrderedSink<Uint8Array>, hashForm: "u" | "c" = "u"): Promise<void> {
+export function runItems(pool: EnginePool, items: Item[], writer: BinFileWriter, sink?: OrderedSink<Uint8Array>, hashForm: "u" | "c" = "u", onDone?: () => void): Promise<void> {
   return runBounded(
     pool,
     items.length,
@@ -121,8 +122,16 @@ export function runItems(pool: EnginePool, items: Item[], writer: BinFileWriter,
       const it = items[i];
       if (it.seq !== undefined && sink) sink.push(it.seq, res[hashForm]);
       if (it.section !== undefined) await writer.write(it.section, it.pos ?? 0, res.lem);
+      onDone?.();
     },
   );
+}
+
+/** A counter that reports `step`'s progress over `total` jobs through `progress` (if any). */
+export function jobCounter(step: string, total: number, progress?: OnProgress): () => void {
+  let done = 0;
+  progress?.({ step, done, total, unit: "jobs" });
+  return () => progress?.({ step, done: ++done, total, unit: "jobs" });
 }
 
 /**

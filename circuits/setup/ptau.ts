@@ -15,7 +15,8 @@
 import { bigintToLeBytes } from "../../core/bytes.js";
 import { BN254_Q, BinFileWriter } from "./binfile.js";
 import * as K from "./keys.js";
-import { G1, G2, OrderedSink, SA, mul, runBounded, runItems, type Chunks, type EnginePool, type Item, type Tables } from "./jobs.js";
+import { G1, G2, OrderedSink, SA, jobCounter, mul, runBounded, runItems, type Chunks, type EnginePool, type Item, type Tables } from "./jobs.js";
+import type { OnProgress } from "../../core/progress.js";
 
  
 type Fe = Uint8Array;
@@ -34,6 +35,7 @@ export interface PtauCtx {
   rng: unknown;
   out: string;
   log: (line: string) => void;
+  progress?: OnProgress;
   /** When the setup started, for the log's times. */
   t0: number;
 }
@@ -96,7 +98,7 @@ export async function writePtau(ctx: PtauCtx): Promise<{ tauG1Offset: number }> 
     ];
     const respSink = new OrderedSink<Uint8Array>((c) => resp.update(c));
     log(`ptau: ${geomItems.length + lagItems.length} jobs`);
-    await runItems(pool, [...geomItems, ...lagItems], ptau, respSink, "c");
+    await runItems(pool, [...geomItems, ...lagItems], ptau, respSink, "c", jobCounter("dev keys: ptau", geomItems.length + lagItems.length, ctx.progress));
     if (respSink.consumed !== seq) throw new Error("internal: response hash incomplete");
     const partialHash = K.toPartialHash(resp);
     resp.update(K.ptauPubKeyBytes(curve, keys, "U"));
@@ -118,11 +120,15 @@ export async function writePtau(ctx: PtauCtx): Promise<{ tauG1Offset: number }> 
       for (let i0 = 0; i0 < count; i0 += ch) uItems.push({ section, group, pos: i0 * SA[group], count: Math.min(ch, count - i0) });
     }
     const nextSink = new OrderedSink<Uint8Array>((u) => next.update(u));
+    const hashed = jobCounter("dev keys: ptau hash", uItems.length, ctx.progress);
     await runBounded(
       pool,
       uItems.length,
       async (i) => ({ type: "toU", group: uItems[i].group, lem: await ptau.read(uItems[i].section, uItems[i].pos, uItems[i].count * SA[uItems[i].group]) }),
-      (i, res) => nextSink.push(i, res.u),
+      (i, res) => {
+        nextSink.push(i, res.u);
+        hashed();
+      },
     );
     const nextChallenge = new Uint8Array(next.digest());
 

@@ -16,7 +16,8 @@ import { bigintToLeBytes } from "../../core/bytes.js";
 import { WorkerTaskError } from "../../core/pool.js";
 import { BN254_Q, BN254_R, BinFileWriter, SetupError, type R1cs } from "./binfile.js";
 import * as K from "./keys.js";
-import { G1, G2, OrderedSink, SA, mul, runItems, type Chunks, type EnginePool, type Item, type Tables } from "./jobs.js";
+import { G1, G2, OrderedSink, SA, jobCounter, mul, runItems, type Chunks, type EnginePool, type Item, type Tables } from "./jobs.js";
+import type { OnProgress } from "../../core/progress.js";
 
  
 type Fe = Uint8Array;
@@ -46,6 +47,7 @@ export interface ZkeyCtx {
   rng: unknown;
   out: string;
   log: (line: string) => void;
+  progress?: OnProgress;
   /** The finished ptau and where its tauG1 points start (for the circuit hash). */
   ptauFile: string;
   tauG1Offset: number;
@@ -191,7 +193,7 @@ export async function writeZkey(ctx: ZkeyCtx): Promise<void> {
       }
     }
     log(`zkey: ${early.length + late.length} jobs`);
-    const all = runItems(pool, [...early, ...late], zk, sink, "u");
+    const all = runItems(pool, [...early, ...late], zk, sink, "u", jobCounter("dev keys: zkey", early.length + late.length, ctx.progress));
     const wires = await wiresP.catch(async (err) => {
       await all.catch(() => {});
       throw err;

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT, buildCircuit, type CircuitConfig } from "../../circuits/build.js";
 import { int } from "./options.js";
-import { consoleLog } from "./progress.js";
+import { progressBars } from "./progress.js";
 
 
 /** Parses "4x8,16x20" into configurations. */
@@ -33,9 +33,8 @@ export function registerCircuits(program: Command): void {
     .option("--force", "rebuild even when the artefacts are current")
     .option("--out <dir>", "artefact root", path.join(ROOT, "build", "circuits"))
     .action(async (o: { txs: number; depth: number; force?: boolean; out: string }) => {
-      const out = consoleLog();
-      const art = await buildCircuit({ txs: o.txs, depth: o.depth }, { force: o.force, outRoot: o.out, log: out.info, progress: out.progress });
-      out.done();
+      const bars = progressBars();
+      const art = await buildCircuit({ txs: o.txs, depth: o.depth }, { force: o.force, outRoot: o.out, log: bars.log, progress: bars.progress }).finally(() => bars.stop());
       console.log(`artefacts: ${path.relative(process.cwd(), art.dir) || "."}`);
       console.log(`  r1cs ${path.basename(art.r1cs)}, witness generator ${path.relative(art.dir, art.wasm)}, symbols ${path.basename(art.sym)}`);
       console.log(`  ${art.manifest.constraints} constraints, ${art.manifest.wires} wires, ${art.manifest.publicSignals} public signal`);
@@ -49,9 +48,8 @@ export function registerCircuits(program: Command): void {
     .action(async (o: { configs: string; out: string }) => {
       const rows: Array<CircuitConfig & { constraints: number; perTx: number; buildSeconds: number }> = [];
       for (const config of parseConfigs(o.configs)) {
-        const out = consoleLog();
-        const art = await buildCircuit(config, { log: out.info, progress: out.progress });
-        out.done();
+        const bars = progressBars();
+        const art = await buildCircuit(config, { log: bars.log, progress: bars.progress }).finally(() => bars.stop());
         rows.push({ ...config, constraints: art.manifest.constraints, perTx: Math.round(art.manifest.constraints / config.txs), buildSeconds: art.manifest.buildSeconds });
       }
       // Marginal cost of one slot at a depth: the difference between two batch sizes at that depth,

@@ -8,6 +8,7 @@ import { descriptionOf } from "./index.js";
 import path from "node:path";
 import { DEV_KEYS_WARNING, devKeys } from "../../circuits/devkeys.js";
 import { int } from "./options.js";
+import { progressBars } from "./progress.js";
 
 
 export function registerSetup(program: Command): void {
@@ -23,7 +24,8 @@ export function registerSetup(program: Command): void {
         throw new Error("zkr setup makes development keys only (--dev); production keys come from a multi-party 'zkr ceremony'");
       }
       console.error(DEV_KEYS_WARNING);
-      const keys = await devKeys({ txs: o.txs, depth: o.depth }, { log: (l) => console.error(`setup  ${l}`), force: o.force });
+      const bars = progressBars();
+      const keys = await devKeys({ txs: o.txs, depth: o.depth }, { log: (l) => bars.log(`setup  ${l}`), progress: bars.progress, force: o.force }).finally(() => bars.stop());
       const rel = (f: string) => path.relative(process.cwd(), f);
       console.log(`proving key:       ${rel(keys.zkey)}`);
       console.log(`verification key:  ${rel(keys.vkey)}`);

@@ -26,6 +26,7 @@ import { randomPrivateKey } from "../../sequencer/model/keys.js";
 import { launchDevnet } from "../../contracts/devnet.js";
 import { DEVNET_DIR, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { STOP_WITH_PARENT, int } from "./options.js";
+import { progressBars } from "./progress.js";
 
 
 /**
@@ -82,11 +83,23 @@ export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: st
   const bob = new ZkrWallet(file(2), provider);
   const t0 = Date.now();
   const at = () => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
+  let printed = Promise.resolve();
+  /** Why a batch waits for its proof: the single prover takes batches in order. */
+  const whyWaiting = async (batch: number): Promise<string> => {
+    if (batch === 0) return "";
+    const prev = (await client.batch(batch - 1).catch(() => undefined)) as { proofJob?: { status?: string } | null } | undefined;
+    const status = prev?.proofJob?.status;
+    return status === "queued" || status === "proving" ? ` (its proof waits for batch ${batch - 1}'s, ${status})` : "";
+  };
   const follow = (what: string, hash: string) =>
     client.waitFor(hash, "verified", {
       timeoutMs: 300_000,
       pollMs: 100,
-      onStage: (t: TxView) => say(`${at()} ${what}: ${t.stage}${t.stage === "in_batch" || t.stage === "proving" ? ` ${t.batch}` : ""}${t.l1Tx && t.stage === "submitted" ? ` (L1 tx ${t.l1Tx.slice(0, 12)}…)` : ""}${t.verifiedBlock && t.stage === "verified" ? ` on L1 (block ${t.verifiedBlock})` : ""}`),
+      onStage: (t: TxView) => {
+        const line = `${at()} ${what}: ${t.stage}${t.stage === "in_batch" || t.stage === "proving" ? ` ${t.batch}` : ""}${t.l1Tx && t.stage === "submitted" ? ` (L1 tx ${t.l1Tx.slice(0, 12)}…)` : ""}${t.verifiedBlock && t.stage === "verified" ? ` on L1 (block ${t.verifiedBlock})` : ""}`;
+        // In order: a line that waits for its explanation holds back the lines after it.
+        printed = printed.then(async () => say(t.stage === "in_batch" && t.batch !== undefined ? line + (await whyWaiting(Number(t.batch)).catch(() => "")) : line));
+      },
     });
   try {
     say(`demo: alice (L1 ${alice.l1.address}) and bob (L1 ${bob.l1.address}), fresh L2 keys`);
@@ -102,6 +115,7 @@ export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: st
     const w = await client.submit(await alice.signWithdraw(client, da.index, parseEther("0.1")));
     say(`${at()} alice withdraws 0.1 ETH (L2 withdrawal ${w.slice(0, 12)}…): pending`);
     await Promise.all([follow("transfer  ", t), follow("withdrawal", w)]);
+    await printed;
 
     const before = await provider.getBalance(alice.l1.address);
     const c = await alice.claim(rollup);
@@ -132,11 +146,12 @@ export function registerUp(program: Command): void {
     .option("--verbose", "print every prover line")
     .option("--out <dir>", "directory of deployment.json, sequencer.json and the database", DEVNET_DIR)
     .action(async (o: UpOptions) => {
-      const say = (l: string) => process.stderr.write(`${stamp()} ${l}\n`);
+      const bars = progressBars();
+      const say = (l: string) => bars.log(`${stamp()} ${l}`);
       process.stderr.write(DEV_KEYS_WARNING + "\n");
-      say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth} (the first run compiles the circuit and makes its keys: about a minute)`);
+      say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth}`);
       const out = path.resolve(o.out);
-      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, command: "zkr up", log: (l) => say(`devnet     ${l}`) });
+      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, command: "zkr up", log: (l) => say(`devnet     ${l}`), progress: bars.progress }).finally(() => bars.stop());
       const dep = devnet.deployment;
       const dbPath = path.join(out, "sequencer.db");
       for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });

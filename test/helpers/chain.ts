@@ -18,7 +18,7 @@ import { applyBatch, type BatchOptions, type BatchResult } from "../../sequencer
 import { L1Queue } from "../../sequencer/model/queue.js";
 import { RollupState } from "../../sequencer/model/state.js";
 import type { Tx } from "../../sequencer/model/tx.js";
-import { revertOf } from "./revert.js";
+import { revertOf } from "../../contracts/errors.js";
 
 export interface ChainOptions {
   /** "mock": MockVerifier; otherwise the dev keys whose verifier and prover to use. */
