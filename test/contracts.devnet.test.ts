@@ -51,8 +51,9 @@ test("zkr devnet deploys, writes deployment.json, and stops cleanly on SIGINT", 
     expect(a.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(fs.existsSync(path.join(ROOT, a.file))).toBe(true);
   }
-  // No temp file is left beside it.
-  expect(fs.readdirSync(tmp)).toEqual(["deployment.json"]);
+  // No temp file is left beside it; the folder's claim says who holds it (core/instance.ts).
+  expect(fs.readdirSync(tmp).sort()).toEqual(["deployment.json", "instance.json", "instance.lock"]);
+  expect(JSON.parse(fs.readFileSync(path.join(tmp, "instance.json"), "utf8"))).toMatchObject({ pid: child.pid, command: "zkr devnet", endpoints: { "L1 RPC": dep.rpcUrl } });
 
   const provider = devnetProvider(dep.rpcUrl);
   try {
@@ -75,7 +76,7 @@ test("zkr devnet deploys, writes deployment.json, and stops cleanly on SIGINT", 
 
   child.kill("SIGINT");
   expect(await exited).toEqual({ code: 0, signal: null });
-  expect(fs.existsSync(file)).toBe(false);
+  expect(fs.readdirSync(tmp)).toEqual([]);
   // anvil is gone: its port no longer answers.
   const after = devnetProvider(dep.rpcUrl);
   await expect(after.send("eth_chainId", [])).rejects.toThrow();
