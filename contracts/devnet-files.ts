@@ -10,6 +10,8 @@ import { ROOT } from "../core/paths.js";
 export const DEVNET_DIR = process.env.ZKR_DEVNET_DIR ? path.resolve(process.env.ZKR_DEVNET_DIR) : path.join(ROOT, "build", "devnet");
 /** The deployment (chain, addresses, artefacts), written once the contracts are deployed. */
 export const DEPLOYMENT_FILE = "deployment.json";
+/** anvil's saved chain, when the devnet keeps its chain (`--keep`). */
+export const ANVIL_STATE_FILE = "anvil-state.json";
 /** Written by `zkr up` beside deployment.json: where the sequencer listens (the wallet reads it). */
 export const SEQUENCER_FILE = "sequencer.json";
 

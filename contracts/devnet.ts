@@ -17,9 +17,10 @@ import { startAnvil, type Anvil } from "./anvil.js";
 import { compileContracts } from "./compile.js";
 import { deployRollup } from "./deploy.js";
 import { devnetProvider } from "./provider.js";
-import { DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet-files.js";
+import { ANVIL_STATE_FILE, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet-files.js";
+import { ZkrError } from "../core/errors.js";
 
-export { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet-files.js";
+export { DEVNET_DIR, DEPLOYMENT_FILE, ANVIL_STATE_FILE, type DevnetDeployment } from "./devnet-files.js";
 
 /** Options of {@link launchDevnet}. */
 export interface LaunchDevnetOptions {
@@ -34,6 +35,13 @@ export interface LaunchDevnetOptions {
   log?: (line: string) => void;
   /** Jobs done of the dev setup's long steps, for a progress bar. */
   progress?: OnProgress;
+  /**
+   * Keep the chain in the folder (anvil's state file, saved every few seconds and on stop) and
+   * resume it when one is there: the same contracts, accounts and history, on the next launch.
+   */
+  keep?: boolean;
+  /** Discard a kept chain in the folder first (otherwise a launch without `keep` refuses it). */
+  fresh?: boolean;
 }
 
 /** A running devnet: anvil with the rollup deployed and its deployment.json written. */
@@ -44,7 +52,9 @@ export interface LaunchedDevnet {
   file: string;
   /** The folder's claim: the caller may add where it can be reached. */
   claim: FolderClaim;
-  /** Stops anvil, removes deployment.json and gives the folder up (idempotent). */
+  /** Whether a kept chain was resumed (keep) rather than deployed anew. */
+  resumed: boolean;
+  /** Stops anvil, removes deployment.json (kept with `keep`) and gives the folder up (idempotent). */
   stop(): Promise<void>;
 }
 
@@ -59,23 +69,47 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
   const name = circuitName(config);
   // First, before minutes of compiling: a second instance on this folder is refused at once.
   const claim = await claimFolder(o.out, o.command ?? "zkr devnet");
+  const outFile = path.join(claim.dir, DEPLOYMENT_FILE);
+  const stateFile = path.join(claim.dir, ANVIL_STATE_FILE);
   let anvil: Anvil;
   let compiled: ReturnType<typeof compileContracts>;
   let keys: Awaited<ReturnType<typeof devKeys>>;
+  let kept: DevnetDeployment | undefined;
   try {
+    if (o.fresh) for (const f of [stateFile, outFile]) fs.rmSync(f, { force: true });
+    if (fs.existsSync(stateFile) && !o.keep) {
+      throw new KeptChainError(`${claim.dir} holds a kept chain (${ANVIL_STATE_FILE}, from a launch with --keep)`, {
+        metaMessages: ["Resume it with --keep, or discard it with --fresh."],
+      });
+    }
+    if (o.keep && fs.existsSync(stateFile) && fs.existsSync(outFile)) kept = JSON.parse(fs.readFileSync(outFile, "utf8")) as DevnetDeployment;
+    if (kept && (kept.configuration.txs !== o.txs || kept.configuration.depth !== o.depth)) {
+      throw new KeptChainError(`${claim.dir} keeps a chain of ${kept.configuration.circuit}, not rollup_${o.txs}x${o.depth}`, {
+        metaMessages: [`Resume it with --txs ${kept.configuration.txs} --depth ${kept.configuration.depth}, or discard it with --fresh.`],
+      });
+    }
     keys = await devKeys(config, { log: say, progress: o.progress });
     compiled = compileContracts({ verifierFile: keys.verifier, name, log: say });
-    anvil = await startAnvil({ port: o.port });
+    if (kept) {
+      // The kept contracts verify proofs of the keys they were deployed with: those must be the ones here.
+      const changed = Object.entries(artefactsOf(compiled, keys)).filter(([k, a]) => kept!.artefacts[k]?.sha256 !== a.sha256).map(([k]) => k);
+      if (changed.length > 0) {
+        throw new KeptChainError(`the kept chain in ${claim.dir} was deployed from other artefacts (${changed.join(", ")} changed since)`, {
+          metaMessages: ["Its verifier would refuse this prover's proofs: discard it with --fresh."],
+        });
+      }
+    }
+    anvil = await startAnvil({ port: o.port, args: o.keep ? ["--state", stateFile, "--state-interval", "5"] : [] });
   } catch (err) {
     await claim.release();
     throw err;
   }
   claim.setEndpoints({ "L1 RPC": anvil.url });
-  const outFile = path.join(path.resolve(o.out), DEPLOYMENT_FILE);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      fs.rmSync(outFile, { force: true });
+      // Kept: anvil saves its state as it stops, and the deployment stays for the next launch.
+      if (!o.keep) fs.rmSync(outFile, { force: true });
       await anvil.stop();
       await claim.release();
     })());
@@ -87,18 +121,18 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
   const provider = devnetProvider(anvil.url);
   let deployment: DevnetDeployment;
   try {
+    if (kept) {
+      if ((await provider.getCode(kept.addresses.rollup)) === "0x") {
+        throw new KeptChainError(`the kept chain in ${claim.dir} has no rollup at ${kept.addresses.rollup}`, { metaMessages: ["Discard it with --fresh."] });
+      }
+      say(`resuming the kept chain: block ${await provider.getBlockNumber()}, rollup ${kept.addresses.rollup}`);
+      deployment = { ...kept, rpcUrl: anvil.url, anvilPid: anvil.process.pid ?? -1, pid: process.pid, startedAt: new Date().toISOString() };
+      writeFileAtomic.sync(outFile, JSON.stringify(deployment, null, 2) + "\n");
+      return { anvil, deployment, file: outFile, claim, resumed: true, stop };
+    }
     const deployer = await provider.getSigner(0);
     const dep = await deployRollup({ deployer, slots: o.txs, depth: o.depth, artifacts: compiled, log: say });
-    const rel = (f: string) => path.relative(ROOT, f);
-    const artefacts: DevnetDeployment["artefacts"] = {
-      rollup: { file: rel(compiled.files.rollup), sha256: sha256File(compiled.files.rollup) },
-      verifier: { file: rel(compiled.files.verifier), sha256: sha256File(compiled.files.verifier) },
-      poseidon6: { file: rel(compiled.files.poseidon6), sha256: sha256File(compiled.files.poseidon6) },
-      poseidon4: { file: rel(compiled.files.poseidon4), sha256: sha256File(compiled.files.poseidon4) },
-      zkey: { file: rel(keys.zkey), sha256: sha256File(keys.zkey) },
-      vkey: { file: rel(keys.vkey), sha256: sha256File(keys.vkey) },
-      wasm: { file: rel(keys.circuit.wasm), sha256: sha256File(keys.circuit.wasm) },
-    };
+    const artefacts = artefactsOf(compiled, keys);
     deployment = {
       rpcUrl: anvil.url,
       chainId: Number(dep.chainId),
@@ -122,5 +156,25 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
     process.removeListener("SIGINT", early);
     process.removeListener("SIGTERM", early);
   }
-  return { anvil, deployment, file: outFile, claim, stop };
+  return { anvil, deployment, file: outFile, claim, resumed: false, stop };
+}
+
+/** A kept chain that cannot be resumed as asked. */
+export class KeptChainError extends ZkrError {
+  override name = "KeptChainError" as const;
+}
+
+/** Each artefact a deployment comes from, with its SHA-256. */
+function artefactsOf(compiled: ReturnType<typeof compileContracts>, keys: Awaited<ReturnType<typeof devKeys>>): DevnetDeployment["artefacts"] {
+  const rel = (f: string) => path.relative(ROOT, f);
+  const entry = (f: string) => ({ file: rel(f), sha256: sha256File(f) });
+  return {
+    rollup: entry(compiled.files.rollup),
+    verifier: entry(compiled.files.verifier),
+    poseidon6: entry(compiled.files.poseidon6),
+    poseidon4: entry(compiled.files.poseidon4),
+    zkey: entry(keys.zkey),
+    vkey: entry(keys.vkey),
+    wasm: entry(keys.circuit.wasm),
+  };
 }

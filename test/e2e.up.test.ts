@@ -8,6 +8,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { tmpDir } from "./helpers/sequencer.js";
 import { alive, until } from "./helpers/wait.js";
+import { parseEther } from "ethers";
+import { devnetProvider } from "../contracts/provider.js";
+import { SequencerClient } from "../sequencer/client.js";
+import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
+import { randomPrivateKey } from "../sequencer/model/keys.js";
 
 test("zkr up --demo brings the rollup up, runs deposit → transfer → withdraw → claim, and stops", async () => {
   const dir = tmpDir("zkr-up-");
@@ -45,8 +50,8 @@ test("zkr up --demo brings the rollup up, runs deposit → transfer → withdraw
 });
 
 /** Starts `zkr up` in its own process group (as a terminal runs it) on `dir`; resolves once it is up. */
-async function startUp(dir: string) {
-  const child = spawn(process.execPath, ["bin/zkr.js", "up", "--port", "0", "--api-port", "0", "--out", dir], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+async function startUp(dir: string, extra: string[] = []) {
+  const child = spawn(process.execPath, ["bin/zkr.js", "up", "--port", "0", "--api-port", "0", "--out", dir, ...extra], { stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out += c.toString()));
@@ -54,8 +59,8 @@ async function startUp(dir: string) {
   await until("zkr up to be running", () => out.includes("zkr is running") || child.exitCode !== null, 600_000, () => out);
   expect(out).toContain("zkr is running");
   const dep = JSON.parse(fs.readFileSync(path.join(dir, "deployment.json"), "utf8")) as { rpcUrl: string };
-  const seq = JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { proverPid: number };
-  return { child, exited, output: () => out, rpcUrl: dep.rpcUrl, proverPid: seq.proverPid };
+  const seq = JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { proverPid: number; apiUrl: string };
+  return { child, exited, output: () => out, rpcUrl: dep.rpcUrl, proverPid: seq.proverPid, apiUrl: seq.apiUrl, rollup: (dep as unknown as { addresses: { rollup: string } }).addresses.rollup };
 }
 
 /** Whether anything answers JSON-RPC at `url`. */
@@ -93,6 +98,57 @@ test("Ctrl-C stops every part in order, without error lines, exits 0 and keeps n
     const c = await startUp(dir);
     process.kill(-c.child.pid!, "SIGINT");
     expect(await c.exited).toEqual({ code: 0, signal: null });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 1_200_000);
+
+test("zkr up --keep resumes its chain and database after a SIGKILL; a plain zkr up refuses the kept chain; --fresh discards it", async () => {
+  const dir = tmpDir("zkr-up-keep-");
+  const deposit = async (up: { rpcUrl: string; rollup: string }, l1Account: number, eth: string) => {
+    const provider = devnetProvider(up.rpcUrl);
+    try {
+      const w = new ZkrWallet({ version: 1, l2Key: Buffer.from(randomPrivateKey()).toString("hex"), l1Key: devnetAccountKey(l1Account) }, provider);
+      return (await w.deposit(up.rollup, parseEther(eth))).index;
+    } finally {
+      provider.destroy();
+    }
+  };
+  const account = (apiUrl: string, i: bigint) => new SequencerClient(apiUrl).account(i).catch(() => undefined);
+  try {
+    const a = await startUp(dir, ["--keep"]);
+    expect(await deposit(a, 1, "1")).toBe(0n);
+    await until("account 0 on L2", async () => (await account(a.apiUrl, 0n)) !== undefined, 120_000);
+    process.kill(a.child.pid!, "SIGKILL");
+    await a.exited;
+    await until("the prover to stop", () => !alive(a.proverPid), 60_000);
+
+    // A plain start would discard the kept chain: it refuses and says what to do.
+    const plain = spawn(process.execPath, ["bin/zkr.js", "up", "--port", "0", "--api-port", "0", "--out", dir], { stdio: ["ignore", "pipe", "pipe"] });
+    let plainOut = "";
+    plain.stderr.on("data", (c: Buffer) => (plainOut += c.toString()));
+    expect(await new Promise((r) => plain.once("exit", r))).toBe(1);
+    expect(plainOut).toMatch(/holds a kept chain \(anvil-state\.json, from a launch with --keep\)/);
+    expect(plainOut).toContain("Resume it with --keep, or discard it with --fresh.");
+
+    const b = await startUp(dir, ["--keep"]);
+    expect(b.output()).toContain("resumed:");
+    expect(b.rollup).toBe(a.rollup);
+    const acc = await account(b.apiUrl, 0n);
+    expect(acc?.balance.toString()).toBe(parseEther("1").toString());
+    // The chain goes on from where it was: the next deposit makes account 1.
+    expect(await deposit(b, 2, "0.5")).toBe(1n);
+    await until("account 1 on L2", async () => (await account(b.apiUrl, 1n)) !== undefined, 120_000);
+    process.kill(-b.child.pid!, "SIGINT");
+    expect(await b.exited).toEqual({ code: 0, signal: null });
+    expect(fs.readdirSync(dir).sort()).toEqual(expect.arrayContaining(["anvil-state.json", "deployment.json", "sequencer.db"]));
+
+    const c = await startUp(dir, ["--fresh"]);
+    expect(c.output()).not.toContain("resumed:");
+    expect(await account(c.apiUrl, 0n)).toBeUndefined();
+    process.kill(-c.child.pid!, "SIGINT");
+    expect(await c.exited).toEqual({ code: 0, signal: null });
+    expect(fs.readdirSync(dir)).toEqual([]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,9 @@ export function registerDevnet(program: Command): void {
     .option("--depth <d>", "account-index bits of the state tree", int("depth"), 8)
     .option("--port <port>", "anvil's port (0: any free port)", int("port"), 8545)
     .option("--out <dir>", "directory of deployment.json", DEVNET_DIR)
-    .action(async (o: { txs: number; depth: number; port: number; out: string }) => {
+    .option("--keep", "keep the chain in --out when stopped, and resume it if kept there")
+    .option("--fresh", "discard a kept chain in --out first")
+    .action(async (o: { txs: number; depth: number; port: number; out: string; keep?: boolean; fresh?: boolean }) => {
       const say = (l: string) => console.error(`devnet  ${l}`);
       console.error(DEV_KEYS_WARNING);
       const { anvil, deployment, file: outFile, stop } = await launchDevnet({ ...o, log: say });
@@ -33,7 +35,7 @@ export function registerDevnet(program: Command): void {
       console.log(`poseidon4:   ${deployment.addresses.poseidon4}`);
       console.log(`operator:    ${deployment.operator} (anvil account 0)`);
       console.log(`deployment:  ${path.relative(process.cwd(), outFile) || outFile}`);
-      console.log("Ctrl-C stops the chain (its state is not kept).");
+      console.log(o.keep ? "Ctrl-C stops the chain (kept: 'zkr devnet --keep' resumes it)." : "Ctrl-C stops the chain (its state is not kept; --keep keeps it).");
 
       // Runs until a signal, or until anvil dies on its own.
       const result = await new Promise<"signal" | "anvil-exited">((resolve) => {

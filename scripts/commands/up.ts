@@ -5,7 +5,10 @@
  * same database; prints where everything is and runs until Ctrl-C. `--demo` then runs a deposit →
  * transfer → withdraw → claim through it and prints each stage.
  *
- * The chain is not kept between runs, so neither is the sequencer's database: both start empty.
+ * By default the chain is not kept between runs, so neither is the sequencer's database: both start
+ * empty. With `--keep` both stay in the folder (anvil's state file, the database) and the next
+ * `zkr up --keep` resumes them, after a clean stop or a crash: the sequencer and the prover pick up
+ * every batch and transaction where they were.
  */
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
@@ -47,6 +50,8 @@ interface UpOptions {
   exitAfterDemo?: boolean;
   verbose?: boolean;
   out: string;
+  keep?: boolean;
+  fresh?: boolean;
 }
 
 const stamp = () => new Date().toISOString().slice(11, 19);
@@ -145,16 +150,19 @@ export function registerUp(program: Command): void {
     .option("--exit-after-demo", "with --demo: stop everything when the demo is done")
     .option("--verbose", "print every prover line")
     .option("--out <dir>", "directory of deployment.json, sequencer.json and the database", DEVNET_DIR)
+    .option("--keep", "keep the chain and the database in --out when stopped, and resume them if kept there (also after a crash)")
+    .option("--fresh", "discard a kept chain and database in --out first")
     .action(async (o: UpOptions) => {
       const bars = progressBars();
       const say = (l: string) => bars.log(`${stamp()} ${l}`);
       process.stderr.write(DEV_KEYS_WARNING + "\n");
       say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth}`);
       const out = path.resolve(o.out);
-      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, command: "zkr up", log: (l) => say(`devnet     ${l}`), progress: bars.progress }).finally(() => bars.stop());
+      const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, command: "zkr up", keep: o.keep, fresh: o.fresh, log: (l) => say(`devnet     ${l}`), progress: bars.progress }).finally(() => bars.stop());
       const dep = devnet.deployment;
       const dbPath = path.join(out, "sequencer.db");
-      for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+      // A new chain needs a new database; a resumed one continues its own.
+      if (!devnet.resumed) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
       const endpointsFile = path.join(out, SEQUENCER_FILE);
 
       let seq: Sequencer | undefined;
@@ -172,7 +180,7 @@ export function registerUp(program: Command): void {
           await seq?.stop();
           fs.rmSync(endpointsFile, { force: true });
           // The chain goes with anvil, so the database that follows it goes too (as the banner says).
-          for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+          if (!o.keep) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
           await devnet.stop();
         })());
       let fatal: ((e: Error) => void) | undefined;
@@ -209,7 +217,8 @@ export function registerUp(program: Command): void {
       console.log(`  prover:       pid ${prover.pid} (zkr prover --db ${rel(dbPath)}, cpu backend)`);
       console.log(`  deployment:   ${rel(devnet.file)}`);
       console.log(`  try:          npx zkr wallet create && npx zkr wallet deposit 1 && npx zkr wallet balance`);
-      console.log("Ctrl-C stops everything (the chain and the database are not kept).");
+      if (devnet.resumed) console.log(`resumed:      the chain and the database kept in ${rel(out)}`);
+      console.log(o.keep ? `Ctrl-C stops everything (the chain and the database stay in ${rel(out)}; 'zkr up --keep' resumes them).` : "Ctrl-C stops everything (the chain and the database are not kept; --keep keeps them).");
       console.log("");
 
       const signalled = new Promise<void>((resolve) => {
