@@ -56,7 +56,8 @@ export function collectProofs(ctx: SequencerContext): number {
       throw new StateCorruptError(`batch ${b.number}: proof for public input ${r.publicSignals.join(",")} expected ${b.public_input}`);
     }
     db.prepare("UPDATE batches SET status = 'proven', proof = ?, proven_at = ? WHERE number = ? AND status = 'created'").run(JSON.stringify(r.proof), Date.now(), b.number);
-    ctx.log(`batch ${b.number}: proven by ${r.worker} (${r.backend}, ${(r.provingMs / 1000).toFixed(1)} s)`);
+    // No duration here: the prover's log line names the job's and the proving step's (provenLine).
+    ctx.log(`batch ${b.number}: proof collected (proven by ${r.worker} on ${r.backend})`);
     n++;
   }
   return n;
