@@ -23,6 +23,7 @@ import { Rollup__factory } from "../contracts/types/index.js";
 import { isError, type JsonRpcProvider } from "ethers";
 import { warmUpEddsaVerifier } from "./model/eddsa.js";
 import { VerifyPool } from "./verify-pool.js";
+import { hex32 } from "../core/bytes.js";
 
 export interface SequencerOptions {
   proofs: ProofQueue;
@@ -104,7 +105,7 @@ export class Sequencer {
       s.server.listen(config.api.port, config.api.host, () => resolve());
     });
     if (s.pool) s.ctx.log(`signatures verified on ${config.verifyThreads} worker thread(s)`);
-    s.ctx.log(`state: root ${s.ctx.state.root.toString(16).slice(0, 12)}…, next batch ${s.ctx.state.batchNumber}, ${s.ctx.state.accounts.size} accounts, ${s.ctx.mempool.size} pending txs, queue ${s.ctx.state.queueNext}/${s.ctx.queue.length}`);
+    s.ctx.log(`state: root ${hex32(s.ctx.state.root)}, next batch ${s.ctx.state.batchNumber}, ${s.ctx.state.accounts.size} accounts, ${s.ctx.mempool.size} pending txs, queue ${s.ctx.state.queueNext}/${s.ctx.queue.length}`);
     s.loop(() => s.tick(), config.tickMs);
     if (config.l1) s.loop(() => s.l1Step(), config.l1.pollMs ?? DEFAULTS.l1.pollMs);
     return s;

@@ -22,6 +22,7 @@ import { startProverService, type ProverService } from "../prover/service/servic
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
+import { hex32 } from "../core/bytes.js";
 
 const ETH = 10n ** 18n;
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
@@ -38,10 +39,14 @@ let rollup: string;
 const idx: Record<string, bigint> = {};
 const seen: Record<string, string[]> = {};
 
+/** Runs the zkr CLI; resolves with its stdout and stderr. */
+function zkrRun(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [path.join("bin", "zkr.js"), ...args], { cwd: path.resolve(".") });
+}
+
 /** Runs the zkr CLI; resolves with its stdout. */
 async function zkr(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [path.join("bin", "zkr.js"), ...args], { cwd: path.resolve(".") });
-  return stdout;
+  return (await zkrRun(...args)).stdout;
 }
 
 const walletOf = (name: string, l1: number) =>
@@ -169,7 +174,12 @@ test("zkr sync rebuilds from L1 alone the root the contract and the sequencer ho
   expect(r.state.root).toBe(seq.ctx.state.root);
   expect(r.batches).toBe(Number(seq.ctx.state.batchNumber));
   for (const [i, a] of seq.ctx.state.accounts) expect(r.state.accounts.get(i)).toEqual(a);
-  expect(await zkr("sync", "--deployment", devnet.file)).toMatch(new RegExp(`batches:     ${r.batches}[\\s\\S]*root:        ${r.state.root}[\\s\\S]*OK: the state rebuilt from L1 reaches the on-chain root`));
+  const out = await zkrRun("sync", "--deployment", devnet.file);
+  expect(out.stdout).toMatch(new RegExp(`batches:     ${r.batches}[\\s\\S]*root:        ${hex32(r.state.root)}\\non-chain:    ${hex32(r.state.root)}[\\s\\S]*OK: the state rebuilt from L1 reaches the on-chain root`));
+  // Each batch's root the same way as the final one: the last batch's is the state's.
+  expect(out.stderr).toContain(`batch ${r.batches - 1} (block ${r.verified.at(-1)!.log.block}): root ${hex32(r.state.root)}`);
+  expect(out.stderr.match(/root \S+/g)).toHaveLength(r.batches);
+  for (const m of out.stderr.match(/root \S+/g)!) expect(m).toMatch(/^root 0x[0-9a-f]{64}$/);
   const verifiedCount = seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'verified' AND verified_block IS NOT NULL").get() as { n: number };
   expect(verifiedCount.n).toBe(r.batches);
 });

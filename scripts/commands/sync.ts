@@ -11,6 +11,7 @@ import { l1Provider } from "../../contracts/provider.js";
 import { syncFromL1, writeSyncedDatabase } from "../../sequencer/sync.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
+import { hex32 } from "../../core/bytes.js";
 
 export function registerSync(program: Command): void {
   program
@@ -43,8 +44,8 @@ export function registerSync(program: Command): void {
         console.log(`batches:     ${r.batches}`);
         console.log(`accounts:    ${r.state.accounts.size}`);
         if (o.accounts) for (const [i, a] of [...r.state.accounts].sort((x, y) => Number(x[0] - y[0]))) console.log(`  ${i}: balance ${a.balance}, nonce ${a.nonce}, token ${a.tokenId}, L1 0x${a.ethAddr.toString(16).padStart(40, "0")}`);
-        console.log(`root:        ${r.state.root}`);
-        console.log(`on-chain:    ${r.onChainRoot}`);
+        console.log(`root:        ${hex32(r.state.root)}`);
+        console.log(`on-chain:    ${hex32(r.onChainRoot)}`);
         if (!r.matches) throw new Error("the rebuilt root differs from the contract's stateRoot");
         console.log("OK: the state rebuilt from L1 reaches the on-chain root");
         if (o.db) {
