@@ -13,6 +13,7 @@ import { checkIdentity, loadQueue, loadState, type BatchRow } from "./store.js";
 import { Mempool } from "./mempool.js";
 import { batchDue, createBatch } from "./batcher.js";
 import { createApi } from "./api/index.js";
+import type { Router } from "./api/http.js";
 import type { Log, SequencerContext } from "./context.js";
 import type { ProofQueue } from "./proofs.js";
 import { StateCorruptError } from "./errors.js";
@@ -67,6 +68,8 @@ export function collectProofs(ctx: SequencerContext): number {
 export class Sequencer {
   readonly ctx: SequencerContext;
   readonly server: http.Server;
+  /** The routes `server` answers. */
+  readonly router: Router;
   readonly provider?: JsonRpcProvider;
   readonly watcher?: L1Watcher;
   readonly submitter?: L1Submitter;
@@ -91,7 +94,7 @@ export class Sequencer {
       this.watcher = new L1Watcher(ctx, this.provider, config.l1);
       this.submitter = new L1Submitter(ctx, this.provider, config.l1);
     }
-    this.server = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null }));
+    ({ server: this.server, router: this.router } = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null })));
   }
 
   /** Opens the database, rebuilds the state, starts the API and the loops. */

@@ -132,12 +132,12 @@ export class ZkrWallet {
   /** Signs a transfer with the account's next nonce (asked from the sequencer). */
   async signTransfer(client: SequencerClient, from: bigint, to: bigint, amount: bigint, fee = 0n): Promise<TransferTx & { sig: Signature }> {
     const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.domain));
+    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: acct.nextNonce }, this.sk, info.domain);
   }
 
   /** Signs a withdrawal with the account's next nonce. */
   async signWithdraw(client: SequencerClient, from: bigint, amount: bigint, fee = 0n): Promise<WithdrawTx & { sig: Signature }> {
     const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.domain));
+    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: acct.nextNonce }, this.sk, info.domain);
   }
 }

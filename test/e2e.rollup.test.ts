@@ -61,7 +61,7 @@ async function verified(hash: string): Promise<TxView> {
 async function untilAccount(pk: readonly [bigint, bigint], n: number): Promise<bigint[]> {
   for (let i = 0; i < 600; i++) {
     const a = await client.accountsOf(pk);
-    if (a.length >= n) return a.map((x) => BigInt(x.index));
+    if (a.length >= n) return a.map((x) => x.index);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("account did not appear");
@@ -108,7 +108,7 @@ test("deposits from two L1 accounts become L2 accounts", async () => {
   expect([a.index, b.index]).toEqual([0n, 1n]);
   idx.alice = (await untilAccount(alice.pk, 1))[0];
   idx.bob = (await untilAccount(bob.pk, 1))[0];
-  expect((await client.account(idx.alice)).balance).toBe((2n * ETH).toString());
+  expect((await client.account(idx.alice)).balance).toBe(2n * ETH);
   expect((await client.account(idx.bob)).ethAddr.toLowerCase()).toBe(bob.l1.address.toLowerCase());
 });
 
@@ -132,8 +132,8 @@ test("transfers both ways and a withdrawal reach every stage; the withdrawal is 
   const b = await client.batch(done[2].batch!);
   expect(b).toMatchObject({ status: "verified" });
   expect(b.provenAt).not.toBeNull();
-  expect((await client.account(idx.alice)).balance).toBe((2n * ETH - 5n * 10n ** 17n + 2n * 10n ** 17n - 3n * 10n ** 17n).toString());
-  expect((await client.account(idx.bob)).balance).toBe((ETH + 3n * 10n ** 17n).toString());
+  expect((await client.account(idx.alice)).balance).toBe(2n * ETH - 5n * 10n ** 17n + 2n * 10n ** 17n - 3n * 10n ** 17n);
+  expect((await client.account(idx.bob)).balance).toBe(ETH + 3n * 10n ** 17n);
 
   expect(await alice.claimable(rollup)).toBe(3n * 10n ** 17n);
   const before = await provider.getBalance(alice.l1.address);
@@ -145,7 +145,7 @@ test("transfers both ways and a withdrawal reach every stage; the withdrawal is 
 
 test("a forced exit pays bob's whole balance out on L1", async () => {
   await bob.forcedExit(rollup, idx.bob);
-  for (let i = 0; i < 1800 && (await client.account(idx.bob)).balance !== "0"; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 1800 && (await client.account(idx.bob)).balance !== 0n; i++) await new Promise((r) => setTimeout(r, 100));
   await batchesVerified();
   expect(await bob.claimable(rollup)).toBe(ETH + 3n * 10n ** 17n);
   await bob.claim(rollup);
