@@ -165,6 +165,12 @@ test("the wallet CLI: create (0600), deposit, balance, transfer, status", async 
   const hash = /: (0x[0-9a-f]{64}) \(pending/.exec(out)![1];
   await verified(hash);
   expect(await zkr("wallet", "status", hash, ...where)).toMatch(new RegExp(`${hash}: transfer 0.1 ETH from 2 to ${idx.alice}: verified \\(batch \\d+, L1 tx 0x[0-9a-f]{64}, block \\d+\\)`));
+  // Its errors speak ETH, the sequencer's refusals included (they carry their amounts in wei).
+  await expect(zkr("wallet", "transfer", "--to", String(idx.alice), "5", ...where)).rejects.toThrow(
+    /zkr: insufficient balance: account 2 can spend 0\.4 ETH \(400000000000000000 wei\); this transaction needs 5\.0 ETH \(5000000000000000000 wei\)/);
+  await expect(zkr("wallet", "withdraw", "400000000000000000000", ...where)).rejects.toThrow(
+    /zkr: amount: at most 340282366920938463463\.374607431768211455 ETH \(340282366920938463463374607431768211455 wei\) expected/);
+  await expect(zkr("wallet", "deposit", "1000000", ...where)).rejects.toThrow(/zkr: deposit: an L1 balance of at least 1000000\.001 ETH \(1000000001000000000000000 wei\) expected/);
 });
 
 test("zkr sync rebuilds from L1 alone the root the contract and the sequencer hold", async () => {

@@ -13,7 +13,9 @@ import { signTx } from "../sequencer/model/tx.js";
 import { txToJson } from "../sequencer/codec.js";
 import { createBatch } from "../sequencer/batcher.js";
 import { collectProofs, type Sequencer } from "../sequencer/sequencer.js";
-import { SequencerClient } from "../sequencer/client.js";
+import { ApiError, SequencerClient } from "../sequencer/client.js";
+import { WalletError, inEth } from "../sequencer/wallet.js";
+import { formatEther } from "ethers";
 import { claimProofJob, completeProofJob, failProofJob } from "../prover/service/sqlite-queue.js";
 import { TEST_DOMAIN, user } from "../bench/fixtures/scenario.js";
 import { createDeposit, offlineConfig } from "../bench/fixtures/seed.js";
@@ -198,4 +200,33 @@ test("the client reads the vocabulary back: bigints for indices, amounts, nonces
   expect(b1).toMatchObject({ number: 1, oldRoot: b0.newRoot, feeAccount: 0n, queueStart: 3, queueEnd: 3 });
   expect(hex32(b1.publicInput)).toBe(hex32(BigInt((seq.ctx.db.prepare("SELECT public_input FROM batches WHERE number = 1").get() as { public_input: string }).public_input)));
   expect((await client.batch(2)).newRoot).toBe(seq.ctx.state.root);
+});
+
+test("the wallet shows the sequencer's refusals in ETH, from the amounts they carry in wei", async () => {
+  const client = new SequencerClient(seq.url);
+  const nonce = seq.ctx.mempool.nextNonce(1n);
+  const spendable = seq.ctx.state.accounts.get(1n)!.balance - seq.ctx.mempool.pendingDebit(1n);
+  const err = await client.submit(signTx({ type: TxType.Transfer, from: 1n, to: 0n, amount: 100n * ETH, fee: 0n, nonce }, alice.sk, TEST_DOMAIN)).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).data).toMatchObject({ account: "1", required: String(100n * ETH) });
+  const shown = inEth(err) as Error;
+  expect(shown).toBeInstanceOf(WalletError);
+  expect(shown.message).toBe(
+    `insufficient balance: account 1 can spend ${formatEther(spendable)} ETH (${spendable} wei): its balance ${formatEther(spendable + seq.ctx.mempool.pendingDebit(1n))} ETH ` +
+      `less ${formatEther(seq.ctx.mempool.pendingDebit(1n))} ETH pending; this transaction needs 100.0 ETH (100000000000000000000 wei) (amount and fee)`,
+  );
+  // A fee where no account collects fees: the fee in ETH, and what was expected.
+  const noFees = await startOffline(offlineConfig(path.join(dir, "nofee2.db"), { feeAccount: undefined }));
+  try {
+    feedL1(noFees, new L1Queue(), [createDeposit(0n, alice.pk, alice.ethAddr, ETH)]);
+    createBatch(noFees.ctx);
+    const e2 = await new SequencerClient(noFees.url).submit(signTx({ type: TxType.Withdraw, from: 0n, amount: ETH / 10n, fee: 10n ** 15n, nonce: 0n }, alice.sk, TEST_DOMAIN)).catch((e: unknown) => e);
+    expect((e2 as ApiError).code).toBe("bad_fee");
+    expect((inEth(e2) as Error).message).toBe("withdraw fee: 0 (no account collects fees) expected, got 0.001 ETH (1000000000000000 wei)");
+  } finally {
+    await noFees.stop();
+  }
+  // A refusal that quotes no amount is left as it came.
+  const dup = await client.submit(signTx({ type: TxType.Transfer, from: 1n, to: 0n, amount: 1n, fee: 0n, nonce: nonce - 1n }, alice.sk, TEST_DOMAIN)).catch((e: unknown) => e);
+  expect(inEth(dup)).toBe(dup);
 });
