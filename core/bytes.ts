@@ -44,3 +44,13 @@ export function bigintToBeBytes(value: bigint, length: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * A 32-byte word as text: `0x` and 64 lower-case hex digits, zero-padded. The one way zkr writes
+ * roots and hashes for people and for the API (`zkr sync`, `/health`, `/batches/:n`).
+ * @throws RangeError for a value outside [0, 2^256).
+ */
+export function hex32(value: bigint): string {
+  if (value < 0n || value >> 256n !== 0n) throw new RangeError(`hex32: a value in [0, 2^256) expected, got ${value}`);
+  return "0x" + value.toString(16).padStart(64, "0");
+}

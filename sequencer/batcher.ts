@@ -28,6 +28,7 @@ import { saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
 import { crashPoint, type SequencerContext } from "./context.js";
 import { proofJobSpec } from "./proofs.js";
 import { StateCorruptError } from "./errors.js";
+import { hex32 } from "../core/bytes.js";
 
 /** Why the batcher is (not) making a batch now. */
 export type BatchDue = { due: true; l1: number; l2: number } | { due: false; reason: string };
@@ -166,7 +167,7 @@ export function createBatch(ctx: SequencerContext): BatchResult | undefined {
     for (const row of rows) mempool.remove(BigInt(row.from_idx), BigInt(row.amount) + BigInt(row.fee));
     if (res) {
       if (l1Count > 0) mempool.resetForcedExits();
-      ctx.log(`batch ${res.batchNumber}: ${l1Count} L1 + ${rows.length} L2 txs, root ${res.newRoot.toString(16).slice(0, 12)}…, proof job queued`);
+      ctx.log(`batch ${res.batchNumber}: ${l1Count} L1 + ${rows.length} L2 txs, root ${hex32(res.newRoot)}, proof job queued`);
       for (const r of res.rejected) {
         ctx.log(`batch ${res.batchNumber}: L1 request ${r.position} rejected, its deposit is refunded on L1: ${r.reason.shortMessage}`);
       }

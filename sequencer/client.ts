@@ -1,35 +1,152 @@
 // A client of the sequencer's HTTP API, for the wallet, the demo, the benchmark and the tests.
+// The API writes every integer as a decimal string and every root or hash as 0x-hex
+// (api/types.ts); the client hands its callers values to compute with: bigint for what the model
+// keeps as bigint (indices, amounts, nonces, roots), number for counts, batch and block numbers.
 
 import type { Signature } from "./model/keys.js";
 import type { SignedTx } from "./model/tx.js";
 import { txToJson } from "./codec.js";
 import { ZkrError } from "../core/errors.js";
+import type {
+  AccountJson, AccountsJson, BatchJson, ErrorJson, HealthJson, InfoJson, ProofJobJson, SlotJson, SubmittedJson, TxStage, TxStatusJson,
+} from "./api/types.js";
 
-/** An account as the API returns it. */
+export type { TxStage } from "./api/types.js";
+
+/** An account as the client returns it. */
 export interface AccountView {
-  index: string; ax: string; ay: string; ethAddr: string; tokenId: string; balance: string; nonce: string;
-  pendingTxs: string; nextNonce: string; spendable: string;
+  index: bigint; ax: bigint; ay: bigint; ethAddr: string; tokenId: bigint; balance: bigint; nonce: bigint;
+  pendingTxs: number; nextNonce: bigint; spendable: bigint;
 }
 
-/** A transaction's status as the API returns it. */
+/** A transaction's status as the client returns it. */
 export interface TxView {
-  hash: string; type: "transfer" | "withdraw"; from: number; to?: number; amount: string; fee: string; nonce: number;
-  stage: "pending" | "in_batch" | "proving" | "proven" | "submitted" | "verified" | "dropped";
+  hash: string; type: "transfer" | "withdraw"; from: bigint; to?: bigint; amount: bigint; fee: bigint; nonce: bigint;
+  stage: TxStage;
   batch?: number; slot?: number; l1Tx?: string; l1Block?: number; verifiedBlock?: number; reason?: string;
 }
 
 /** What `/info` says. */
-export interface InfoView { chainId: string; domain: string; slots: number; depth: number; feeAccount: string | null; rollup: string; batchMaxWaitMs: number }
+export interface InfoView {
+  chainId: bigint; domain: bigint; slots: number; depth: number;
+  /** The account that collects fees; null when none does. */
+  feeAccount: bigint | null;
+  rollup: string; batchMaxWaitMs: number;
+}
 
-/** The API refused a request. */
+/** What `/health` says. */
+export interface HealthView {
+  ok: boolean; root: bigint; nextBatch: number; queueConsumed: number; queueLength: number; mempool: number;
+  batches: Record<BatchJson["status"], number>; proofJobs: Record<ProofJobJson["status"], number>;
+  failedProofJobs: Array<{ batch: number; error: string | null }>;
+  l1Block: number | null; operator?: string | null; l1Error?: string | null;
+}
+
+/** A batch's proof job as the client returns it. */
+export interface ProofJobView {
+  status: ProofJobJson["status"]; attempts: number; maxAttempts: number; worker: string | null; lastError: string | null;
+  backend?: string; provingMs?: number; fallbackFrom?: string;
+}
+
+/** A batch as the client returns it (its slots as the API decodes them, fields as decimal strings). */
+export interface BatchView {
+  number: number; status: BatchJson["status"]; oldRoot: bigint; newRoot: bigint; queueStart: number; queueEnd: number;
+  /** The account credited with the batch's fees; null when it collected none. */
+  feeAccount: bigint | null;
+  publicInput: bigint; txData: string; slots: SlotJson[]; createdAt: string; provenAt: string | null;
+  l1Tx: string | null; l1Block: number | null; verifiedBlock: number | null; error: string | null; proofJob: ProofJobView | null;
+}
+
+/** The API refused a request. `data`: the values its message quotes (amounts in wei), when it quotes any. */
 export class ApiError extends ZkrError {
   override name = "ApiError" as const;
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly data?: ErrorJson["data"]) {
     super(`${status} ${code}: ${message}`);
   }
 }
 
+/** The sequencer answered something the API's vocabulary does not allow. */
+export class ApiResponseError extends ZkrError {
+  override name = "ApiResponseError" as const;
+}
+
 const ORDER = ["pending", "in_batch", "proving", "proven", "submitted", "verified"] as const;
+
+/** A decimal integer string → bigint. @throws ApiResponseError for anything else (a JSON number too). */
+function big(field: string, v: unknown): bigint {
+  if (typeof v !== "string" || !/^(0|[1-9][0-9]*)$/.test(v)) throw new ApiResponseError(`${field}: a decimal integer string expected, got ${JSON.stringify(v)}`);
+  return BigInt(v);
+}
+/** A decimal integer string → number, for counts and numbers that stay below 2^53. */
+function num(field: string, v: unknown): number {
+  const n = big(field, v);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new ApiResponseError(`${field}: a value below 2^53 expected, got ${n}`);
+  return Number(n);
+}
+/** 0x and 64 hex digits → bigint. */
+function word(field: string, v: unknown): bigint {
+  if (typeof v !== "string" || !/^0x[0-9a-f]{64}$/.test(v)) throw new ApiResponseError(`${field}: 0x and 64 hex digits expected, got ${JSON.stringify(v)}`);
+  return BigInt(v);
+}
+const opt = <T>(v: unknown, parse: (v: unknown) => T): T | undefined => (v === undefined ? undefined : parse(v));
+const orNull = <T>(v: unknown, parse: (v: unknown) => T): T | null => (v === null ? null : parse(v));
+function countsOf<K extends string>(field: string, o: Record<K, string>): Record<K, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, num(`${field}.${k}`, v)])) as Record<K, number>;
+}
+
+function accountView(a: AccountJson): AccountView {
+  return {
+    index: big("index", a.index), ax: big("ax", a.ax), ay: big("ay", a.ay), ethAddr: a.ethAddr, tokenId: big("tokenId", a.tokenId),
+    balance: big("balance", a.balance), nonce: big("nonce", a.nonce), pendingTxs: num("pendingTxs", a.pendingTxs),
+    nextNonce: big("nextNonce", a.nextNonce), spendable: big("spendable", a.spendable),
+  };
+}
+
+function txView(t: TxStatusJson): TxView {
+  const v: TxView = {
+    hash: t.hash, type: t.type, from: big("from", t.from), to: opt(t.to, (x) => big("to", x)), amount: big("amount", t.amount), fee: big("fee", t.fee),
+    nonce: big("nonce", t.nonce), stage: t.stage, reason: t.reason, batch: opt(t.batch, (x) => num("batch", x)), slot: opt(t.slot, (x) => num("slot", x)),
+    l1Tx: t.l1Tx, l1Block: opt(t.l1Block, (x) => num("l1Block", x)), verifiedBlock: opt(t.verifiedBlock, (x) => num("verifiedBlock", x)),
+  };
+  // Absent stays absent (`"to" in v` means a transfer).
+  for (const k of Object.keys(v) as Array<keyof TxView>) if (v[k] === undefined) delete v[k];
+  return v;
+}
+
+function batchView(b: BatchJson): BatchView {
+  const j = b.proofJob;
+  return {
+    number: num("number", b.number), status: b.status, oldRoot: word("oldRoot", b.oldRoot), newRoot: word("newRoot", b.newRoot),
+    queueStart: num("queueStart", b.queueStart), queueEnd: num("queueEnd", b.queueEnd), feeAccount: orNull(b.feeAccount, (x) => big("feeAccount", x)),
+    publicInput: word("publicInput", b.publicInput), txData: b.txData, slots: b.slots, createdAt: b.createdAt, provenAt: b.provenAt,
+    l1Tx: b.l1Tx, l1Block: orNull(b.l1Block, (x) => num("l1Block", x)), verifiedBlock: orNull(b.verifiedBlock, (x) => num("verifiedBlock", x)), error: b.error,
+    proofJob: j && {
+      status: j.status, attempts: num("attempts", j.attempts), maxAttempts: num("maxAttempts", j.maxAttempts), worker: j.worker, lastError: j.lastError,
+      ...(j.backend !== undefined ? { backend: j.backend } : {}),
+      ...(j.provingMs !== undefined ? { provingMs: num("provingMs", j.provingMs) } : {}),
+      ...(j.fallbackFrom !== undefined ? { fallbackFrom: j.fallbackFrom } : {}),
+    },
+  };
+}
+
+function healthView(h: HealthJson): HealthView {
+  return {
+    ok: h.ok, root: word("root", h.root), nextBatch: num("nextBatch", h.nextBatch), queueConsumed: num("queueConsumed", h.queueConsumed),
+    queueLength: num("queueLength", h.queueLength), mempool: num("mempool", h.mempool),
+    batches: countsOf("batches", h.batches), proofJobs: countsOf("proofJobs", h.proofJobs),
+    failedProofJobs: (h.failedProofJobs ?? []).map((f) => ({ batch: num("failedProofJobs.batch", f.batch), error: f.error })),
+    l1Block: orNull(h.l1Block, (x) => num("l1Block", x)),
+    ...(h.operator !== undefined ? { operator: h.operator } : {}),
+    ...(h.l1Error !== undefined ? { l1Error: h.l1Error } : {}),
+  };
+}
+
+function infoView(i: InfoJson): InfoView {
+  return {
+    chainId: big("chainId", i.chainId), domain: big("domain", i.domain), slots: num("slots", i.slots), depth: num("depth", i.depth),
+    feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs),
+  };
+}
 
 export class SequencerClient {
   constructor(readonly url: string) {}
@@ -40,23 +157,23 @@ export class SequencerClient {
       headers: body === undefined ? undefined : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await res.json()) as T & { error?: string; message?: string };
-    if (!res.ok) throw new ApiError(res.status, json.error ?? "error", json.message ?? res.statusText);
+    const json = (await res.json()) as T & Partial<ErrorJson>;
+    if (!res.ok) throw new ApiError(res.status, json.error ?? "error", json.message ?? res.statusText, json.data);
     return json;
   }
 
-  info(): Promise<InfoView> { return this.call("GET", "/info"); }
-  health(): Promise<Record<string, unknown>> { return this.call("GET", "/health"); }
-  account(index: bigint | number): Promise<AccountView> { return this.call("GET", `/accounts/${index}`); }
+  async info(): Promise<InfoView> { return infoView(await this.call<InfoJson>("GET", "/info")); }
+  async health(): Promise<HealthView> { return healthView(await this.call<HealthJson>("GET", "/health")); }
+  async account(index: bigint | number): Promise<AccountView> { return accountView(await this.call<AccountJson>("GET", `/accounts/${index}`)); }
   async accountsOf(pk: readonly [bigint, bigint]): Promise<AccountView[]> {
-    return (await this.call<{ accounts: AccountView[] }>("GET", `/accounts?ax=${pk[0]}&ay=${pk[1]}`)).accounts;
+    return (await this.call<AccountsJson>("GET", `/accounts?ax=${pk[0]}&ay=${pk[1]}`)).accounts.map(accountView);
   }
-  tx(hash: string): Promise<TxView> { return this.call("GET", `/txs/${hash}`); }
-  batch(n: number): Promise<Record<string, unknown>> { return this.call("GET", `/batches/${n}`); }
+  async tx(hash: string): Promise<TxView> { return txView(await this.call<TxStatusJson>("GET", `/txs/${hash}`)); }
+  async batch(n: number): Promise<BatchView> { return batchView(await this.call<BatchJson>("GET", `/batches/${n}`)); }
 
   /** Submits a signed transaction; resolves to its hash once the sequencer stored it. */
   async submit(tx: SignedTx & { sig: Signature }): Promise<string> {
-    return (await this.call<{ hash: string }>("POST", "/txs", txToJson(tx))).hash;
+    return (await this.call<SubmittedJson>("POST", "/txs", txToJson(tx))).hash;
   }
 
   /**

@@ -37,8 +37,8 @@ function uint(field: string, v: unknown, bits?: number, max?: bigint): bigint {
   } else {
     throw badRequest("invalid_field", `${field}: a decimal integer string expected, got ${v === null ? "null" : typeof v}`);
   }
-  if (bits !== undefined && n >= 1n << BigInt(bits)) throw badRequest("out_of_range", `${field}: a value below 2^${bits} expected, got ${n}`);
-  if (max !== undefined && n >= max) throw badRequest("out_of_range", `${field}: a value below ${max} expected, got ${n}`);
+  if (bits !== undefined && n >= 1n << BigInt(bits)) throw badRequest("out_of_range", `${field}: a value below 2^${bits} expected, got ${n}`, { field, value: n.toString(), expected: `a value below 2^${bits}` });
+  if (max !== undefined && n >= max) throw badRequest("out_of_range", `${field}: a value below ${max} expected, got ${n}`, { field, value: n.toString(), expected: `a value below ${max}` });
   return n;
 }
 

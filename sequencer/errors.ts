@@ -34,22 +34,30 @@ export type RejectCode =
   | "mempool_full"
   | "not_found";
 
+/**
+ * The values a refusal's message quotes, for clients that show them their own way (the wallet
+ * shows wei as ETH): decimal strings, amounts in wei. The API answers them as `data`.
+ */
+export type RejectionData = Record<string, string>;
+
 /** A request the sequencer refuses; nothing of it was stored. */
 export class RequestRejectedError extends ZkrError {
   override name = "RequestRejectedError" as const;
+  readonly data: RejectionData | undefined;
   constructor(
     readonly status: number,
     readonly code: RejectCode,
     message: string,
-    options?: ZkrErrorOptions,
+    options?: ZkrErrorOptions & { data?: RejectionData },
   ) {
     super(message, options);
+    this.data = options?.data;
   }
 }
 
 /** 400: the request is not what the API accepts (JSON, types, ranges). */
-export function badRequest(code: RejectCode, message: string): RequestRejectedError {
-  return new RequestRejectedError(400, code, message);
+export function badRequest(code: RejectCode, message: string, data?: RejectionData): RequestRejectedError {
+  return new RequestRejectedError(400, code, message, { data });
 }
 
 /** The sequencer's stored state disagrees with itself or with L1: stop rather than go on. */
@@ -62,7 +70,11 @@ interface Answer {
   status: number;
   code: RejectCode;
   message?: string;
+  data?: RejectionData;
 }
+
+/** What a range error quotes: which field, its value and what was expected. */
+const amountData = (e: AmountOutOfRangeError | FeeOutOfRangeError): RejectionData => ({ field: e.field, value: e.value.toString(), expected: e.expected });
 
 /** Facts about the request that an answer may depend on. */
 export interface RejectionContext {
@@ -80,9 +92,9 @@ const row = <E extends ZkrError>(cls: ErrorClass<E>, answer: (e: E, ctx: Rejecti
  */
 const MODEL_ERRORS: readonly Row<ZkrError>[] = [
   row(InvalidTxError, () => ({ status: 400, code: "invalid_field" })),
-  row(AmountOutOfRangeError, () => ({ status: 400, code: "out_of_range" })),
+  row(AmountOutOfRangeError, (e) => ({ status: 400, code: "out_of_range", data: amountData(e) })),
   row(FieldRangeError, () => ({ status: 400, code: "out_of_range" })),
-  row(FeeOutOfRangeError, (e) => (e.rule === "format" ? { status: 400, code: "out_of_range" } : { status: 422, code: "bad_fee" })),
+  row(FeeOutOfRangeError, (e) => ({ ...(e.rule === "format" ? { status: 400, code: "out_of_range" as const } : { status: 422, code: "bad_fee" as const }), data: amountData(e) })),
   row(UnknownAccountError, () => ({ status: 422, code: "unknown_account" })),
   row(WrongTokenError, () => ({ status: 422, code: "wrong_token" })),
   row(WrongNonceError, (e, ctx) => {
@@ -92,7 +104,10 @@ const MODEL_ERRORS: readonly Row<ZkrError>[] = [
     return hash ? { status: 409, code: "duplicate", message: `transaction ${hash} was already received` } : { status: 409, code: "nonce_used" };
   }),
   row(BadSignatureError, (e) => ({ status: 422, code: "bad_signature", message: `${e.op ? `${e.op} ` : ""}account ${e.account}: a signature by the account's key expected, it does not verify` })),
-  row(InsufficientBalanceError, () => ({ status: 422, code: "insufficient_balance" })),
+  row(InsufficientBalanceError, (e) => ({
+    status: 422, code: "insufficient_balance",
+    data: { account: e.account.toString(), required: e.required.toString(), balance: e.balance.toString(), pending: e.pending.toString() },
+  })),
 ];
 
 /** The refusal the API answers for one of the model's typed errors; undefined for any other error. */
@@ -100,7 +115,7 @@ export function rejectionOf(err: unknown, ctx: RejectionContext = {}): RequestRe
   for (const [cls, answer] of MODEL_ERRORS) {
     if (err instanceof cls) {
       const a = answer(err, ctx);
-      return new RequestRejectedError(a.status, a.code, a.message ?? err.shortMessage, { cause: err });
+      return new RequestRejectedError(a.status, a.code, a.message ?? err.shortMessage, { cause: err, data: a.data });
     }
   }
   return undefined;

@@ -13,6 +13,7 @@ import { checkIdentity, loadQueue, loadState, type BatchRow } from "./store.js";
 import { Mempool } from "./mempool.js";
 import { batchDue, createBatch } from "./batcher.js";
 import { createApi } from "./api/index.js";
+import type { Router } from "./api/http.js";
 import type { Log, SequencerContext } from "./context.js";
 import type { ProofQueue } from "./proofs.js";
 import { StateCorruptError } from "./errors.js";
@@ -23,6 +24,7 @@ import { Rollup__factory } from "../contracts/types/index.js";
 import { isError, type JsonRpcProvider } from "ethers";
 import { warmUpEddsaVerifier } from "./model/eddsa.js";
 import { VerifyPool } from "./verify-pool.js";
+import { hex32 } from "../core/bytes.js";
 
 export interface SequencerOptions {
   proofs: ProofQueue;
@@ -56,7 +58,8 @@ export function collectProofs(ctx: SequencerContext): number {
       throw new StateCorruptError(`batch ${b.number}: proof for public input ${r.publicSignals.join(",")} expected ${b.public_input}`);
     }
     db.prepare("UPDATE batches SET status = 'proven', proof = ?, proven_at = ? WHERE number = ? AND status = 'created'").run(JSON.stringify(r.proof), Date.now(), b.number);
-    ctx.log(`batch ${b.number}: proven by ${r.worker} (${r.backend}, ${(r.provingMs / 1000).toFixed(1)} s)`);
+    // No duration here: the prover's log line names the job's and the proving step's (provenLine).
+    ctx.log(`batch ${b.number}: proof collected (proven by ${r.worker} on ${r.backend})`);
     n++;
   }
   return n;
@@ -65,6 +68,8 @@ export function collectProofs(ctx: SequencerContext): number {
 export class Sequencer {
   readonly ctx: SequencerContext;
   readonly server: http.Server;
+  /** The routes `server` answers. */
+  readonly router: Router;
   readonly provider?: JsonRpcProvider;
   readonly watcher?: L1Watcher;
   readonly submitter?: L1Submitter;
@@ -89,7 +94,7 @@ export class Sequencer {
       this.watcher = new L1Watcher(ctx, this.provider, config.l1);
       this.submitter = new L1Submitter(ctx, this.provider, config.l1);
     }
-    this.server = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null }));
+    ({ server: this.server, router: this.router } = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null })));
   }
 
   /** Opens the database, rebuilds the state, starts the API and the loops. */
@@ -103,7 +108,7 @@ export class Sequencer {
       s.server.listen(config.api.port, config.api.host, () => resolve());
     });
     if (s.pool) s.ctx.log(`signatures verified on ${config.verifyThreads} worker thread(s)`);
-    s.ctx.log(`state: root ${s.ctx.state.root.toString(16).slice(0, 12)}…, next batch ${s.ctx.state.batchNumber}, ${s.ctx.state.accounts.size} accounts, ${s.ctx.mempool.size} pending txs, queue ${s.ctx.state.queueNext}/${s.ctx.queue.length}`);
+    s.ctx.log(`state: root ${hex32(s.ctx.state.root)}, next batch ${s.ctx.state.batchNumber}, ${s.ctx.state.accounts.size} accounts, ${s.ctx.mempool.size} pending txs, queue ${s.ctx.state.queueNext}/${s.ctx.queue.length}`);
     s.loop(() => s.tick(), config.tickMs);
     if (config.l1) s.loop(() => s.l1Step(), config.l1.pollMs ?? DEFAULTS.l1.pollMs);
     return s;

@@ -10,6 +10,7 @@ import type { SignedTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
 import { getMeta, setMeta, type Db } from "./db.js";
 import { StateCorruptError } from "./errors.js";
+import { hex32 } from "../core/bytes.js";
 
 export interface AccountRow {
   idx: number; ax: string; ay: string; eth_addr: string; token_id: number; balance: string; nonce: number;
@@ -95,7 +96,7 @@ export function loadState(db: Db, id: Identity): RollupState {
   state.queueNext = BigInt(getMeta(db, "queue_next") ?? "0");
   const root = getMeta(db, "root");
   if (root !== undefined && BigInt(root) !== state.root) {
-    throw new StateCorruptError(`accounts rebuild to root ${state.root}, the database recorded ${root}`);
+    throw new StateCorruptError(`accounts rebuild to root ${hex32(state.root)}, the database recorded ${hex32(BigInt(root))}`);
   }
   return state;
 }

@@ -20,6 +20,7 @@ import { openDatabase, setMeta } from "./db.js";
 import { checkIdentity, saveAccount } from "./store.js";
 import { sqliteProofQueue } from "./proofs.js";
 import fs from "node:fs";
+import { hex32 } from "../core/bytes.js";
 
 export interface SyncOptions {
   provider: Provider;
@@ -62,9 +63,9 @@ export function replayTxs(state: RollupState, txData: Uint8Array): Tx[] {
 /** Applies one logged batch to `state`, checking it lands on the logged root with the logged data. */
 export function replayBatch(state: RollupState, queue: L1Queue, b: BatchVerifiedLog, slots: number): BatchResult {
   if (BigInt(b.batchNumber) !== state.batchNumber) throw new StateCorruptError(`sync: batch ${state.batchNumber} expected next, got ${b.batchNumber}`);
-  if (b.oldRoot !== state.root) throw new StateCorruptError(`sync: batch ${b.batchNumber} starts from root ${b.oldRoot}, the rebuilt state is at ${state.root}`);
+  if (b.oldRoot !== state.root) throw new StateCorruptError(`sync: batch ${b.batchNumber} starts from root ${hex32(b.oldRoot)}, the rebuilt state is at ${hex32(state.root)}`);
   const res = applyBatch(state, replayTxs(state, b.txData), queue, { slots, feeAccount: BigInt(b.feeAccount), verifySignatures: false });
-  if (res.newRoot !== b.newRoot) throw new StateCorruptError(`sync: batch ${b.batchNumber} replays to root ${res.newRoot}, L1 logged ${b.newRoot}`);
+  if (res.newRoot !== b.newRoot) throw new StateCorruptError(`sync: batch ${b.batchNumber} replays to root ${hex32(res.newRoot)}, L1 logged ${hex32(b.newRoot)}`);
   if (Buffer.compare(Buffer.from(res.txData), Buffer.from(b.txData)) !== 0 || res.queueEnd !== BigInt(b.queueEnd) || res.feeAccount !== BigInt(b.feeAccount)) {
     throw new StateCorruptError(`sync: batch ${b.batchNumber} replays to other public data than L1 logged`);
   }
@@ -95,7 +96,7 @@ export async function syncFromL1(o: SyncOptions): Promise<SyncResult> {
       } else {
         verified.push({ log: l, result: replayBatch(state, queue, l, Number(slots)) });
         batches++;
-        log(`batch ${l.batchNumber} (block ${l.block}): root ${l.newRoot.toString(16).slice(0, 12)}…`);
+        log(`batch ${l.batchNumber} (block ${l.block}): root ${hex32(l.newRoot)}`);
       }
     }
   }

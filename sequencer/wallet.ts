@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { HDNodeWallet, Wallet as EthWallet, type Provider } from "ethers";
+import { HDNodeWallet, Wallet as EthWallet, formatEther, type Provider } from "ethers";
 import { publicKey, randomPrivateKey, type PrivateKey, type PublicKey } from "./model/keys.js";
 import { TxType } from "./model/constants.js";
 import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat } from "./model/float.js";
@@ -14,7 +14,7 @@ import { ZkrError } from "../core/errors.js";
 import { parsePrivateJson, readPrivateFile } from "./secrets.js";
 import { rollupAt } from "../contracts/deploy.js";
 import type { Rollup } from "../contracts/types/index.js";
-import type { SequencerClient } from "./client.js";
+import { ApiError, type SequencerClient } from "./client.js";
 
 /** anvil's well-known development mnemonic: its accounts hold 10,000 ETH each on a devnet. */
 export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
@@ -68,6 +68,34 @@ export function readWalletFile(file: string): WalletFile {
   return w as WalletFile;
 }
 
+/**
+ * An amount of wei as the wallet shows it: in ETH, with the exact wei after it where the ETH
+ * figure alone could hide a difference (errors, roundings): `0.5 ETH (500000000000000000 wei)`.
+ */
+export function ethAmount(wei: bigint, opts: { wei?: boolean } = {}): string {
+  return `${formatEther(wei)} ETH${opts.wei === false ? "" : ` (${wei} wei)`}`;
+}
+
+/**
+ * A refusal from the sequencer whose message quotes amounts (`data`: wei) as the wallet says it,
+ * in ETH; any other error as it came. The wallet's amounts are ETH, so its errors are too.
+ */
+export function inEth(err: unknown): unknown {
+  if (!(err instanceof ApiError) || !err.data) return err;
+  const d = err.data;
+  const wei = (k: string) => BigInt(d[k]);
+  if (err.code === "insufficient_balance" && d.required !== undefined && d.balance !== undefined) {
+    const pending = d.pending !== undefined ? wei("pending") : 0n;
+    const spendable = wei("balance") - pending;
+    const why = pending > 0n ? `: its balance ${ethAmount(wei("balance"), { wei: false })} less ${ethAmount(pending, { wei: false })} pending` : "";
+    return new WalletError(`insufficient balance: account ${d.account} can spend ${ethAmount(spendable)}${why}; this transaction needs ${ethAmount(wei("required"))} (amount and fee)`, { cause: err });
+  }
+  if (d.field !== undefined && d.value !== undefined && /amount|fee/.test(d.field)) {
+    return new WalletError(`${d.field}: ${d.expected ?? "another value"} expected, got ${ethAmount(wei("value"))}`, { cause: err });
+  }
+  return err;
+}
+
 /** Rounds an amount down to what a slot can carry, for transfers, withdrawals and fees. */
 export function roundAmount(kind: "transfer" | "withdraw" | "fee", amount: bigint): bigint {
   return roundDownToFloat(kind === "transfer" ? FLOAT32 : kind === "withdraw" ? FLOAT56 : FLOAT13, amount);
@@ -96,6 +124,12 @@ export class ZkrWallet {
   async deposit(rollupAddress: string, amount: bigint): Promise<{ index: bigint; txHash: string; block: number; createFee: bigint }> {
     const rollup = this.rollup(rollupAddress);
     const createFee = await rollup.createFee();
+    if (this.l1.provider) {
+      const have = await this.l1.provider.getBalance(this.l1.address);
+      if (have < amount + createFee) {
+        throw new WalletError(`deposit: an L1 balance of at least ${ethAmount(amount + createFee)} expected (${ethAmount(amount, { wei: false })} and the ${ethAmount(createFee, { wei: false })} account fee, before gas), ${this.l1.address} holds ${ethAmount(have)}`);
+      }
+    }
     const receipt = (await (await rollup.deposit(this.pk[0], this.pk[1], { value: amount + createFee })).wait())!;
     for (const l of receipt.logs) {
       const p = rollup.interface.parseLog(l);
@@ -132,12 +166,12 @@ export class ZkrWallet {
   /** Signs a transfer with the account's next nonce (asked from the sequencer). */
   async signTransfer(client: SequencerClient, from: bigint, to: bigint, amount: bigint, fee = 0n): Promise<TransferTx & { sig: Signature }> {
     const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.domain));
+    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: acct.nextNonce }, this.sk, info.domain);
   }
 
   /** Signs a withdrawal with the account's next nonce. */
   async signWithdraw(client: SequencerClient, from: bigint, amount: bigint, fee = 0n): Promise<WithdrawTx & { sig: Signature }> {
     const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: BigInt(acct.nextNonce) }, this.sk, BigInt(info.domain));
+    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: acct.nextNonce }, this.sk, info.domain);
   }
 }

@@ -42,7 +42,7 @@ test("lists every job with its status, and says which failed for good and how to
   const r = zkr("--db", dbFile);
   expect(r.code).toBe(0);
   const lines = r.out.split("\n");
-  expect(lines.find((l) => l.includes("batch     1"))).toMatch(/proven .*attempts 1\/\d+ by gpu-1 1\.2 s on webgpu/);
+  expect(lines.find((l) => l.includes("batch     1"))).toMatch(/proven .*attempts 1\/\d+ by gpu-1 proving 1\.23 s on webgpu/);
   expect(lines.find((l) => l.includes("batch     2"))).toMatch(/failed .*attempts 1\/\d+/);
   expect(r.out).toMatch(/last error: witness: assertion failed at line 42/);
   expect(lines.find((l) => l.includes("batch     3"))).toMatch(/queued .*attempts 0\//);

@@ -22,6 +22,7 @@ import { startProverService, type ProverService } from "../prover/service/servic
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
+import { hex32 } from "../core/bytes.js";
 
 const ETH = 10n ** 18n;
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
@@ -38,10 +39,14 @@ let rollup: string;
 const idx: Record<string, bigint> = {};
 const seen: Record<string, string[]> = {};
 
+/** Runs the zkr CLI; resolves with its stdout and stderr. */
+function zkrRun(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [path.join("bin", "zkr.js"), ...args], { cwd: path.resolve(".") });
+}
+
 /** Runs the zkr CLI; resolves with its stdout. */
 async function zkr(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [path.join("bin", "zkr.js"), ...args], { cwd: path.resolve(".") });
-  return stdout;
+  return (await zkrRun(...args)).stdout;
 }
 
 const walletOf = (name: string, l1: number) =>
@@ -56,7 +61,7 @@ async function verified(hash: string): Promise<TxView> {
 async function untilAccount(pk: readonly [bigint, bigint], n: number): Promise<bigint[]> {
   for (let i = 0; i < 600; i++) {
     const a = await client.accountsOf(pk);
-    if (a.length >= n) return a.map((x) => BigInt(x.index));
+    if (a.length >= n) return a.map((x) => x.index);
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("account did not appear");
@@ -103,7 +108,7 @@ test("deposits from two L1 accounts become L2 accounts", async () => {
   expect([a.index, b.index]).toEqual([0n, 1n]);
   idx.alice = (await untilAccount(alice.pk, 1))[0];
   idx.bob = (await untilAccount(bob.pk, 1))[0];
-  expect((await client.account(idx.alice)).balance).toBe((2n * ETH).toString());
+  expect((await client.account(idx.alice)).balance).toBe(2n * ETH);
   expect((await client.account(idx.bob)).ethAddr.toLowerCase()).toBe(bob.l1.address.toLowerCase());
 });
 
@@ -127,8 +132,8 @@ test("transfers both ways and a withdrawal reach every stage; the withdrawal is 
   const b = await client.batch(done[2].batch!);
   expect(b).toMatchObject({ status: "verified" });
   expect(b.provenAt).not.toBeNull();
-  expect((await client.account(idx.alice)).balance).toBe((2n * ETH - 5n * 10n ** 17n + 2n * 10n ** 17n - 3n * 10n ** 17n).toString());
-  expect((await client.account(idx.bob)).balance).toBe((ETH + 3n * 10n ** 17n).toString());
+  expect((await client.account(idx.alice)).balance).toBe(2n * ETH - 5n * 10n ** 17n + 2n * 10n ** 17n - 3n * 10n ** 17n);
+  expect((await client.account(idx.bob)).balance).toBe(ETH + 3n * 10n ** 17n);
 
   expect(await alice.claimable(rollup)).toBe(3n * 10n ** 17n);
   const before = await provider.getBalance(alice.l1.address);
@@ -140,7 +145,7 @@ test("transfers both ways and a withdrawal reach every stage; the withdrawal is 
 
 test("a forced exit pays bob's whole balance out on L1", async () => {
   await bob.forcedExit(rollup, idx.bob);
-  for (let i = 0; i < 1800 && (await client.account(idx.bob)).balance !== "0"; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 1800 && (await client.account(idx.bob)).balance !== 0n; i++) await new Promise((r) => setTimeout(r, 100));
   await batchesVerified();
   expect(await bob.claimable(rollup)).toBe(ETH + 3n * 10n ** 17n);
   await bob.claim(rollup);
@@ -160,6 +165,12 @@ test("the wallet CLI: create (0600), deposit, balance, transfer, status", async 
   const hash = /: (0x[0-9a-f]{64}) \(pending/.exec(out)![1];
   await verified(hash);
   expect(await zkr("wallet", "status", hash, ...where)).toMatch(new RegExp(`${hash}: transfer 0.1 ETH from 2 to ${idx.alice}: verified \\(batch \\d+, L1 tx 0x[0-9a-f]{64}, block \\d+\\)`));
+  // Its errors speak ETH, the sequencer's refusals included (they carry their amounts in wei).
+  await expect(zkr("wallet", "transfer", "--to", String(idx.alice), "5", ...where)).rejects.toThrow(
+    /zkr: insufficient balance: account 2 can spend 0\.4 ETH \(400000000000000000 wei\); this transaction needs 5\.0 ETH \(5000000000000000000 wei\)/);
+  await expect(zkr("wallet", "withdraw", "400000000000000000000", ...where)).rejects.toThrow(
+    /zkr: amount: at most 340282366920938463463\.374607431768211455 ETH \(340282366920938463463374607431768211455 wei\) expected/);
+  await expect(zkr("wallet", "deposit", "1000000", ...where)).rejects.toThrow(/zkr: deposit: an L1 balance of at least 1000000\.001 ETH \(1000000001000000000000000 wei\) expected/);
 });
 
 test("zkr sync rebuilds from L1 alone the root the contract and the sequencer hold", async () => {
@@ -169,7 +180,12 @@ test("zkr sync rebuilds from L1 alone the root the contract and the sequencer ho
   expect(r.state.root).toBe(seq.ctx.state.root);
   expect(r.batches).toBe(Number(seq.ctx.state.batchNumber));
   for (const [i, a] of seq.ctx.state.accounts) expect(r.state.accounts.get(i)).toEqual(a);
-  expect(await zkr("sync", "--deployment", devnet.file)).toMatch(new RegExp(`batches:     ${r.batches}[\\s\\S]*root:        ${r.state.root}[\\s\\S]*OK: the state rebuilt from L1 reaches the on-chain root`));
+  const out = await zkrRun("sync", "--deployment", devnet.file);
+  expect(out.stdout).toMatch(new RegExp(`batches:     ${r.batches}[\\s\\S]*root:        ${hex32(r.state.root)}\\non-chain:    ${hex32(r.state.root)}[\\s\\S]*OK: the state rebuilt from L1 reaches the on-chain root`));
+  // Each batch's root the same way as the final one: the last batch's is the state's.
+  expect(out.stderr).toContain(`batch ${r.batches - 1} (block ${r.verified.at(-1)!.log.block}): root ${hex32(r.state.root)}`);
+  expect(out.stderr.match(/root \S+/g)).toHaveLength(r.batches);
+  for (const m of out.stderr.match(/root \S+/g)!) expect(m).toMatch(/^root 0x[0-9a-f]{64}$/);
   const verifiedCount = seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'verified' AND verified_block IS NOT NULL").get() as { n: number };
   expect(verifiedCount.n).toBe(r.batches);
 });

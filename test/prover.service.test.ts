@@ -263,7 +263,16 @@ describe("the prover service on the 4x8 circuit", () => {
     expect(job.result!.fallbackFrom).toBeUndefined();
     await expectValid(job.result!, specs[1]);
     expect(provenJobs(db)).toEqual([job.result]);
-    for (const stage of ["witness", "prove", "verify"]) expect(lines.some((l) => l.includes(`batch ${specs[1].batchNumber} ${stage}: `))).toBe(true);
+    const n = specs[1].batchNumber;
+    for (const stage of ["witness", "proving", "verify"]) expect(lines.some((l) => l.includes(`batch ${n} ${stage}: `))).toBe(true);
+    // Each duration measured once and named: the proving step's is the stored provingMs, in the
+    // engine's line and in the worker's summary alike; the job's (claim to verified proof) is longer.
+    const proving = (job.result!.provingMs / 1000).toFixed(2);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`(?:^|\\] )batch ${n} proving: ${proving} s on cpu \\(abc `)));
+    const summary = lines.find((l) => l.includes(`batch ${n} proven on cpu: `))!;
+    const m = new RegExp(`(?:^|\\] )batch ${n} proven on cpu: job (\\d+\\.\\d\\d) s from claim to verified proof, of which proving ${proving} s$`).exec(summary);
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThanOrEqual(Number(proving));
     db.close();
   });
 

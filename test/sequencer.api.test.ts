@@ -144,13 +144,15 @@ test("overspending, replays and nonce gaps are refused; accepted ones are stored
   await refused(txToJson(transfer(1n, 2n, 7n, 0n)), 409, "nonce_used", /nonce 1 expected, got 0 \(already used\)/);
   // 2 ETH − 1.5 ETH − 100 wei pending: 0.6 ETH is too much.
   await refused(txToJson(withdraw(1n, 6n * 10n ** 17n, 1n)), 422, "insufficient_balance", /499999999999999900 \(2000000000000000000 less 1500000000000000100 pending\)/);
+  // … and the amounts it quotes come as data too (wei, decimal strings), for clients that show them otherwise.
+  expect((await postTx(withdraw(1n, 6n * 10n ** 17n, 1n))).body.data).toEqual({ account: "1", required: "600000000000000000", balance: "2000000000000000000", pending: "1500000000000000100" });
   expect((await postTx(withdraw(1n, 4n * 10n ** 17n, 1n))).status).toBe(202);
   expect((await postTx(transfer(2n, 1n, 10n ** 17n, 0n, bob.sk))).status).toBe(202);
 
   const acct = await http(seq.url + "/accounts/1", "GET");
   expect(acct.body).toMatchObject({ index: "1", balance: (2n * ETH).toString(), nonce: "0", nextNonce: "2", pendingTxs: "2", spendable: (2n * ETH - 19n * 10n ** 17n - 100n).toString() });
   const tx = await http(seq.url + `/txs/${ok.body.hash}`, "GET");
-  expect(tx.body).toMatchObject({ hash: ok.body.hash, type: "transfer", from: 1, to: 2, stage: "pending", nonce: 0, fee: "100" });
+  expect(tx.body).toMatchObject({ hash: ok.body.hash, type: "transfer", from: "1", to: "2", stage: "pending", nonce: "0", fee: "100" });
 });
 
 test("reads: accounts by index and key, unknown things are 404, bad parameters 400", async () => {
@@ -165,7 +167,7 @@ test("reads: accounts by index and key, unknown things are 404, bad parameters 4
   expect((await http(seq.url + "/nowhere", "GET")).status).toBe(404);
   expect((await http(seq.url + "/txs", "GET")).status).toBe(405);
   const health = await http(seq.url + "/health", "GET");
-  expect(health.body).toMatchObject({ ok: true, mempool: 3, nextBatch: "1" });
+  expect(health.body).toMatchObject({ ok: true, mempool: "3", nextBatch: "1" });
   const b0 = await http(seq.url + "/batches/0", "GET");
   expect(b0.body.slots.map((s: { type: string }) => s.type)).toEqual(["deposit", "deposit", "deposit", "deposit"]);
 });
@@ -192,15 +194,15 @@ test("a batch holds exactly the accepted transactions; the model replays it to t
   expect(decodeBatchData(b.txData)).toEqual(decodeBatchData(res.txData));
   expect(seq.ctx.state.accounts.get(0n)!.balance).toBe(100n); // the fee
   const t = await http(seq.url + `/txs/${rows[0].hash}`, "GET");
-  expect(t.body).toMatchObject({ stage: "in_batch", batch: 1, slot: 0 });
+  expect(t.body).toMatchObject({ stage: "in_batch", batch: "1", slot: "0" });
   expect(seq.ctx.db.prepare("SELECT status FROM proof_jobs WHERE batch_number = 1").get()).toEqual({ status: "queued" });
 
   // A prover takes the job: the transaction is `proving`, and the batch names the worker.
   const lease0 = claimProofJob(seq.ctx.db, { worker: "gpu-0" })!; // the deposits' batch comes first
   const lease = claimProofJob(seq.ctx.db, { worker: "gpu-1" })!;
   expect([lease0.spec.batchNumber, lease.spec.batchNumber]).toEqual([0, 1]);
-  expect((await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body).toMatchObject({ stage: "proving", batch: 1 });
-  expect((await http(seq.url + "/batches/1", "GET")).body).toMatchObject({ status: "created", proofJob: { status: "proving", worker: "gpu-1", attempts: 1 } });
+  expect((await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body).toMatchObject({ stage: "proving", batch: "1" });
+  expect((await http(seq.url + "/batches/1", "GET")).body).toMatchObject({ status: "created", proofJob: { status: "proving", worker: "gpu-1", attempts: "1" } });
   // It fails for good: the transaction is back in its batch with the reason, and the batch says why.
   expect(failProofJob(seq.ctx.db, lease, "witness: assertion failed", { permanent: true })).toBe("failed");
   const stuck = (await http(seq.url + `/txs/${rows[0].hash}`, "GET")).body;

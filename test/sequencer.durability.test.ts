@@ -79,8 +79,8 @@ test("SIGKILL at random moments under load: every 202 is stored once, the batche
     await load(url);
     // Let the batcher take everything, then stop gracefully.
     for (let i = 0; i < 200; i++) {
-      const h = (await (await fetch(`${url}/health`)).json()) as { mempool: number };
-      if (h.mempool === 0) break;
+      const h = (await (await fetch(`${url}/health`)).json()) as { mempool: string };
+      if (h.mempool === "0") break;
       await new Promise((res) => setTimeout(res, 50));
     }
     proc.kill("SIGTERM");

@@ -29,7 +29,7 @@ import {
   unmarkProofJobForwarded,
 } from "./sqlite-queue.js";
 import type { ProofJobResult, ProofJobSpec } from "../../core/jobs/types.js";
-import type { WorkerStats } from "./worker.js";
+import { provenLine, type WorkerStats } from "./worker.js";
 
 /** The BullMQ queue's default name. */
 export const DEFAULT_QUEUE_NAME = "zkr-proofs";
@@ -297,7 +297,7 @@ export class RedisProverWorker {
         throw new WaitingError();
       }
       if ("ok" in outcome) {
-        this.log(`batch ${n} proven: ${((performance.now() - t0) / 1000).toFixed(2)} s in all, on ${outcome.ok.backend}${outcome.ok.fallbackFrom ? ` (after ${outcome.ok.fallbackFrom} failed)` : ""}`);
+        this.log(provenLine(n, performance.now() - t0, outcome.ok));
         return { ...outcome.ok, worker: this.options.workerId };
       }
       const line = errorLine(outcome.err);

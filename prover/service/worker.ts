@@ -13,6 +13,18 @@ import { LeaseLostError, isPermanent } from "./errors.js";
 import { errorLine } from "../../core/errors.js";
 import { claimProofJob, completeProofJob, failProofJob, releaseProofJob, renewProofJobLease, type ProofJobLease } from "./sqlite-queue.js";
 import { DEFAULT_LEASE_MS } from "../../core/jobs/table.js";
+import type { EngineResult } from "./engine.js";
+
+/**
+ * The line a worker logs for a proven job: two durations, each measured once and named: the job
+ * (from the claim to the verified proof: witness, proving, verification, and any key loading or
+ * waiting), measured by the worker; and its Groth16 proving step, measured by the prover (the
+ * `provingMs` that /batches and 'zkr proofs' show).
+ */
+export function provenLine(batch: number, jobMs: number, r: Pick<EngineResult, "backend" | "fallbackFrom" | "provingMs">): string {
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  return `batch ${batch} proven on ${r.backend}${r.fallbackFrom ? ` (after ${r.fallbackFrom} failed)` : ""}: job ${s(jobMs)} s from claim to verified proof, of which proving ${s(r.provingMs)} s`;
+}
 
 /** Options of {@link SqliteProverWorker}. */
 export interface SqliteWorkerOptions {
@@ -137,7 +149,7 @@ export class SqliteProverWorker {
       try {
         completeProofJob(db, lease, { ...outcome.ok, worker: workerId });
         this.stats.proven.push(n);
-        this.log(`batch ${n} proven: ${((performance.now() - t0) / 1000).toFixed(2)} s in all, on ${outcome.ok.backend}${outcome.ok.fallbackFrom ? ` (after ${outcome.ok.fallbackFrom} failed)` : ""}`);
+        this.log(provenLine(n, performance.now() - t0, outcome.ok));
       } catch (err) {
         if (!(err instanceof LeaseLostError)) throw err;
         this.stats.refused.push(n);

@@ -21,7 +21,7 @@ function openExisting(file: string) {
 }
 
 function line(j: ProofJob): string {
-  const took = j.result ? ` ${(j.result.provingMs / 1000).toFixed(1)} s on ${j.result.backend}${j.result.fallbackFrom ? ` (after ${j.result.fallbackFrom})` : ""}` : "";
+  const took = j.result ? ` proving ${(j.result.provingMs / 1000).toFixed(2)} s on ${j.result.backend}${j.result.fallbackFrom ? ` (after ${j.result.fallbackFrom})` : ""}` : "";
   const who = j.worker ? ` by ${j.worker}` : "";
   const err = j.lastError ? `\n      last error: ${j.lastError}` : "";
   return `batch ${String(j.batchNumber).padStart(5)}  ${j.status.padEnd(7)}  ${j.circuit.txs}x${j.circuit.depth}  attempts ${j.attempts}/${j.maxAttempts}${who}${took}${err}`;

@@ -11,6 +11,11 @@ import { l1Provider } from "../../contracts/provider.js";
 import { syncFromL1, writeSyncedDatabase } from "../../sequencer/sync.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
+import { hex32 } from "../../core/bytes.js";
+import { ethAmount } from "../../sequencer/wallet.js";
+
+/** A balance as people read it: ETH (token 0) in ETH with its wei; another token in its smallest unit. */
+const balance = (tokenId: bigint, amount: bigint) => (tokenId === 0n ? ethAmount(amount) : `${amount} of token ${tokenId}`);
 
 export function registerSync(program: Command): void {
   program
@@ -42,9 +47,9 @@ export function registerSync(program: Command): void {
         console.log(`L1 requests: ${r.queue.length} (${r.state.queueNext} consumed)`);
         console.log(`batches:     ${r.batches}`);
         console.log(`accounts:    ${r.state.accounts.size}`);
-        if (o.accounts) for (const [i, a] of [...r.state.accounts].sort((x, y) => Number(x[0] - y[0]))) console.log(`  ${i}: balance ${a.balance}, nonce ${a.nonce}, token ${a.tokenId}, L1 0x${a.ethAddr.toString(16).padStart(40, "0")}`);
-        console.log(`root:        ${r.state.root}`);
-        console.log(`on-chain:    ${r.onChainRoot}`);
+        if (o.accounts) for (const [i, a] of [...r.state.accounts].sort((x, y) => Number(x[0] - y[0]))) console.log(`  ${i}: balance ${balance(a.tokenId, a.balance)}, nonce ${a.nonce}, L1 0x${a.ethAddr.toString(16).padStart(40, "0")}`);
+        console.log(`root:        ${hex32(r.state.root)}`);
+        console.log(`on-chain:    ${hex32(r.onChainRoot)}`);
         if (!r.matches) throw new Error("the rebuilt root differs from the contract's stateRoot");
         console.log("OK: the state rebuilt from L1 reaches the on-chain root");
         if (o.db) {

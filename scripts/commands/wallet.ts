@@ -22,7 +22,7 @@ import path from "node:path";
 import { formatEther, parseEther } from "ethers";
 import { devnetProvider } from "../../contracts/provider.js";
 import { ApiError, SequencerClient, type AccountView, type TxView } from "../../sequencer/client.js";
-import { ZkrWallet, createWalletFile, devnetAccountKey, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
+import { ZkrWallet, createWalletFile, devnetAccountKey, ethAmount, inEth, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
 import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
@@ -43,17 +43,27 @@ function apiUrl(o: Common): string {
   return "http://127.0.0.1:8080";
 }
 
-/** Parses an ETH amount ("0.5") into wei, rounded down to what the slot carries. */
-function amountOf(kind: "transfer" | "withdraw" | "fee", s: string): bigint {
+/** The largest amount there can be: balances stay below 2^128 wei. */
+const MAX_WEI = (1n << 128n) - 1n;
+
+/** Parses an ETH amount ("0.5") into wei. */
+function weiOf(what: string, s: string): bigint {
   let wei: bigint;
   try {
     wei = parseEther(s);
   } catch {
-    throw new Error(`amount: a decimal number of ETH expected, got ${JSON.stringify(s)}`);
+    throw new Error(`${what}: a decimal number of ETH expected, got ${JSON.stringify(s)}`);
   }
-  if (wei < 0n) throw new Error(`amount: a non-negative amount expected, got ${s}`);
+  if (wei < 0n) throw new Error(`${what}: a non-negative amount of ETH expected, got ${s} ETH`);
+  if (wei > MAX_WEI) throw new Error(`${what}: at most ${ethAmount(MAX_WEI)} expected (balances stay below 2^128 wei), got ${s} ETH`);
+  return wei;
+}
+
+/** Parses an ETH amount ("0.5") into wei, rounded down to what the slot carries. */
+function amountOf(kind: "transfer" | "withdraw" | "fee", s: string): bigint {
+  const wei = weiOf(kind === "fee" ? "fee" : "amount", s);
   const r = roundAmount(kind, wei);
-  if (r !== wei) console.error(`note: ${s} ETH is not representable in a ${kind} slot; sending ${formatEther(r)} ETH`);
+  if (r !== wei) console.error(`note: ${s} ETH is not representable in a ${kind} slot; sending ${ethAmount(r)}`);
   return r;
 }
 
@@ -93,7 +103,7 @@ async function fromIndex(o: Common, w: ZkrWallet, client: SequencerClient): Prom
   if (o.from !== undefined) return BigInt(o.from);
   const accounts = await client.accountsOf(w.pk);
   if (accounts.length === 0) throw new Error("this wallet has no L2 account yet: 'zkr wallet deposit <ETH>' first (it appears once its batch is made)");
-  return BigInt(accounts[0].index);
+  return accounts[0].index;
 }
 
 function common(c: Command): Command {
@@ -126,7 +136,7 @@ export function registerWallet(program: Command): void {
     .option("--no-wait", "return once the L1 transaction is mined, before the account exists on L2")
     .action((eth: string, o: Common & { wait: boolean }) =>
       withWallet(o, async (w, { dep, client }) => {
-        const r = await w.deposit(dep.addresses.rollup, parseEther(eth));
+        const r = await w.deposit(dep.addresses.rollup, weiOf("amount", eth));
         console.log(`deposit of ${eth} ETH (plus the ${formatEther(r.createFee)} ETH account creation fee): L1 tx ${r.txHash} (block ${r.block})`);
         if (!o.wait) {
           console.log(`L2 account ${r.index} once the sequencer batches it`);
@@ -143,7 +153,8 @@ export function registerWallet(program: Command): void {
     .action((eth: string, o: Common & { to: string; fee: string }) =>
       withWallet(o, async (w, { client }) => {
         const from = await fromIndex(o, w, client);
-        const hash = await client.submit(await w.signTransfer(client, from, BigInt(o.to), amountOf("transfer", eth), amountOf("fee", o.fee)));
+        const tx = await w.signTransfer(client, from, BigInt(o.to), amountOf("transfer", eth), amountOf("fee", o.fee));
+        const hash = await client.submit(tx).catch((e: unknown) => { throw inEth(e); });
         console.log(`transfer ${from} → ${o.to}: ${hash} (pending; 'zkr wallet status ${hash}')`);
       }));
 
@@ -153,7 +164,8 @@ export function registerWallet(program: Command): void {
     .action((eth: string, o: Common & { fee: string }) =>
       withWallet(o, async (w, { client }) => {
         const from = await fromIndex(o, w, client);
-        const hash = await client.submit(await w.signWithdraw(client, from, amountOf("withdraw", eth), amountOf("fee", o.fee)));
+        const tx = await w.signWithdraw(client, from, amountOf("withdraw", eth), amountOf("fee", o.fee));
+        const hash = await client.submit(tx).catch((e: unknown) => { throw inEth(e); });
         console.log(`withdrawal from ${from}: ${hash} (claim it on L1 once verified)`);
       }));
 
@@ -191,7 +203,8 @@ export function registerWallet(program: Command): void {
       const client = new SequencerClient(apiUrl(o));
       const line = (t: TxView) => {
         const where = t.batch !== undefined ? ` (batch ${t.batch}${t.l1Tx ? `, L1 tx ${t.l1Tx}` : ""}${t.verifiedBlock ? `, block ${t.verifiedBlock}` : ""})` : "";
-        console.log(`${t.hash}: ${t.type} ${formatEther(t.amount)} ETH from ${t.from}${t.to !== undefined ? ` to ${t.to}` : ""}: ${t.stage}${where}${t.reason ? `: ${t.reason}` : ""}`);
+        const fee = t.fee > 0n ? ` (fee ${formatEther(t.fee)} ETH)` : "";
+        console.log(`${t.hash}: ${t.type} ${formatEther(t.amount)} ETH${fee} from ${t.from}${t.to !== undefined ? ` to ${t.to}` : ""}: ${t.stage}${where}${t.reason ? `: ${t.reason}` : ""}`);
       };
       if (o.wait) await client.waitFor(hash, "verified", { timeoutMs: WAIT_MS, pollMs: 500, onStage: line });
       else line(await client.tx(hash));

@@ -5,8 +5,9 @@ import type { Account } from "../model/account.js";
 import { RequestRejectedError, badRequest } from "../errors.js";
 import type { SequencerContext } from "../context.js";
 import type { ApiRequest, ApiResponse } from "./http.js";
+import type { AccountJson, AccountsJson } from "./types.js";
 
-function view(ctx: SequencerContext, index: bigint, a: Account) {
+function view(ctx: SequencerContext, index: bigint, a: Account): AccountJson {
   return {
     index: index.toString(),
     ax: a.ax.toString(),
@@ -40,5 +41,6 @@ export function findAccounts(ctx: SequencerContext, req: ApiRequest): ApiRespons
   const ax = decimal("ax", req.query.get("ax"), 78);
   const ay = decimal("ay", req.query.get("ay"), 78);
   const rows = ctx.db.prepare("SELECT idx FROM accounts WHERE ax = ? AND ay = ? ORDER BY idx").all(ax.toString(), ay.toString()) as Array<{ idx: number }>;
-  return { status: 200, body: { accounts: rows.map((r) => view(ctx, BigInt(r.idx), ctx.state.accounts.get(BigInt(r.idx))!)) } };
+  const body: AccountsJson = { accounts: rows.map((r) => view(ctx, BigInt(r.idx), ctx.state.accounts.get(BigInt(r.idx))!)) };
+  return { status: 200, body };
 }

@@ -6,9 +6,9 @@ import { RequestRejectedError, badRequest } from "../errors.js";
 import type { SequencerContext } from "../context.js";
 import type { BatchRow, TxRow } from "../store.js";
 import type { ApiRequest, ApiResponse } from "./http.js";
+import type { TxStage, TxStatusJson } from "./types.js";
 
-/** Stages a transaction goes through. */
-export type TxStage = "pending" | "in_batch" | "proving" | "proven" | "submitted" | "verified" | "dropped";
+export type { TxStage } from "./types.js";
 
 /** The stage of a transaction in a batch with this status (and, before it is proven, its proof job's). */
 export function stageOf(status: BatchRow["status"], jobStatus?: string): TxStage {
@@ -27,25 +27,30 @@ export function getTx(ctx: SequencerContext, req: ApiRequest): ApiResponse {
   if (!/^0x[0-9a-f]{64}$/.test(hash)) throw badRequest("invalid_field", `hash: 0x and 64 hex digits expected, got ${JSON.stringify(hash.slice(0, 80))}`);
   const row = ctx.db.prepare("SELECT * FROM txs WHERE hash = ?").get(hash) as TxRow | undefined;
   if (!row) throw new RequestRejectedError(404, "not_found", `transaction ${hash}: not known to this sequencer`);
-  const body: Record<string, unknown> = {
+  const body: TxStatusJson = {
     hash: row.hash,
     type: row.type === TxType.Transfer ? "transfer" : "withdraw",
-    from: row.from_idx,
-    ...(row.to_idx !== null ? { to: row.to_idx } : {}),
+    from: String(row.from_idx),
+    ...(row.to_idx !== null ? { to: String(row.to_idx) } : {}),
     amount: row.amount,
     fee: row.fee,
-    nonce: row.nonce,
-    stage: row.status === "pending" ? "pending" : row.status === "dropped" ? "dropped" : undefined,
+    nonce: String(row.nonce),
+    stage: row.status === "dropped" ? "dropped" : "pending",
   };
-  if (row.status === "dropped") body.reason = row.reason;
+  if (row.status === "dropped") body.reason = row.reason ?? undefined;
   if (row.status === "batched") {
     const b = ctx.db.prepare("SELECT status, l1_tx, l1_block, verified_block FROM batches WHERE number = ?").get(row.batch) as Pick<BatchRow, "status" | "l1_tx" | "l1_block" | "verified_block">;
     const job = b.status === "created" ? ctx.proofs.status(ctx.db, row.batch!) : undefined;
-    Object.assign(body, { stage: stageOf(b.status, job), batch: row.batch, slot: row.slot });
+    body.stage = stageOf(b.status, job);
+    body.batch = String(row.batch);
+    body.slot = String(row.slot);
     // Stuck until an operator retries the job ('zkr proofs retry'): say so rather than wait in silence.
     if (job === "failed") body.reason = `the proof job of batch ${row.batch} failed for good; it waits for an operator to retry it`;
-    if (b.status === "submitted" || b.status === "verified") Object.assign(body, { l1Tx: b.l1_tx, l1Block: b.l1_block });
-    if (b.status === "verified") body.verifiedBlock = b.verified_block;
+    if (b.status === "submitted" || b.status === "verified") {
+      if (b.l1_tx !== null) body.l1Tx = b.l1_tx.toLowerCase();
+      if (b.l1_block !== null) body.l1Block = String(b.l1_block);
+    }
+    if (b.status === "verified" && b.verified_block !== null) body.verifiedBlock = String(b.verified_block);
   }
   return { status: 200, body };
 }

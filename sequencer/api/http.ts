@@ -6,6 +6,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import { RequestRejectedError, badRequest } from "../errors.js";
 import { ZkrError } from "../../core/errors.js";
+import type { ErrorJson } from "./types.js";
 
 /** A parsed request as handlers see it. */
 export interface ApiRequest {
@@ -25,7 +26,10 @@ export interface ApiResponse {
 
 export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 
-interface Route { method: string; pattern: RegExp; keys: string[]; query: readonly string[]; handler: Handler }
+interface Route { method: string; path: string; pattern: RegExp; keys: string[]; query: readonly string[]; handler: Handler }
+
+/** A route as {@link Router.list} lists it: `path` as added (`/txs/:hash`), `params` its `:names`. */
+export interface RouteInfo { method: string; path: string; params: readonly string[]; query: readonly string[] }
 
 /** Largest accepted body: a signed transaction is about 400 bytes of JSON. */
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -89,8 +93,13 @@ export class Router {
   add(method: string, path: string, handler: Handler, query: readonly string[] = []): this {
     const keys: string[] = [];
     const pattern = new RegExp("^" + path.replace(/:([a-zA-Z]+)/g, (_, k: string) => { keys.push(k); return "([^/]+)"; }) + "/?$");
-    this.routes.push({ method, pattern, keys, query, handler });
+    this.routes.push({ method, path, pattern, keys, query, handler });
     return this;
+  }
+
+  /** Every route, in the order added (tests walk them all, so a new route cannot escape them). */
+  list(): RouteInfo[] {
+    return this.routes.map((r) => ({ method: r.method, path: r.path, params: [...r.keys], query: r.query }));
   }
 
   /**
@@ -114,13 +123,16 @@ export class Router {
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
+  // Handlers write the API's vocabulary themselves (./types.ts); a bigint that slips through is
+  // still a decimal string, never a float.
   const text = JSON.stringify(body, (_, v) => (typeof v === "bigint" ? v.toString() : v));
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }
 
 function sendError(res: http.ServerResponse, e: RequestRejectedError): void {
-  send(res, e.status, { error: e.code, message: e.shortMessage });
+  const body: ErrorJson = { error: e.code, message: e.shortMessage, ...(e.data ? { data: e.data } : {}) };
+  send(res, e.status, body);
 }
 
 /** The client went away before its request was complete: there is nobody to answer. */

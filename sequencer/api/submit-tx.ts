@@ -4,9 +4,11 @@
 import { parseTxJson } from "../codec.js";
 import type { SequencerContext } from "../context.js";
 import type { ApiRequest, ApiResponse } from "./http.js";
+import type { SubmittedJson } from "./types.js";
 
 export async function submitTx(ctx: SequencerContext, req: ApiRequest): Promise<ApiResponse> {
   const tx = parseTxJson(req.body);
   const hash = await ctx.mempool.admitAsync(tx);
-  return { status: 202, body: { hash, stage: "pending" } };
+  const body: SubmittedJson = { hash, stage: "pending" };
+  return { status: 202, body };
 }

@@ -11,6 +11,7 @@ import type { L1Config } from "../config.js";
 import { loadQueue, type BatchRow } from "../store.js";
 import { queueEntryFields } from "../model/queue.js";
 import { readRollupLogs, type RollupLog } from "./events.js";
+import { hex32 } from "../../core/bytes.js";
 
 export class L1Watcher {
   constructor(
@@ -66,7 +67,7 @@ export class L1Watcher {
           } else {
             const row = db.prepare("SELECT number, new_root, status FROM batches WHERE number = ?").get(log.batchNumber) as Pick<BatchRow, "number" | "new_root" | "status"> | undefined;
             if (!row) throw new StateCorruptError(`L1 verified batch ${log.batchNumber}, which this database does not hold (rebuild the database from L1 with 'zkr sync --db')`);
-            if (BigInt(row.new_root) !== log.newRoot) throw new StateCorruptError(`batch ${log.batchNumber}: root ${log.newRoot} on L1, ${row.new_root} here`);
+            if (BigInt(row.new_root) !== log.newRoot) throw new StateCorruptError(`batch ${log.batchNumber}: root ${hex32(log.newRoot)} on L1, ${hex32(BigInt(row.new_root))} here`);
             if (row.status !== "verified") {
               db.prepare("UPDATE batches SET status = 'verified', verified_block = ?, l1_tx = ?, l1_block = ?, error = NULL WHERE number = ?").run(log.block, log.txHash, log.block, log.batchNumber);
               this.ctx.log(`batch ${log.batchNumber}: verified on L1 in block ${log.block}`);

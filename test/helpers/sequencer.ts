@@ -9,7 +9,8 @@ import { DEVNET_L1, type SequencerConfig } from "../../sequencer/config.js";
 import { Sequencer } from "../../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../../sequencer/proofs.js";
 import { L1Watcher } from "../../sequencer/l1/watcher.js";
-import type { L1RequestLog } from "../../sequencer/l1/events.js";
+import type { BatchVerifiedLog, L1RequestLog } from "../../sequencer/l1/events.js";
+import type { BatchRow } from "../../sequencer/store.js";
 import type { Provider } from "ethers";
 import type { Db } from "../../sequencer/db.js";
 import { createHash } from "node:crypto";
@@ -34,6 +35,19 @@ export function feedL1(s: Sequencer, mirror: L1Queue, requests: L1Request[], blo
   });
   const w = new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" });
   w.apply(logs, block);
+}
+
+/**
+ * Records that L1 verified a batch, as the watcher does from a confirmed BatchVerified log (block
+ * and transaction hash made up): the batch becomes `verified`, with its L1 transaction and block.
+ */
+export function verifyOnL1(s: Sequencer, batchNumber: number, block: number): void {
+  const b = s.ctx.db.prepare("SELECT * FROM batches WHERE number = ?").get(batchNumber) as BatchRow;
+  const log: BatchVerifiedLog = {
+    kind: "batchVerified", batchNumber, oldRoot: BigInt(b.old_root), newRoot: BigInt(b.new_root), queueStart: b.queue_start, queueEnd: b.queue_end,
+    feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block, txHash: "0x" + String(block * 1000 + batchNumber).padStart(64, "0"), logIndex: 0,
+  };
+  new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" }).apply([log], block);
 }
 
 /** A hash of every table a request could change: equal before and after means nothing changed. */
