@@ -16,16 +16,13 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
-// Only the command that runs is loaded (`zkr help X` loads X). With none named (`zkr`, `zkr
-// --help`, a typo) each command is listed by its description alone, without loading its code.
+// Only the command that runs is loaded (`zkr help X` loads X). Without one, bin/zkr.js answers
+// from the command list and this file is not loaded at all.
 const args = process.argv.slice(2);
 const named = args[0] === "help" ? args[1] : args.find((a) => !a.startsWith("-"));
 const isCommand = (n: string | undefined): n is CommandName => n !== undefined && Object.hasOwn(COMMANDS, n);
-if (isCommand(named)) {
-  (await COMMANDS[named].load())(program);
-} else {
-  for (const [name, c] of Object.entries(COMMANDS)) program.command(name).description(c.description);
-}
+if (!isCommand(named)) throw new Error(`scripts/zkr.ts: a command expected (bin/zkr.js answers without one), got ${JSON.stringify(named)}`);
+(await COMMANDS[named].load())(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -114,6 +114,9 @@ test("the README and the CLI name the same commands", async () => {
     }
   };
   walk(program, []);
+  // The list bin/zkr.js answers `zkr --help` from is the one the commands load from.
+  expect(Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, "scripts", "commands", "commands.json"), "utf8"))).sort()).toEqual(Object.keys(COMMANDS).sort());
+  for (const c of Object.values(COMMANDS)) expect(c.description).toMatch(/^[a-z].{10,}/);
   // Every `zkr …` the README shows as code names a command the CLI has…
   const shown = [...README.matchAll(/(?:npx zkr|`zkr) ((?:[a-z][a-z0-9-]*)(?: [a-z][a-z0-9-]*)*)/g)].map((m) => m[1]);
   /** Whether `words` start with a command path: the words after a command with no subcommand are its arguments. */

@@ -1,9 +1,13 @@
 /**
- * The `zkr` commands: each one's name, its one-line description (shown by `zkr --help`, and used
- * by the command's own file) and how to load its code. scripts/zkr.ts imports only the command
- * that runs, so `zkr --help` loads none of them and `zkr wallet …` never loads the prover.
+ * The `zkr` commands: each one's name, its one-line description (commands.json: bin/zkr.js shows
+ * them for `zkr --help` without loading any TypeScript, and each command's file uses its own) and
+ * how to load its code. scripts/zkr.ts imports only the command that runs, so `zkr wallet …` never
+ * loads the prover.
  */
 import type { Command } from "commander";
+import { createRequire } from "node:module";
+
+const DESCRIPTIONS = createRequire(import.meta.url)("./commands.json") as Record<string, string>;
 
 export interface CommandEntry {
   description: string;
@@ -13,51 +17,51 @@ export interface CommandEntry {
 
 export const COMMANDS = {
   bench: {
-    description: "benchmark MSM, NTT and full proofs: zkr's backends against snarkjs (and rapidsnark) on the same inputs",
+    description: DESCRIPTIONS.bench,
     load: async () => (await import("./bench.js")).registerBench,
   },
   ceremony: {
-    description: "run a multi-party trusted-setup ceremony (phase 1 powers of tau, phase 2 per circuit)",
+    description: DESCRIPTIONS.ceremony,
     load: async () => (await import("./ceremony.js")).registerCeremony,
   },
   circuits: {
-    description: "compile the rollup circuit and report its size",
+    description: DESCRIPTIONS.circuits,
     load: async () => (await import("./circuits.js")).registerCircuits,
   },
   demo: {
-    description: "run deposits, transfers, a withdrawal and a forced exit through the model, the circuit and the prover (no chain)",
+    description: DESCRIPTIONS.demo,
     load: async () => (await import("./demo.js")).registerDemo,
   },
   devnet: {
-    description: "start anvil on 127.0.0.1 with the rollup deployed (insecure dev keys); Ctrl-C stops it",
+    description: DESCRIPTIONS.devnet,
     load: async () => (await import("./devnet.js")).registerDevnet,
   },
   proofs: {
-    description: "list the proof jobs in a sequencer's database, and retry the ones that failed",
+    description: DESCRIPTIONS.proofs,
     load: async () => (await import("./proofs.js")).registerProofs,
   },
   prove: {
-    description: "prove a circuit input (or a witness) with a snarkjs Groth16 zkey",
+    description: DESCRIPTIONS.prove,
     load: async () => (await import("./prove.js")).registerProve,
   },
   prover: {
-    description: "run the prover service: prove queued batches (SQLite, or BullMQ with --redis), verify, hand back",
+    description: DESCRIPTIONS.prover,
     load: async () => (await import("./prover.js")).registerProver,
   },
   setup: {
-    description: "make proving and verification keys for a rollup configuration (--dev: insecure, fast, cached)",
+    description: DESCRIPTIONS.setup,
     load: async () => (await import("./setup.js")).registerSetup,
   },
   sync: {
-    description: "rebuild the state from L1 events and calldata alone and check it reaches the on-chain root",
+    description: DESCRIPTIONS.sync,
     load: async () => (await import("./sync.js")).registerSync,
   },
   up: {
-    description: "run the whole rollup locally: anvil + contracts, sequencer, prover (dev keys); Ctrl-C stops it",
+    description: DESCRIPTIONS.up,
     load: async () => (await import("./up.js")).registerUp,
   },
   wallet: {
-    description: "a user's wallet on the devnet: create, deposit, transfer, withdraw, claim, exit, balance, status",
+    description: DESCRIPTIONS.wallet,
     load: async () => (await import("./wallet.js")).registerWallet,
   },
 } satisfies Record<string, CommandEntry>;
