@@ -45,7 +45,7 @@ export const COMMANDS = {
     load: async () => (await import("./prover.js")).registerProver,
   },
   setup: {
-    description: "make proving and verification keys for a rollup configuration (--dev: insecure, fast, cached)",
+    description: "make proving and verification keys for a rollup configuration or any circuit's .r1cs (--dev: insecure, fast)",
     load: async () => (await import("./setup.js")).registerSetup,
   },
   sync: {
