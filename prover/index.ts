@@ -101,6 +101,7 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   else throw new Error("prove: a .wtns file, or a witness generator (.wasm) with an input, expected");
   const wt = (performance.now() - t) / 1000;
   log(`witness: ${witness.length / FR_BYTES} values in ${wt.toFixed(2)} s`);
+  log(`proving on ${o.backend.name}…`);
   try {
     const r = await prover.prove(witness, { log });
     return { ...r, timings: { ...r.timings, witness: wt, load } };
