@@ -97,10 +97,11 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   t = performance.now();
   let witness: Uint8Array;
   if (o.wtns) witness = readWtns(o.wtns);
-  else if (o.wasm && o.input) witness = witnessToBytes(await computeWitness(o.wasm, o.input));
+  else if (o.wasm && o.input) witness = witnessToBytes(await computeWitness(o.wasm, o.input, { log }));
   else throw new Error("prove: a .wtns file, or a witness generator (.wasm) with an input, expected");
   const wt = (performance.now() - t) / 1000;
   log(`witness: ${witness.length / FR_BYTES} values in ${wt.toFixed(2)} s`);
+  log(`proving on ${o.backend.name}…`);
   try {
     const r = await prover.prove(witness, { log });
     return { ...r, timings: { ...r.timings, witness: wt, load } };

@@ -5,7 +5,8 @@
 import { Command } from "commander";
 import { createRequire } from "node:module";
 import { ZkrError } from "../core/errors.js";
-import { COMMANDS, type CommandName } from "./commands/index.js";
+import { COMMANDS, type CommandEntry, type CommandName } from "./commands/index.js";
+import { isSupervised, runSupervised, watchSupervisor } from "./supervise.js";
 
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
 
@@ -22,19 +23,29 @@ const args = process.argv.slice(2);
 const named = args[0] === "help" ? args[1] : args.find((a) => !a.startsWith("-"));
 const isCommand = (n: string | undefined): n is CommandName => n !== undefined && Object.hasOwn(COMMANDS, n);
 if (!isCommand(named)) throw new Error(`scripts/zkr.ts: a command expected (bin/zkr.js answers without one), got ${JSON.stringify(named)}`);
-(await COMMANDS[named].load())(program);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  // zkr's own errors carry their hints (metaMessages, details) in `message`; ethers's errors say it
-  // best in `shortMessage`.
-  const e = err as Error & { shortMessage?: string };
-  const revert = (e as { code?: string }).code === "CALL_EXCEPTION" ? (await import("../contracts/errors.js")).decodeRevert(e) : undefined;
-  console.error(`zkr: ${revert ? `the contract refused: ${revert}` : e instanceof ZkrError ? e.message : (e.shortMessage ?? e.message)}`);
-  if (process.env.ZKR_DEBUG) console.error(e.stack);
-  process.exitCode = 1;
-} finally {
-  // snarkjs keeps worker threads alive; a failed step must not leave the process hanging.
-  if (isCommand(named)) await (await import("../circuits/witness.js")).releaseSnarkjs();
+if ((COMMANDS[named] as CommandEntry).supervised && !isSupervised()) {
+  // A long command runs in a child that this process stops on SIGINT/SIGTERM (scripts/supervise.ts).
+  process.exitCode = await runSupervised(named);
+} else {
+  if (isSupervised()) watchSupervisor();
+  await run(named);
+}
+
+async function run(name: CommandName): Promise<void> {
+  (await COMMANDS[name].load())(program);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    // zkr's own errors carry their hints (metaMessages, details) in `message`; ethers's errors say it
+    // best in `shortMessage`.
+    const e = err as Error & { shortMessage?: string };
+    const revert = (e as { code?: string }).code === "CALL_EXCEPTION" ? (await import("../contracts/errors.js")).decodeRevert(e) : undefined;
+    console.error(`zkr: ${revert ? `the contract refused: ${revert}` : e instanceof ZkrError ? e.message : (e.shortMessage ?? e.message)}`);
+    if (process.env.ZKR_DEBUG) console.error(e.stack);
+    process.exitCode = 1;
+  } finally {
+    // snarkjs keeps worker threads alive; a failed step must not leave the process hanging.
+    await (await import("../circuits/witness.js")).releaseSnarkjs();
+  }
 }

@@ -2,7 +2,10 @@
 declare module "snarkjs" {
   export const wtns: {
     check(r1csFile: string, wtnsFile: string, logger?: unknown): Promise<boolean>;
-    calculate(input: Record<string, unknown>, wasmFile: string, wtnsFile: string): Promise<void>;
+    /** `wtnsFile`: a path, or `{ type: "mem" }`, which receives the file's bytes as `data`. */
+    calculate(input: Record<string, unknown>, wasmFile: string, wtnsFile: string | { type: "mem"; data?: Uint8Array }, options?: { sanityCheck?: boolean }): Promise<void>;
+    /** The witness values of a `.wtns` (a path, or a `{ type: "mem", data }` as above). */
+    exportJson(wtnsFile: string | { type: "mem"; data?: Uint8Array }): Promise<bigint[]>;
   };
   export const groth16: Record<string, (...args: any[]) => Promise<any>>;
   export const zKey: Record<string, (...args: any[]) => Promise<any>>;

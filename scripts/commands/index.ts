@@ -13,24 +13,34 @@ export interface CommandEntry {
   description: string;
   /** Imports the command's file and returns its registration. */
   load(): Promise<(program: Command) => void>;
+  /**
+   * Runs in a child process that scripts/supervise.ts watches, so that SIGINT/SIGTERM stop it at
+   * once even while native code holds its main thread. Commands that handle signals themselves
+   * (`up`, `devnet`, `prover`: they stop their children, finish a job in hand) run in-process.
+   */
+  supervised?: true;
 }
 
 export const COMMANDS = {
   bench: {
     description: DESCRIPTIONS.bench,
     load: async () => (await import("./bench.js")).registerBench,
+    supervised: true,
   },
   ceremony: {
     description: DESCRIPTIONS.ceremony,
     load: async () => (await import("./ceremony.js")).registerCeremony,
+    supervised: true,
   },
   circuits: {
     description: DESCRIPTIONS.circuits,
     load: async () => (await import("./circuits.js")).registerCircuits,
+    supervised: true,
   },
   demo: {
     description: DESCRIPTIONS.demo,
     load: async () => (await import("./demo.js")).registerDemo,
+    supervised: true,
   },
   devnet: {
     description: DESCRIPTIONS.devnet,
@@ -43,6 +53,7 @@ export const COMMANDS = {
   prove: {
     description: DESCRIPTIONS.prove,
     load: async () => (await import("./prove.js")).registerProve,
+    supervised: true,
   },
   prover: {
     description: DESCRIPTIONS.prover,
@@ -51,6 +62,7 @@ export const COMMANDS = {
   setup: {
     description: DESCRIPTIONS.setup,
     load: async () => (await import("./setup.js")).registerSetup,
+    supervised: true,
   },
   sync: {
     description: DESCRIPTIONS.sync,
