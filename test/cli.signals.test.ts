@@ -5,7 +5,7 @@
  * code for tens of seconds at a time, which is what scripts/supervise.ts is for; this test fails
  * on a machine without a WebGPU adapter, like test/prover.webgpu.test.ts.
  *
- * The circuit is test/circuits/devsetup_big.circom (2^15): its proof takes seconds on the cpu
+ * The circuit is test/circuits/signals_big.circom (2^17): its proof takes seconds on the cpu
  * backend, so a signal sent when the command logs "proving on …" arrives while it proves.
  */
 import { spawn } from "node:child_process";
@@ -25,7 +25,7 @@ let input: string;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-signals-"));
-  const art = await compileCircomFile(path.join(ROOT, "test/circuits/devsetup_big.circom"), path.join(dir, "big"));
+  const art = await compileCircomFile(path.join(ROOT, "test/circuits/signals_big.circom"), path.join(dir, "big"));
   wasm = art.wasm;
   zkey = path.join(dir, "big.zkey");
   await devSetup({ r1csFile: art.r1cs, ptauOut: path.join(dir, "big.ptau"), zkeyOut: zkey });
@@ -35,7 +35,10 @@ beforeAll(async () => {
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Pids of the processes whose parent is `pid` (Linux: /proc). */
+/**
+ * Pids of the `zkr` processes whose parent is `pid` (Linux: /proc). Other children (tsx's esbuild
+ * service, started when a file is not in its cache) are not the proving process.
+ */
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
@@ -43,7 +46,8 @@ function childrenOf(pid: number): number[] {
     try {
       // stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read after the last ')'.
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== pid) continue;
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("zkr.js")) out.push(Number(entry));
     } catch {
       // gone meanwhile
     }
