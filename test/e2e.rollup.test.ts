@@ -158,7 +158,8 @@ test("the wallet CLI: create (0600), deposit, balance, transfer, status", async 
   expect(await zkr("wallet", "create", "--l1-account", "3", ...where)).toMatch(/L1 address: 0x90F79bf6EB2c4f870365E785982E1f101E93b906/);
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   await expect(zkr("wallet", "create", ...where)).rejects.toThrow(/a new file expected, one exists/);
-  expect(await zkr("wallet", "deposit", "0.5", ...where)).toMatch(/deposit of 0.5 ETH \(plus the [0-9.]+ ETH account creation fee\): L1 tx 0x[0-9a-f]{64} \(block \d+\); L2 account 2/);
+  // The deposit waits until the sequencer has made the account.
+  expect(await zkr("wallet", "deposit", "0.5", ...where)).toMatch(/deposit of 0.5 ETH \(plus the [0-9.]+ ETH account creation fee\): L1 tx 0x[0-9a-f]{64} \(block \d+\)\nL2 account 2: 0\.5 ETH \(in a batch/);
   await untilAccount(new ZkrWallet(readWalletFile(file)).pk, 1);
   expect(await zkr("wallet", "balance", ...where)).toMatch(/L2 account 2: 0.5 ETH \(spendable 0.5, nonce 0, 0 pending\)/);
   const out = await zkr("wallet", "transfer", "--to", String(idx.alice), "0.1", ...where);
