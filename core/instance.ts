@@ -65,12 +65,12 @@ function readInfo(dir: string): InstanceInfo | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    // EPERM: it exists, under another user.
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
@@ -95,7 +95,7 @@ export async function claimFolder(dir: string, command: string): Promise<FolderC
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw e;
     const holder = readInfo(abs);
-    if (holder && holder.pid !== process.pid && !alive(holder.pid)) {
+    if (holder && holder.pid !== process.pid && !processAlive(holder.pid)) {
       // Killed without cleaning up: its lock is ours to remove.
       fs.rmSync(opts.lockfilePath, { recursive: true, force: true });
       unlock = await lockfile.lock(abs, opts).catch((again: NodeJS.ErrnoException) => {

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { ROOT, compileCircomFile } from "../circuits/build.js";
 import { devSetup } from "../circuits/devsetup.js";
+import { alive } from "./helpers/wait.js";
 
 /** Generous: a stopped `zkr prove` exits in well under a second here. */
 const DEADLINE_MS = 30_000;
@@ -53,15 +54,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts `zkr prove`, waits for it to say it is proving, sends `signal`, and reports how it ended. */

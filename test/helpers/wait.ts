@@ -11,11 +11,4 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
 }
 
 /** Whether a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { processAlive as alive } from "../../core/instance.js";
