@@ -18,6 +18,7 @@
  * with the machine and its load average.
  */
 import { randomBytes } from "node:crypto";
+import { ROOT } from "../core/paths.js";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
   ];
   console.log(lines.join("\n"));
   const date = new Date().toISOString().slice(0, 10);
-  const dir = path.join(path.dirname(new URL(import.meta.url).pathname), "results");
+  const dir = path.join(ROOT, "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `eddsa-${date}.json`);
   fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, loadAverage: { before: loadBefore, after: loadAfter }, n, ref, runs, rows }, null, 2) + "\n");

@@ -27,11 +27,23 @@
  *   worker's error as `cause`: an error thrown by the task, a worker that exits or crashes
  *   mid-task (piscina replaces it), a worker that cannot start. Nothing hangs on a dead worker.
  */
+import fs from "node:fs";
 import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { ZkrError } from "./errors.js";
 
 const ENTRY = new URL("./worker-entry.mjs", import.meta.url);
+
+/**
+ * The task module to load: `x-task.ts` itself, or, when this code runs compiled from build/js
+ * (scripts/build-js.mjs) where only `x-task.js` is beside it, that one (loaded without tsx).
+ */
+function compiledOr(module: URL): URL {
+  if (!module.pathname.endsWith(".ts") || fs.existsSync(fileURLToPath(module))) return module;
+  const js = new URL(module.href.replace(/\.ts$/, ".js"));
+  return fs.existsSync(fileURLToPath(js)) ? js : module;
+}
 
 /** What the entry finds in `workerData` (its own key, so a task module never reads it directly). */
 export const POOL_DATA_KEY = "zkrTaskPool";
@@ -89,7 +101,7 @@ export class TaskPool<T = unknown, R = unknown> extends Piscina<T, R> {
     if (!Number.isInteger(size) || size < 1) throw new WorkerTaskError(`${options.name}: threads: a positive integer expected, got ${String(options.threads)}`);
     super({
       filename: ENTRY.href,
-      workerData: { [POOL_DATA_KEY]: { module: options.module.href, data: options.workerData } },
+      workerData: { [POOL_DATA_KEY]: { module: compiledOr(options.module).href, data: options.workerData } },
       // The caller's environment as it sees it: under jest a test file's process.env is a copy
       // that a worker would not otherwise see (ZKR_SETUP_POISON, ZKR_CPU_PROFILE).
       env: { ...process.env } as Record<string, string>,

@@ -3,12 +3,14 @@
  * registers itself on the program here; scripts/commands/index.ts lists them and loads only the one that runs.
  */
 import { Command } from "commander";
-import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+import { ROOT } from "../core/paths.js";
 import { ZkrError } from "../core/errors.js";
 import { COMMANDS, type CommandEntry, type CommandName } from "./commands/index.js";
 import { isSupervised, runSupervised, watchSupervisor } from "./supervise.js";
 
-const pkg = createRequire(import.meta.url)("../package.json") as { version: string; description: string };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string; description: string };
 
 const program = new Command()
   .name("zkr")

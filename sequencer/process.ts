@@ -5,9 +5,10 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { ROOT } from "../core/paths.js";
 
-const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
+// The source, run through tsx, whether this file runs from source or compiled (build/js).
+const MAIN = path.join(ROOT, "sequencer", "main.ts");
 
 /** The line main.ts announces itself with. */
 export function listeningLine(url: string): string {
