@@ -8,6 +8,7 @@
 //   ZKR_CLI_TRACE=1 says which on stderr.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { SOURCE_DIRS } from "../scripts/build-js.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const read = (rel) => JSON.parse(readFileSync(root + rel, "utf8"));
@@ -31,7 +32,7 @@ function compiledIsFresh() {
     }
     return false;
   };
-  return !["core", "sequencer", "circuits", "prover", "contracts", "scripts", "bench"].some((d) => newer(root + d));
+  return !SOURCE_DIRS.some((d) => newer(root + d));
 }
 
 if (named !== undefined && Object.hasOwn(commands, named)) {

@@ -10,10 +10,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { transform } from "esbuild";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** The folders the CLI loads code from (tests are not part of it). */
+/** The folders the CLI loads code from (tests are not part of it); bin/zkr.js checks the build against the same. */
 export const SOURCE_DIRS = ["core", "sequencer", "circuits", "prover", "contracts", "scripts", "bench"];
 /** Copied as they are: plain JavaScript modules and JSON read beside the code. */
 const COPY = /\.(mjs|json)$/;
@@ -32,6 +31,8 @@ function* sources(dir) {
 }
 
 async function build() {
+  // Loaded here, not at the top: bin/zkr.js imports this file for SOURCE_DIRS on every start.
+  const { transform } = await import("esbuild");
   const t0 = performance.now();
   const out = path.join(ROOT, "build", "js");
   const tmp = `${out}.${process.pid}.tmp`;
