@@ -15,7 +15,7 @@ type Curve = any;
 export { ROOT } from "../core/paths.js";
 import { ROOT } from "../core/paths.js";
 /** Where result files go by default. */
-export const RESULTS_DIR = path.join(ROOT, "bench", "results");
+export { RESULTS_DIR } from "./options.js";
 
 /**
  * `n` scalars in the backends' layout (32 bytes little-endian each): uniform in Fr, or with `mix`

@@ -2,7 +2,12 @@
  * What a benchmark run is asked to do (`zkr bench` and the scripts beside this file): the kernels
  * by name, the options of bench/harness.ts's runBench, and the parsers of their command-line lists.
  */
+import path from "node:path";
 import type { CircuitConfig } from "../circuits/build.js";
+import { ROOT } from "../core/paths.js";
+
+/** Where every benchmark writes its results by default. */
+export const RESULTS_DIR = path.join(ROOT, "bench", "results");
 
 /** Kernels by option name, with the label the tables and the plot use. */
 export const KERNELS = {

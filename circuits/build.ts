@@ -10,7 +10,6 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { withBuildLock } from "./lock.js";
 import { inspectR1cs } from "./files.js";
-import { ZkrError } from "../core/errors.js";
 import { startPool, WorkerTaskError } from "../core/pool.js";
 import { sha256File } from "../core/files.js";
 import type { CircomResult, CircomTask } from "./circom-task.js";
@@ -23,13 +22,9 @@ import type { OnProgress } from "../core/progress.js";
 export { ROOT };
 const SRC = path.join(ROOT, "circuits", "src");
 
-/** A circuit configuration. */
-export interface CircuitConfig {
-  /** Slots per batch. */
-  txs: number;
-  /** Account-index bits (even, 2..24). */
-  depth: number;
-}
+import { CircuitBuildError, circuitName, validateConfig, type CircuitConfig } from "./config.js";
+
+export { CircuitBuildError, circuitName, validateConfig, type CircuitConfig };
 
 /** What a build produced and how it was made. */
 export interface CircuitManifest {
@@ -53,28 +48,6 @@ export interface CircuitArtifacts {
   sym: string;
   manifest: CircuitManifest;
 }
-
-/** Raised when a configuration is invalid or the compiler fails. */
-export class CircuitBuildError extends ZkrError {
-  override name = "CircuitBuildError";
-}
-
-/** Checks a configuration and says what is wrong with it. */
-export function validateConfig(config: CircuitConfig): void {
-  const { txs, depth } = config;
-  if (!Number.isInteger(txs) || txs < 1 || txs > 4096) {
-    throw new CircuitBuildError(`circuit: txs must be an integer in 1..4096, got ${txs}`);
-  }
-  if (!Number.isInteger(depth) || depth < 2 || depth > 24 || depth % 2 !== 0) {
-    throw new CircuitBuildError(`circuit: depth must be an even integer in 2..24, got ${depth}`);
-  }
-}
-
-/** Name of a configuration's artefact folder. */
-export function circuitName(config: CircuitConfig): string {
-  return `rollup_${config.txs}x${config.depth}`;
-}
-
 
 /** Hash of everything a build depends on: our sources, circomlib's version, the compiler. */
 export function sourceHash(): string {

@@ -26,7 +26,9 @@ const named = args[0] === "help" ? args[1] : args.find((a) => !a.startsWith("-")
 const isCommand = (n: string | undefined): n is CommandName => n !== undefined && Object.hasOwn(COMMANDS, n);
 if (!isCommand(named)) throw new Error(`scripts/zkr.ts: a command expected (bin/zkr.js answers without one), got ${JSON.stringify(named)}`);
 
-if ((COMMANDS[named] as CommandEntry).supervised && !isSupervised()) {
+// Help is only printed: no child for it.
+const wantsHelp = args[0] === "help" || args.some((a) => a === "-h" || a === "--help");
+if ((COMMANDS[named] as CommandEntry).supervised && !isSupervised() && !wantsHelp) {
   // A long command runs in a child that this process stops on SIGINT/SIGTERM (scripts/supervise.ts).
   process.exitCode = await runSupervised(named);
 } else {

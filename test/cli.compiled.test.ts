@@ -31,3 +31,30 @@ test("a fresh build runs compiled; an edited source runs from source; the answer
   }
   expect((await run("bin/zkr.js", "proofs", "list", "--help")).stderr).toContain("zkr: running build/js");
 }, 120_000);
+
+// `zkr X --help` only prints: it must not load what X's work needs (the libraries below take
+// 0.1–1 s each to load). A module-resolution hook records every module the process loads.
+test("--help of every command loads none of ethers, snarkjs, SQLite, Dawn, piscina or the model's crypto", async () => {
+  const { COMMANDS } = await import("../scripts/commands/index.js");
+  const hook = `import { appendFileSync } from "node:fs"; export async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(process.env.ZKR_TRACE_FILE, r.url + "\\n"); return r; }`;
+  const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const heavy = /node_modules\/(ethers|snarkjs|better-sqlite3|webgpu|piscina|circomlibjs|poseidon-lite|ffjavascript|bullmq|ioredis)\/|\/sequencer\/model\/(state|keys)\.|\/prover\/(cpu|webgpu)\//;
+  const dir = fs.mkdtempSync(path.join(ROOT, "build", "trace-"));
+  try {
+    await run("scripts/build-js.mjs");
+    for (const name of Object.keys(COMMANDS)) {
+      const file = path.join(dir, `${name}.txt`);
+      const r = await promisify(execFile)(process.execPath, ["--import", `data:text/javascript,${encodeURIComponent(register)}`, "bin/zkr.js", name, "--help"], {
+        cwd: ROOT,
+        env: { ...process.env, ZKR_TRACE_FILE: file },
+      });
+      expect(r.stdout).toContain(`Usage: zkr ${name}`);
+      const loaded = fs.readFileSync(file, "utf8").split("\n");
+      // The hook saw the command's own file, so an empty list below is not a blind spot.
+      expect(loaded.some((u) => u.endsWith(`/scripts/commands/${name}.js`))).toBe(true);
+      expect({ name, heavy: loaded.filter((u) => heavy.test(u)) }).toEqual({ name, heavy: [] });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);

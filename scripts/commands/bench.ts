@@ -5,9 +5,7 @@
  */
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
-import { runAndReport } from "../../bench/harness.js";
-import { KERNELS, parseBackends, parseKernels, parseSizes } from "../../bench/options.js";
-import { RESULTS_DIR } from "../../bench/lib.js";
+import { KERNELS, RESULTS_DIR, parseBackends, parseKernels, parseSizes } from "../../bench/options.js";
 import { parseConfigs } from "./circuits.js";
 import { int } from "./options.js";
 
@@ -44,6 +42,7 @@ export function registerBench(program: Command): void {
     .option("--software-max-log <n>", "largest log2 size for webgpu on a software adapter (llvmpipe); 0 leaves it out", int("software-max-log"))
     .option("--out <dir>", "folder of the result files", RESULTS_DIR)
     .action(async (o: BenchCliOptions) => {
+      const { runAndReport } = await import("../../bench/harness.js");
       const d = o.quick ? DEFAULTS.quick : DEFAULTS.full;
       const configs = o.configs ?? d.configs;
       await runAndReport({
@@ -55,7 +54,7 @@ export function registerBench(program: Command): void {
         runs: o.runs ?? d.runs,
         proofRuns: o.proofRuns ?? o.runs ?? d.proofRuns,
         softwareMaxLog: o.softwareMaxLog ?? d.softwareMaxLog,
-        log: (l) => console.error(`bench  ${l}`),
+        log: (l: string) => console.error(`bench  ${l}`),
       }, o.out);
     });
 }

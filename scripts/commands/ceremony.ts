@@ -9,12 +9,14 @@
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import path from "node:path";
-import { buildCircuit, circuitName } from "../../circuits/build.js";
-import { Ceremony, contributionEntropy } from "../../circuits/ceremony.js";
+import { circuitName } from "../../circuits/config.js";
 import { consoleLog } from "./progress.js";
 import { int } from "./options.js";
 
 const DEFAULT_DIR = "ceremony";
+
+/** The ceremony's code, loaded by the subcommand that runs (`--help` loads none of it). */
+const lib = async () => ({ ...(await import("../../circuits/ceremony.js")), buildCircuit: (await import("../../circuits/build.js")).buildCircuit });
 
 
 function printHash(what: string, hash: string): void {
@@ -35,6 +37,7 @@ export function registerCeremony(program: Command): void {
     .description("start a new powers-of-tau accumulator of 2^power")
     .requiredOption("--power <p>", "log2 of the largest circuit's domain (constraints + public < 2^power)", int("power"))
     .action(async (o: { power: number }, cmd: Command) => {
+      const { Ceremony } = await lib();
       const c = await Ceremony.newPhase1(dirOf(cmd), o.power, log);
       log.done();
       console.log(`phase 1 started in ${c.dir} (2^${o.power}); next: zkr ceremony phase1 contribute --name <you>`);
@@ -43,6 +46,7 @@ export function registerCeremony(program: Command): void {
     .description("start from an existing powers-of-tau file (e.g. the Perpetual Powers of Tau), after verifying it")
     .argument("<ptau>", "the .ptau file")
     .action(async (ptau: string, _o: unknown, cmd: Command) => {
+      const { Ceremony } = await lib();
       const c = await Ceremony.importPhase1(dirOf(cmd), ptau, log);
       log.done();
       console.log(`imported ${ptau}: 2^${c.transcript.power}, verified${c.transcript.prepared ? ", already prepared for phase 2" : ""}`);
@@ -52,6 +56,7 @@ export function registerCeremony(program: Command): void {
     .requiredOption("--name <name>", "who contributes")
     .option("--entropy <text>", "extra entropy of your own")
     .action(async (o: { name: string; entropy?: string }, cmd: Command) => {
+      const { Ceremony, contributionEntropy } = await lib();
       const hash = await Ceremony.open(dirOf(cmd)).contributePhase1(o.name, contributionEntropy(o.entropy), log);
       log.done();
       printHash(`phase 1 contribution by ${o.name}`, hash);
@@ -61,6 +66,7 @@ export function registerCeremony(program: Command): void {
     .requiredOption("--beacon <hex>", "beacon value in hex")
     .option("--iterations <exp>", "hash the beacon 2^exp times", int("iterations"), 10)
     .action(async (o: { beacon: string; iterations: number }, cmd: Command) => {
+      const { Ceremony } = await lib();
       const hash = await Ceremony.open(dirOf(cmd)).beaconPhase1(o.beacon, o.iterations, log);
       log.done();
       printHash("phase 1 beacon", hash);
@@ -68,6 +74,7 @@ export function registerCeremony(program: Command): void {
   p1.command("prepare")
     .description("compute the Lagrange bases for phase 2 (snarkjs's slow step)")
     .action(async (_o: unknown, cmd: Command) => {
+      const { Ceremony } = await lib();
       await Ceremony.open(dirOf(cmd)).preparePhase1(log);
       log.done();
       console.log("phase 1 prepared; next: zkr ceremony phase2 new --txs N --depth D");
@@ -75,6 +82,7 @@ export function registerCeremony(program: Command): void {
   p1.command("verify")
     .description("verify the phase-1 files with snarkjs")
     .action(async (_o: unknown, cmd: Command) => {
+      const { Ceremony } = await lib();
       const problems = (await Ceremony.open(dirOf(cmd)).verify(log)).filter((p) => p.startsWith("phase 1") || p.includes("phase1/"));
       log.done();
       report(problems);
@@ -84,6 +92,7 @@ export function registerCeremony(program: Command): void {
   circuitOpts(p2.command("new").description("start phase 2 for a rollup configuration (compiles it if needed), or for any circuit with --r1cs"))
     .option("--r1cs <file>", "another circuit's .r1cs (with --circuit)")
     .action(async (o: CircuitOptions & { r1cs?: string }, cmd: Command) => {
+      const { Ceremony, buildCircuit } = await lib();
       const name = circuitOf(o);
       const r1cs = o.r1cs ?? (await buildCircuit({ txs: o.txs!, depth: o.depth! }, { log: log.info })).r1cs;
       await Ceremony.open(dirOf(cmd)).newPhase2(name, r1cs, log);
@@ -94,6 +103,7 @@ export function registerCeremony(program: Command): void {
     .requiredOption("--name <name>", "who contributes")
     .option("--entropy <text>", "extra entropy of your own")
     .action(async (o: CircuitOptions & { name: string; entropy?: string }, cmd: Command) => {
+      const { Ceremony, contributionEntropy } = await lib();
       const hash = await Ceremony.open(dirOf(cmd)).contributePhase2(circuitOf(o), o.name, contributionEntropy(o.entropy), log);
       log.done();
       printHash(`phase 2 contribution by ${o.name}`, hash);
@@ -102,6 +112,7 @@ export function registerCeremony(program: Command): void {
     .requiredOption("--beacon <hex>", "beacon value in hex")
     .option("--iterations <exp>", "hash the beacon 2^exp times", int("iterations"), 10)
     .action(async (o: CircuitOptions & { beacon: string; iterations: number }, cmd: Command) => {
+      const { Ceremony } = await lib();
       const hash = await Ceremony.open(dirOf(cmd)).beaconPhase2(circuitOf(o), o.beacon, o.iterations, log);
       log.done();
       printHash("phase 2 beacon", hash);
@@ -111,6 +122,7 @@ export function registerCeremony(program: Command): void {
     .command("verify")
     .description("verify the whole transcript, from the first file to the final zkeys; names a bad contribution")
     .action(async (_o: unknown, cmd: Command) => {
+      const { Ceremony } = await lib();
       const problems = await Ceremony.open(dirOf(cmd)).verify(log);
       log.done();
       report(problems);
@@ -119,6 +131,7 @@ export function registerCeremony(program: Command): void {
   circuitOpts(ceremony.command("export").description("write the verification key and the Solidity verifier of a circuit"))
     .option("--out <dir>", "output folder", path.join("build", "keys"))
     .action(async (o: CircuitOptions & { out: string }, cmd: Command) => {
+      const { Ceremony } = await lib();
       const { vkey, verifier } = await Ceremony.open(dirOf(cmd)).export(circuitOf(o), o.out);
       console.log(`verification key: ${vkey}\nSolidity verifier: ${verifier}`);
     });

@@ -8,9 +8,12 @@ import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, buildCircuit, type CircuitConfig } from "../../circuits/build.js";
+import { ROOT } from "../../core/paths.js";
+import type { CircuitConfig } from "../../circuits/build.js";
 import { int } from "./options.js";
-import { progressBars } from "./progress.js";
+
+/** What a build needs, loaded by the action that builds (not by --help). */
+const builder = async () => ({ ...(await import("../../circuits/build.js")), ...(await import("./progress.js")) });
 
 
 /** Parses "4x8,16x20" into configurations. */
@@ -33,6 +36,7 @@ export function registerCircuits(program: Command): void {
     .option("--force", "rebuild even when the artefacts are current")
     .option("--out <dir>", "artefact root", path.join(ROOT, "build", "circuits"))
     .action(async (o: { txs: number; depth: number; force?: boolean; out: string }) => {
+      const { buildCircuit, progressBars } = await builder();
       const bars = progressBars();
       const art = await buildCircuit({ txs: o.txs, depth: o.depth }, { force: o.force, outRoot: o.out, log: bars.log, progress: bars.progress }).finally(() => bars.stop());
       console.log(`artefacts: ${path.relative(process.cwd(), art.dir) || "."}`);
@@ -46,6 +50,7 @@ export function registerCircuits(program: Command): void {
     .option("--configs <list>", "configurations as TXSxDEPTH, comma-separated", "4x8,4x20,20x20,4x24,20x24")
     .option("--out <file>", "where to write the table", path.join(ROOT, "bench", "results", "constraints.json"))
     .action(async (o: { configs: string; out: string }) => {
+      const { buildCircuit, progressBars } = await builder();
       const rows: Array<CircuitConfig & { constraints: number; perTx: number; buildSeconds: number }> = [];
       for (const config of parseConfigs(o.configs)) {
         const bars = progressBars();

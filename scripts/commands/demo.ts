@@ -9,15 +9,8 @@ import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DEV_KEYS_WARNING, devKeys } from "../../circuits/devkeys.js";
-import { checkWitness, computeWitness, releaseSnarkjs, writeWtns } from "../../circuits/witness.js";
-import { applyBatch } from "../../sequencer/model/batch.js";
 import { L1Kind, TxType } from "../../sequencer/model/constants.js";
-import { privateKeyFromSeed, publicKey } from "../../sequencer/model/keys.js";
-import { L1Queue } from "../../sequencer/model/queue.js";
-import { RollupState } from "../../sequencer/model/state.js";
-import { signTx, type Tx } from "../../sequencer/model/tx.js";
-import { Groth16Prover, createBackend, readZkey, witnessToBytes } from "../../prover/index.js";
+import type { Tx } from "../../sequencer/model/tx.js";
 
 const ETH = 10n ** 18n;
 
@@ -38,6 +31,12 @@ export function registerDemo(program: Command): void {
     .description(descriptionOf("demo"))
     .option("--depth <d>", "account-index bits of the state tree", "8")
     .action(async (o: { depth: string }) => {
+      // Loaded here, not at the top, so that `zkr demo --help` answers at once.
+      const [{ DEV_KEYS_WARNING, devKeys }, { checkWitness, computeWitness, releaseSnarkjs, writeWtns }, { applyBatch }, { privateKeyFromSeed, publicKey }, { L1Queue }, { RollupState }, { signTx }, { Groth16Prover, createBackend, readZkey, witnessToBytes }] =
+        await Promise.all([
+          import("../../circuits/devkeys.js"), import("../../circuits/witness.js"), import("../../sequencer/model/batch.js"), import("../../sequencer/model/keys.js"),
+          import("../../sequencer/model/queue.js"), import("../../sequencer/model/state.js"), import("../../sequencer/model/tx.js"), import("../../prover/index.js"),
+        ]);
       const depth = Number(o.depth);
       const slots = 4;
       const chainId = 31337n;

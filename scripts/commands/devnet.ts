@@ -8,8 +8,7 @@
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import path from "node:path";
-import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
-import { DEVNET_DIR, launchDevnet } from "../../contracts/devnet.js";
+import { DEVNET_DIR } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 
 export function registerDevnet(program: Command): void {
@@ -23,6 +22,7 @@ export function registerDevnet(program: Command): void {
     .option("--keep", "keep the chain in --out when stopped, and resume it if kept there")
     .option("--fresh", "discard a kept chain in --out first")
     .action(async (o: { txs: number; depth: number; port: number; out: string; keep?: boolean; fresh?: boolean }) => {
+      const [{ DEV_KEYS_WARNING }, { launchDevnet }] = await Promise.all([import("../../circuits/devkeys.js"), import("../../contracts/devnet.js")]);
       const say = (l: string) => console.error(`devnet  ${l}`);
       console.error(DEV_KEYS_WARNING);
       const { anvil, deployment, file: outFile, stop } = await launchDevnet({ ...o, log: say });

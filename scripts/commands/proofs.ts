@@ -8,16 +8,18 @@ import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import path from "node:path";
-import { failedProofJobs, getProofJob, listProofJobs, openProofJobDb, retryProofJob } from "../../core/jobs/table.js";
 import { PROOF_JOB_STATUSES, type ProofJob, type ProofJobStatus } from "../../core/jobs/types.js";
 import { DEVNET_DIR } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 
 const DEFAULT_DB = path.join(DEVNET_DIR, "sequencer.db");
 
-function openExisting(file: string) {
+/** The job table (SQLite), loaded by the subcommand that runs, not by --help. */
+const table = () => import("../../core/jobs/table.js");
+
+async function openExisting(file: string) {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such database (a sequencer writes it: 'zkr up' puts it under --out; pass --db)`);
-  return openProofJobDb(file);
+  return (await table()).openProofJobDb(file);
 }
 
 function line(j: ProofJob): string {
@@ -36,9 +38,10 @@ export function registerProofs(program: Command): void {
     .option("--db <file>", "the sequencer's SQLite database", DEFAULT_DB)
     .option("--status <s>", `only jobs in this status (${PROOF_JOB_STATUSES.join(", ")})`)
     .option("--last <n>", "only the last n jobs", int("last"), 20)
-    .action((o: { db: string; status?: string; last: number }) => {
+    .action(async (o: { db: string; status?: string; last: number }) => {
       if (o.status && !PROOF_JOB_STATUSES.includes(o.status as ProofJobStatus)) throw new Error(`--status: one of ${PROOF_JOB_STATUSES.join(", ")} expected, got ${JSON.stringify(o.status)}`);
-      const db = openExisting(o.db);
+      const { failedProofJobs, listProofJobs } = await table();
+      const db = await openExisting(o.db);
       try {
         const jobs = listProofJobs(db, { status: o.status as ProofJobStatus | undefined, last: o.last });
         if (jobs.length === 0) console.log(o.status ? `no ${o.status} proof jobs` : "no proof jobs yet");
@@ -55,12 +58,13 @@ export function registerProofs(program: Command): void {
     .description("give failed jobs fresh attempts (after fixing what made them fail)")
     .argument("<batch...>", "batch numbers")
     .option("--db <file>", "the sequencer's SQLite database", DEFAULT_DB)
-    .action((batches: string[], o: { db: string }) => {
+    .action(async (batches: string[], o: { db: string }) => {
       const numbers = batches.map((b) => {
         if (!/^(0|[1-9][0-9]{0,9})$/.test(b)) throw new Error(`batch: a batch number expected, got ${JSON.stringify(b)}`);
         return Number(b);
       });
-      const db = openExisting(o.db);
+      const { getProofJob, retryProofJob } = await table();
+      const db = await openExisting(o.db);
       try {
         let refused = 0;
         for (const n of numbers) {

@@ -5,7 +5,6 @@
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import fs from "node:fs";
-import { createBackend, prove, writeProof } from "../../prover/index.js";
 
 export function registerProve(program: Command): void {
   program
@@ -19,6 +18,7 @@ export function registerProve(program: Command): void {
     .option("--proof <file>", "where to write the proof", "proof.json")
     .option("--public <file>", "where to write the public signals", "public.json")
     .action(async (o: { zkey: string; wasm?: string; input?: string; wtns?: string; backend: string; proof: string; public: string }) => {
+      const { createBackend, prove, writeProof } = await import("../../prover/index.js");
       const log = (l: string) => console.error(`prove  ${l}`);
       const input = o.input ? (JSON.parse(fs.readFileSync(o.input, "utf8")) as Record<string, unknown>) : undefined;
       const backend = await createBackend(o.backend, log);

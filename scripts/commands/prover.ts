@@ -4,8 +4,7 @@
  */
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
-import { parseCircuit, type KeySource } from "../../prover/service/keys.js";
-import { startProverService } from "../../prover/service/service.js";
+import type { CircuitId, KeySource } from "../../prover/service/keys.js";
 import { STOP_WITH_PARENT, int } from "./options.js";
 
 interface ProverOptions {
@@ -24,7 +23,7 @@ interface ProverOptions {
   warm?: string;
 }
 
-function keySource(o: ProverOptions): KeySource {
+function keySource(o: ProverOptions, parseCircuit: (s: string) => CircuitId): KeySource {
   if (!o.zkey && !o.vkey && !o.wasm) return { kind: "dev" };
   if (!o.zkey || !o.vkey || !o.circuit) throw new Error("--zkey, --vkey and --circuit go together (and optionally --wasm)");
   return { kind: "files", circuit: parseCircuit(o.circuit), zkey: o.zkey, vkey: o.vkey, wasm: o.wasm };
@@ -61,6 +60,7 @@ export function registerProver(program: Command): void {
       if (!o.db && !o.redis) throw new Error("--db <file> or --redis <url> expected");
       const log = (l: string) => console.error(`${new Date().toISOString().slice(11, 23)} prover ${l}`);
       if (process.env[STOP_WITH_PARENT] === "1") stopWithParent();
+      const [{ startProverService }, { parseCircuit }] = await Promise.all([import("../../prover/service/service.js"), import("../../prover/service/keys.js")]);
       const service = await startProverService({
         db: o.db,
         redis: o.redis,
@@ -70,7 +70,7 @@ export function registerProver(program: Command): void {
         leaseMs: o.lease * 1000,
         graceMs: o.grace * 1000,
         queueName: o.queue,
-        keys: keySource(o),
+        keys: keySource(o, parseCircuit),
         warm: o.warm ? o.warm.split(",").map(parseCircuit) : [],
         signals: true,
         log,

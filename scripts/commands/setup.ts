@@ -6,9 +6,7 @@
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import path from "node:path";
-import { DEV_KEYS_WARNING, devKeys, devKeysForR1cs } from "../../circuits/devkeys.js";
 import { int } from "./options.js";
-import { progressBars } from "./progress.js";
 
 interface SetupOptions {
   txs?: number;
@@ -39,6 +37,7 @@ export function registerSetup(program: Command): void {
         throw new Error("setup: --r1cs <file>, or --txs <n> with --depth <d> (the rollup), expected");
       }
       if (o.out !== undefined && o.r1cs === undefined) throw new Error("setup: --out goes with --r1cs (the rollup's keys go to build/keys/dev)");
+      const [{ DEV_KEYS_WARNING, devKeys, devKeysForR1cs }, { progressBars }] = await Promise.all([import("../../circuits/devkeys.js"), import("./progress.js")]);
       const rel = (f: string) => path.relative(process.cwd(), f) || ".";
       console.error(DEV_KEYS_WARNING);
       const bars = progressBars();

@@ -7,15 +7,11 @@ import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 import path from "node:path";
-import { l1Provider } from "../../contracts/provider.js";
-import { syncFromL1, writeSyncedDatabase } from "../../sequencer/sync.js";
 import { DEVNET_DIR, DEPLOYMENT_FILE, type DevnetDeployment } from "../../contracts/devnet-files.js";
 import { int } from "./options.js";
 import { hex32 } from "../../core/bytes.js";
-import { ethAmount } from "../../sequencer/wallet.js";
 
 /** A balance as people read it: ETH (token 0) in ETH with its wei; another token in its smallest unit. */
-const balance = (tokenId: bigint, amount: bigint) => (tokenId === 0n ? ethAmount(amount) : `${amount} of token ${tokenId}`);
 
 export function registerSync(program: Command): void {
   program
@@ -28,6 +24,9 @@ export function registerSync(program: Command): void {
     .option("--accounts", "print every account")
     .option("--db <file>", "also write a new sequencer database from it (a sequencer that lost its own starts again from L1)")
     .action(async (o: { deployment: string; rpc?: string; rollup?: string; fromBlock?: number; accounts?: boolean; db?: string }) => {
+      const [{ l1Provider }, { syncFromL1, writeSyncedDatabase }] = await Promise.all([import("../../contracts/provider.js"), import("../../sequencer/sync.js")]);
+      const { ethAmount } = await import("../../sequencer/wallet.js");
+      const balance = (tokenId: bigint, amount: bigint) => (tokenId === 0n ? ethAmount(amount) : `${amount} of token ${tokenId}`);
       let rpc = o.rpc;
       let rollup = o.rollup;
       let fromBlock = o.fromBlock;

@@ -16,20 +16,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { formatEther, parseEther } from "ethers";
-import { ROOT } from "../../circuits/build.js";
-import { DEV_KEYS_WARNING } from "../../circuits/devkeys.js";
-import { devnetProvider } from "../../contracts/provider.js";
-import { DEFAULTS, DEVNET_L1, defaultVerifyThreads } from "../../sequencer/config.js";
-import { Sequencer } from "../../sequencer/sequencer.js";
-import { sqliteProofQueue } from "../../sequencer/proofs.js";
-import { SequencerClient, type TxView } from "../../sequencer/client.js";
-import { ZkrWallet, devnetAccountKey } from "../../sequencer/wallet.js";
-import { randomPrivateKey } from "../../sequencer/model/keys.js";
-import { launchDevnet } from "../../contracts/devnet.js";
+import { ROOT } from "../../core/paths.js";
+import type { Sequencer } from "../../sequencer/sequencer.js";
+import type { TxView } from "../../sequencer/client.js";
 import { DEVNET_DIR, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { STOP_WITH_PARENT, int } from "./options.js";
-import { progressBars } from "./progress.js";
+
+// Everything else is imported where it runs, so that `zkr up --help` answers without loading
+// ethers, the sequencer or the circuits (test/cli.compiled.test.ts holds the time).
 
 
 /**
@@ -80,6 +74,9 @@ function startProver(dbPath: string, circuit: string, verbose: boolean): ChildPr
 
 /** deposit → transfer → withdraw → claim through the running rollup, printing each stage. */
 export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: string) => void = console.log): Promise<void> {
+  const [{ formatEther, parseEther }, { devnetProvider }, { SequencerClient }, { ZkrWallet, devnetAccountKey }, { randomPrivateKey }] = await Promise.all([
+    import("ethers"), import("../../contracts/provider.js"), import("../../sequencer/client.js"), import("../../sequencer/wallet.js"), import("../../sequencer/model/keys.js"),
+  ]);
   const provider = devnetProvider(dep.rpcUrl);
   const client = new SequencerClient(apiUrl);
   const rollup = dep.addresses.rollup;
@@ -153,6 +150,10 @@ export function registerUp(program: Command): void {
     .option("--keep", "keep the chain and the database in --out when stopped, and resume them if kept there (also after a crash)")
     .option("--fresh", "discard a kept chain and database in --out first")
     .action(async (o: UpOptions) => {
+      const [{ progressBars }, { DEV_KEYS_WARNING }, { launchDevnet }, { Sequencer }, { sqliteProofQueue }, { DEFAULTS, DEVNET_L1, defaultVerifyThreads }, { devnetAccountKey }] = await Promise.all([
+        import("./progress.js"), import("../../circuits/devkeys.js"), import("../../contracts/devnet.js"), import("../../sequencer/sequencer.js"),
+        import("../../sequencer/proofs.js"), import("../../sequencer/config.js"), import("../../sequencer/wallet.js"),
+      ]);
       const bars = progressBars();
       const say = (l: string) => bars.log(`${stamp()} ${l}`);
       process.stderr.write(DEV_KEYS_WARNING + "\n");
