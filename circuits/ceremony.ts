@@ -25,6 +25,7 @@ import { releaseSnarkjs } from "./witness.js";
 import writeFileAtomic from "write-file-atomic";
 import { ZkrError } from "../core/errors.js";
 import { sha256File } from "../core/files.js";
+import type { OnProgress } from "../core/progress.js";
 
 /** One file of the transcript. */
 export interface CeremonyStep {
@@ -55,15 +56,23 @@ export class CeremonyError extends ZkrError {
 /** Lines snarkjs logs, forwarded to the caller. */
 export interface CeremonyLog {
   info(line: string): void;
-  /** Progress of a long step (may be shown on one rewritten line). */
-  progress?(line: string): void;
+  /** Progress of snarkjs's long sections ("Importing tauG1: 512/1024", "fft 12..."). */
+  progress?: OnProgress;
 }
 
-/** A logger in the shape snarkjs expects; errors are collected so failures can be explained. */
+/**
+ * A logger in the shape snarkjs expects; errors are collected so failures can be explained. Its
+ * debug lines that count ("<what>: i/n") or announce a long step ("<what>...") become progress;
+ * the rest of them (hashes, values) are dropped.
+ */
 function snarkLogger(log: CeremonyLog | undefined, errors: string[]) {
   return {
     info: (m: string) => log?.info(m),
-    debug: (m: string) => log?.progress?.(m),
+    debug: (m: string) => {
+      const counted = /^(.*?):?\s+(\d+)\/(\d+)\s*$/.exec(m);
+      if (counted) log?.progress?.({ step: counted[1], done: Number(counted[2]), total: Number(counted[3]), unit: "points" });
+      else if (m.endsWith("...")) log?.progress?.({ step: m.slice(0, -3), done: 0, total: 0, unit: "" });
+    },
     warn: (m: string) => log?.info(`warning: ${m}`),
     error: (m: string) => {
       errors.push(m);

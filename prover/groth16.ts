@@ -20,6 +20,7 @@ import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1,
 import type { ProvingKey } from "./zkey.js";
 import { leToBigint } from "../core/bytes.js";
 import { ZkrError } from "../core/errors.js";
+import type { OnProgress } from "../core/progress.js";
 
 /** A proof in snarkjs's JSON format. */
 export interface Groth16Proof {
@@ -111,10 +112,17 @@ export class Groth16Prover {
    */
   async prove(
     witness: Uint8Array,
-    opts: { blinding?: { r: bigint; s: bigint }; log?: ProverLog } = {},
+    opts: { blinding?: { r: bigint; s: bigint }; log?: ProverLog; progress?: OnProgress } = {},
   ): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings }> {
     const key = this.key;
     const log = opts.log ?? (() => {});
+    // Progress in parts: A·w and B·w, the three polynomials' transforms, the five MSMs, assembly.
+    let parts = 0;
+    const part = <T>(x: T): T => {
+      opts.progress?.({ step: "proof", done: ++parts, total: 10, unit: "parts" });
+      return x;
+    };
+    opts.progress?.({ step: "proof", done: 0, total: 10, unit: "parts" });
     const n = key.domainSize;
     const t0 = performance.now();
     const lap = (() => {
@@ -167,12 +175,12 @@ export class Groth16Prover {
       if (b !== 0n) setScalar(wb, i, b);
       if (a !== 0n && b !== 0n) setScalar(wc, i, (a * b) % R);
     }
-    const abc = lap();
+    const abc = part(lap());
     log(`abc: ${abc.toFixed(2)} s (${count} coefficients, ${n} rows)`);
 
     // 3. NTTs: to coefficients, then onto the odd points of the 2n domain.
     const shift = frRootOfUnity(key.power + 1);
-    const toCoset = async (ev: Uint8Array) => this.backend.ntt(await this.backend.ntt(ev, { inverse: true }), { coset: shift });
+    const toCoset = async (ev: Uint8Array) => part(await this.backend.ntt(await this.backend.ntt(ev, { inverse: true }), { coset: shift }));
     const [cA, cB, cC] = await Promise.all([toCoset(evA), toCoset(evB), toCoset(evC)]);
     const h = new Uint8Array(n * FR_BYTES);
     const [xa, xb, xc, xh] = [u64s(cA), u64s(cB), u64s(cC), u64s(h)];
@@ -194,11 +202,11 @@ export class Groth16Prover {
       return out;
     };
     const [piA, piB1, piB, msmC, msmH] = await Promise.all([
-      this.backend.msm(this.bases.A, withTail(r)),
-      this.backend.msm(this.bases.B1, withTail(s)),
-      this.backend.msm(this.bases.B2, withTail(s)),
-      this.backend.msm(this.bases.C, witness.subarray((key.nPublic + 1) * FR_BYTES)),
-      this.backend.msm(this.bases.H, h),
+      this.backend.msm(this.bases.A, withTail(r)).then(part),
+      this.backend.msm(this.bases.B1, withTail(s)).then(part),
+      this.backend.msm(this.bases.B2, withTail(s)).then(part),
+      this.backend.msm(this.bases.C, witness.subarray((key.nPublic + 1) * FR_BYTES)).then(part),
+      this.backend.msm(this.bases.H, h).then(part),
     ]);
     const msm = lap();
     log(`msm: ${msm.toFixed(2)} s (A, B1, C over ${key.nVars} wires in G1, B2 in G2, H over 2^${key.power})`);
@@ -220,7 +228,7 @@ export class Groth16Prover {
       protocol: "groth16",
       curve: "bn128",
     };
-    const assemble = lap();
+    const assemble = part(lap());
     const total = (performance.now() - t0) / 1000;
     log(`assemble: ${assemble.toFixed(2)} s; total ${total.toFixed(2)} s`);
     return { proof, publicSignals, timings: { abc, ntt, msm, assemble, total } };

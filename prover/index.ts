@@ -9,6 +9,7 @@ import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
 import { readWtns, readZkey } from "./zkey.js";
 import { bigintToLe } from "../core/bytes.js";
+import type { OnProgress } from "../core/progress.js";
 
 export { Groth16Prover, type Groth16Proof } from "./groth16.js";
 export { readZkey, readWtns } from "./zkey.js";
@@ -84,17 +85,21 @@ export interface ProveOptions {
   input?: CircuitInputs;
   backend: ProverBackend;
   log?: ProverLog;
+  /** Each step as it runs: reading the key, the witness, then the proof's parts. */
+  progress?: OnProgress;
 }
 
 /** Proves once: reads the key, computes or reads the witness, proves on the backend. */
 export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings & { witness: number; load: number } }> {
   const log = o.log ?? (() => {});
   let t = performance.now();
+  o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
   const key = readZkey(o.zkey);
   const prover = await Groth16Prover.create(key, o.backend);
   const load = (performance.now() - t) / 1000;
   log(`zkey: ${key.nVars} wires, 2^${key.power} domain, loaded in ${load.toFixed(2)} s`);
   t = performance.now();
+  if (!o.wtns) o.progress?.({ step: "witness", done: 0, total: 0, unit: "" });
   let witness: Uint8Array;
   if (o.wtns) witness = readWtns(o.wtns);
   else if (o.wasm && o.input) witness = witnessToBytes(await computeWitness(o.wasm, o.input, { log }));
@@ -103,7 +108,7 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   log(`witness: ${witness.length / FR_BYTES} values in ${wt.toFixed(2)} s`);
   log(`proving on ${o.backend.name}…`);
   try {
-    const r = await prover.prove(witness, { log });
+    const r = await prover.prove(witness, { log, progress: o.progress });
     return { ...r, timings: { ...r.timings, witness: wt, load } };
   } finally {
     await prover.release();

@@ -11,6 +11,7 @@ import circomTask from "../circuits/circom-task.js";
 import { Ceremony, CeremonyError, contributionEntropy } from "../circuits/ceremony.js";
 import { FileFormatError, inspectPtau, inspectZkey } from "../circuits/files.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
+import type { StepProgress } from "../core/progress.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const quiet = { info() {}, progress() {} };
@@ -35,7 +36,12 @@ beforeAll(async () => {
 
   ceremonyDir = path.join(tmp, "ceremony");
   const c = await Ceremony.newPhase1(ceremonyDir, 7, quiet);
-  const h1 = await c.contributePhase1("alice", contributionEntropy("alice's words"), quiet);
+  // snarkjs's counted lines reach the caller as progress ("<section>: i/n").
+  const counted: StepProgress[] = [];
+  const h1 = await c.contributePhase1("alice", contributionEntropy("alice's words"), { info() {}, progress: (p) => counted.push(p) });
+  expect(counted.length).toBeGreaterThan(0);
+  expect(counted.every((p) => p.step.length > 0 && p.done <= p.total && (p.total > 0 || p.done === 0))).toBe(true);
+  expect(counted.some((p) => p.total > 0)).toBe(true);
   const h2 = await c.contributePhase1("bob", contributionEntropy(), quiet);
   expect(h1).toMatch(/^[0-9a-f]{128}$/);
   expect(h2).not.toBe(h1);

@@ -13,6 +13,7 @@ import { WitnessError, computeWitness, releaseSnarkjs } from "../circuits/witnes
 import { WitnessMismatchError } from "../prover/groth16.js";
 import { createBackend, prove, readZkey, witnessToBytes, Groth16Prover } from "../prover/index.js";
 import type { ProverBackend } from "../prover/backend.js";
+import type { StepProgress } from "../core/progress.js";
 
 const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 // webgpu proofs are tested in prover.webgpu.test.ts, where its kernels are compiled once per run
@@ -52,6 +53,14 @@ describe.each(BACKENDS)("Groth16 prover on the %s backend", (name) => {
       tampered.pi_a[0] = ((BigInt(tampered.pi_a[0]) + 1n) % R).toString();
       expect(await snarkjs.groth16.verify(toy.vkey, publicSignals, tampered)).toBe(false);
     }
+  });
+
+  test("a proof reports its steps: the key, the witness, then its ten parts in order up to 10/10", async () => {
+    const seen: StepProgress[] = [];
+    await prove({ zkey: toy.zkey, wasm: toy.wasm, input: { a: 3, b: 5, pub: 7 }, backend, progress: (p) => seen.push(p) });
+    expect(seen.slice(0, 2).map((p) => p.step)).toEqual(["proving key", "witness"]);
+    const parts = seen.filter((p) => p.step === "proof").map((p) => `${p.done}/${p.total}`);
+    expect(parts).toEqual(Array.from({ length: 11 }, (_, i) => `${i}/10`));
   });
 
   test("two proofs of one witness differ (fresh blinding) and both verify", async () => {

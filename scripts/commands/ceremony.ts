@@ -10,10 +10,24 @@ import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import path from "node:path";
 import { circuitName } from "../../circuits/config.js";
-import { consoleLog } from "./progress.js";
+import type { CeremonyLog } from "../../circuits/ceremony.js";
 import { int } from "./options.js";
 
 const DEFAULT_DIR = "ceremony";
+
+/**
+ * Runs a step with its snarkjs lines printed and its sections drawn as progress bars (on a
+ * terminal), the bars gone before the step's result is printed.
+ */
+async function withLog<T>(step: (log: Required<CeremonyLog>) => Promise<T>): Promise<T> {
+  const { progressBars } = await import("./progress.js");
+  const bars = progressBars();
+  try {
+    return await step({ info: bars.log, progress: bars.progress });
+  } finally {
+    bars.stop();
+  }
+}
 
 /** The ceremony's code, loaded by the subcommand that runs (`--help` loads none of it). */
 const lib = async () => ({ ...(await import("../../circuits/ceremony.js")), buildCircuit: (await import("../../circuits/build.js")).buildCircuit });
@@ -30,7 +44,6 @@ export function registerCeremony(program: Command): void {
     .description(descriptionOf("ceremony"))
     .option("--dir <dir>", "ceremony folder", DEFAULT_DIR);
   const dirOf = (cmd: Command): string => (cmd.optsWithGlobals() as { dir: string }).dir;
-  const log = consoleLog();
 
   const p1 = ceremony.command("phase1").description("phase 1: the universal powers of tau");
   p1.command("new")
@@ -38,8 +51,7 @@ export function registerCeremony(program: Command): void {
     .requiredOption("--power <p>", "log2 of the largest circuit's domain (constraints + public < 2^power)", int("power"))
     .action(async (o: { power: number }, cmd: Command) => {
       const { Ceremony } = await lib();
-      const c = await Ceremony.newPhase1(dirOf(cmd), o.power, log);
-      log.done();
+      const c = await withLog((log) => Ceremony.newPhase1(dirOf(cmd), o.power, log));
       console.log(`phase 1 started in ${c.dir} (2^${o.power}); next: zkr ceremony phase1 contribute --name <you>`);
     });
   p1.command("import")
@@ -47,8 +59,7 @@ export function registerCeremony(program: Command): void {
     .argument("<ptau>", "the .ptau file")
     .action(async (ptau: string, _o: unknown, cmd: Command) => {
       const { Ceremony } = await lib();
-      const c = await Ceremony.importPhase1(dirOf(cmd), ptau, log);
-      log.done();
+      const c = await withLog((log) => Ceremony.importPhase1(dirOf(cmd), ptau, log));
       console.log(`imported ${ptau}: 2^${c.transcript.power}, verified${c.transcript.prepared ? ", already prepared for phase 2" : ""}`);
     });
   p1.command("contribute")
@@ -57,8 +68,7 @@ export function registerCeremony(program: Command): void {
     .option("--entropy <text>", "extra entropy of your own")
     .action(async (o: { name: string; entropy?: string }, cmd: Command) => {
       const { Ceremony, contributionEntropy } = await lib();
-      const hash = await Ceremony.open(dirOf(cmd)).contributePhase1(o.name, contributionEntropy(o.entropy), log);
-      log.done();
+      const hash = await withLog((log) => Ceremony.open(dirOf(cmd)).contributePhase1(o.name, contributionEntropy(o.entropy), log));
       printHash(`phase 1 contribution by ${o.name}`, hash);
     });
   p1.command("beacon")
@@ -67,24 +77,21 @@ export function registerCeremony(program: Command): void {
     .option("--iterations <exp>", "hash the beacon 2^exp times", int("iterations"), 10)
     .action(async (o: { beacon: string; iterations: number }, cmd: Command) => {
       const { Ceremony } = await lib();
-      const hash = await Ceremony.open(dirOf(cmd)).beaconPhase1(o.beacon, o.iterations, log);
-      log.done();
+      const hash = await withLog((log) => Ceremony.open(dirOf(cmd)).beaconPhase1(o.beacon, o.iterations, log));
       printHash("phase 1 beacon", hash);
     });
   p1.command("prepare")
     .description("compute the Lagrange bases for phase 2 (snarkjs's slow step)")
     .action(async (_o: unknown, cmd: Command) => {
       const { Ceremony } = await lib();
-      await Ceremony.open(dirOf(cmd)).preparePhase1(log);
-      log.done();
+      await withLog((log) => Ceremony.open(dirOf(cmd)).preparePhase1(log));
       console.log("phase 1 prepared; next: zkr ceremony phase2 new --txs N --depth D");
     });
   p1.command("verify")
     .description("verify the phase-1 files with snarkjs")
     .action(async (_o: unknown, cmd: Command) => {
       const { Ceremony } = await lib();
-      const problems = (await Ceremony.open(dirOf(cmd)).verify(log)).filter((p) => p.startsWith("phase 1") || p.includes("phase1/"));
-      log.done();
+      const problems = (await withLog((log) => Ceremony.open(dirOf(cmd)).verify(log))).filter((p) => p.startsWith("phase 1") || p.includes("phase1/"));
       report(problems);
     });
 
@@ -94,9 +101,8 @@ export function registerCeremony(program: Command): void {
     .action(async (o: CircuitOptions & { r1cs?: string }, cmd: Command) => {
       const { Ceremony, buildCircuit } = await lib();
       const name = circuitOf(o);
-      const r1cs = o.r1cs ?? (await buildCircuit({ txs: o.txs!, depth: o.depth! }, { log: log.info })).r1cs;
-      await Ceremony.open(dirOf(cmd)).newPhase2(name, r1cs, log);
-      log.done();
+      const r1cs = o.r1cs ?? (await withLog((log) => buildCircuit({ txs: o.txs!, depth: o.depth! }, { log: log.info, progress: log.progress }))).r1cs;
+      await withLog((log) => Ceremony.open(dirOf(cmd)).newPhase2(name, r1cs, log));
       console.log(`phase 2 for ${name} started; next: zkr ceremony phase2 contribute ${o.circuit ? `--circuit ${name}` : `--txs ${o.txs} --depth ${o.depth}`} --name <you>`);
     });
   circuitOpts(p2.command("contribute").description("add your phase-2 contribution"))
@@ -104,8 +110,7 @@ export function registerCeremony(program: Command): void {
     .option("--entropy <text>", "extra entropy of your own")
     .action(async (o: CircuitOptions & { name: string; entropy?: string }, cmd: Command) => {
       const { Ceremony, contributionEntropy } = await lib();
-      const hash = await Ceremony.open(dirOf(cmd)).contributePhase2(circuitOf(o), o.name, contributionEntropy(o.entropy), log);
-      log.done();
+      const hash = await withLog((log) => Ceremony.open(dirOf(cmd)).contributePhase2(circuitOf(o), o.name, contributionEntropy(o.entropy), log));
       printHash(`phase 2 contribution by ${o.name}`, hash);
     });
   circuitOpts(p2.command("beacon").description("close phase 2 with a public random beacon"))
@@ -113,8 +118,7 @@ export function registerCeremony(program: Command): void {
     .option("--iterations <exp>", "hash the beacon 2^exp times", int("iterations"), 10)
     .action(async (o: CircuitOptions & { beacon: string; iterations: number }, cmd: Command) => {
       const { Ceremony } = await lib();
-      const hash = await Ceremony.open(dirOf(cmd)).beaconPhase2(circuitOf(o), o.beacon, o.iterations, log);
-      log.done();
+      const hash = await withLog((log) => Ceremony.open(dirOf(cmd)).beaconPhase2(circuitOf(o), o.beacon, o.iterations, log));
       printHash("phase 2 beacon", hash);
     });
 
@@ -123,8 +127,7 @@ export function registerCeremony(program: Command): void {
     .description("verify the whole transcript, from the first file to the final zkeys; names a bad contribution")
     .action(async (_o: unknown, cmd: Command) => {
       const { Ceremony } = await lib();
-      const problems = await Ceremony.open(dirOf(cmd)).verify(log);
-      log.done();
+      const problems = await withLog((log) => Ceremony.open(dirOf(cmd)).verify(log));
       report(problems);
     });
 
