@@ -21,7 +21,8 @@ import { bigintToLe, leToBigint } from "../core/bytes.js";
 import { referenceNtt } from "../prover/reference.js";
 import { createCpuBackend } from "../prover/cpu/index.js";
 import type { ProverBackend } from "../prover/backend.js";
-import { Gpu } from "../prover/webgpu/device.js";
+import { openDawn } from "../prover/webgpu/dawn.js";
+import type { Gpu } from "../prover/webgpu/device.js";
 import { readXyzz } from "../prover/webgpu/host.js";
 import { createWebGpuBackend, type WebGpuBackend } from "../prover/webgpu/index.js";
 import { G1, G2 } from "../prover/webgpu/wgsl/curve.js";
@@ -50,7 +51,7 @@ afterAll(async () => {
 describe("WGSL layers against bigint and ffjavascript", () => {
   let dev: Gpu;
   beforeAll(async () => {
-    dev = (await Gpu.open())!;
+    dev = (await openDawn())!;
   });
   afterAll(() => dev?.close());
 

@@ -1,26 +1,14 @@
 /**
- * The WebGPU device layer: finds an adapter through Dawn's node bindings (npm `webgpu`), opens a
- * device with the adapter's own limits, and wraps the few operations the kernels need (buffers,
- * uploads, read-backs, pipelines, dispatches split across the workgroup-count limit) so that every
- * failure (validation, out of memory, device lost) surfaces as a BackendError.
+ * The WebGPU device layer, the same in Node and in a browser: opens a device on an adapter with
+ * the adapter's own limits, and wraps the few operations the kernels need (buffers, uploads,
+ * read-backs, pipelines, dispatches split across the workgroup-count limit) so that every failure
+ * (validation, out of memory, device lost) surfaces as a BackendError.
  *
- * Adapters are tried in order: Dawn's default (Vulkan on Linux, a real GPU), then its OpenGL ES
- * backend in compatibility mode (Mesa's llvmpipe where there is no GPU). `ZKR_WEBGPU_BACKEND=
- * vulkan|opengles` forces one. After `requestDevice()` Dawn keeps a thread busy until
- * `device.destroy()`: `close()` must run for the process to exit.
+ * Where the adapter comes from is the host's: `navigator.gpu` in a browser ({@link Gpu.fromNavigator}),
+ * Dawn's node bindings in Node (./dawn.ts). `close()` must run: in Node, Dawn keeps a thread busy
+ * until `device.destroy()`.
  */
-import { create, globals } from "webgpu";
 import { BackendError, DeviceLostError } from "../backend.js";
-
-// Dawn's classes (GPUBufferUsage, GPUMapMode, …) as globals, once per process.
-let installed = false;
-function installGlobals(): void {
-  if (installed) return;
-  for (const [k, v] of Object.entries(globals)) {
-    if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  }
-  installed = true;
-}
 
 /** What the backend reports about the adapter it runs on. */
 export interface AdapterDescription {
@@ -65,54 +53,58 @@ export class Gpu {
   }
 
   /**
-   * Opens the first adapter that works, with its own limits requested. Returns null when no
-   * adapter exists; `onlyHardware` skips software adapters (what `--backend auto` wants).
+   * Opens a device on `adapter` with the adapter's own limits requested (the defaults are far too
+   * small for 2^20 points). Returns a string saying why when the adapter is skipped or refuses.
+   * `instance` is what created the adapter (navigator.gpu, or Dawn's instance, which must outlive
+   * the device: a collected instance crashes the process).
    */
-  static async open(opts: { onlyHardware?: boolean; log?: (l: string) => void } = {}): Promise<Gpu | null> {
-    installGlobals();
-    const forced = process.env.ZKR_WEBGPU_BACKEND;
-    const tries: { backend: string; flags: string[]; options: GPURequestAdapterOptions }[] = [
-      { backend: "vulkan", flags: [] as string[], options: { powerPreference: "high-performance" } as GPURequestAdapterOptions },
-      { backend: "opengles", flags: ["backend=opengles"], options: { featureLevel: "compatibility" } as GPURequestAdapterOptions },
-    ].filter((t) => !forced || t.backend === forced);
-    if (tries.some((t) => t.backend === "opengles") && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = "surfaceless";
-    for (const t of tries) {
-      const gpu = create(t.flags) as unknown as GPU;
-      const adapter = await gpu.requestAdapter(t.options).catch(() => null);
-      if (!adapter) continue;
-      const info = adapter.info;
-      const name = [info.description, info.device, info.vendor, info.architecture].filter(Boolean).join(" / ") || "unnamed adapter";
-      const software = SOFTWARE.test(name) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
-      if (opts.onlyHardware && software) {
-        opts.log?.(`webgpu: skipping the software adapter ${name}`);
-        continue;
-      }
-      const l = adapter.limits;
-      const requiredLimits: Record<string, number> = {
-        maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-        maxBufferSize: l.maxBufferSize,
-        maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-        maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-        maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-        maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-        maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      };
-      let device: GPUDevice;
-      try {
-        device = await adapter.requestDevice({ requiredLimits });
-      } catch (err) {
-        opts.log?.(`webgpu: ${name} refused a device (${(err as Error).message})`);
-        continue;
-      }
-      const limits: GpuLimits = {
-        maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
-        maxBufferSize: device.limits.maxBufferSize,
-        maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-        maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
-      };
-      return new Gpu(gpu, device, { backend: t.backend, name, software }, limits);
+  static async fromAdapter(instance: GPU, adapter: GPUAdapter, backend: string, opts: { onlyHardware?: boolean } = {}): Promise<Gpu | string> {
+    const info = adapter.info;
+    const name = [info.description, info.device, info.vendor, info.architecture].filter(Boolean).join(" / ") || "unnamed adapter";
+    const software = SOFTWARE.test(name) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+    if (opts.onlyHardware && software) return `skipping the software adapter ${name}`;
+    const l = adapter.limits;
+    const requiredLimits: Record<string, number> = {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+    };
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({ requiredLimits });
+    } catch (err) {
+      return `${name} refused a device (${(err as Error).message})`;
     }
-    return null;
+    const limits: GpuLimits = {
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+      maxBufferSize: device.limits.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: device.limits.maxStorageBuffersPerShaderStage,
+    };
+    return new Gpu(instance, device, { backend, name, software }, limits);
+  }
+
+  /** The WebGPU of a browser (or any `navigator.gpu`): its one adapter, or null with the reason logged. */
+  static async fromNavigator(gpu: GPU | undefined, opts: { onlyHardware?: boolean; log?: (l: string) => void } = {}): Promise<Gpu | null> {
+    if (!gpu) {
+      opts.log?.("webgpu: this browser has no navigator.gpu");
+      return null;
+    }
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
+    if (!adapter) {
+      opts.log?.("webgpu: the browser offers no adapter");
+      return null;
+    }
+    const g = await Gpu.fromAdapter(gpu, adapter, "browser", opts);
+    if (typeof g === "string") {
+      opts.log?.(`webgpu: ${g}`);
+      return null;
+    }
+    return g;
   }
 
   /** Throws DeviceLostError once the device is gone. */

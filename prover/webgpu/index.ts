@@ -20,7 +20,7 @@ import { GpuMsm, MAX_WINDOW, MIN_WINDOW, chooseWindow } from "./msm.js";
 import { GpuNtt } from "./ntt.js";
 import { G1, G2, affineWords } from "./wgsl/curve.js";
 
-export { type AdapterDescription } from "./device.js";
+export { Gpu, type AdapterDescription } from "./device.js";
 export { DeviceLostError } from "../backend.js";
 export { MIN_WINDOW, MAX_WINDOW } from "./msm.js";
 
@@ -34,6 +34,11 @@ export interface WebGpuBackendOptions {
   onlyHardware?: boolean;
   /** Caps the points of one MSM pass (tests of the splitting; default: the adapter's limits). */
   maxPassPoints?: number;
+  /**
+   * Where the device comes from: a browser passes `(o) => Gpu.fromNavigator(navigator.gpu, o)`;
+   * the default is Dawn's node bindings (./dawn.ts), loaded only then.
+   */
+  open?: (o: { onlyHardware?: boolean; log?: (l: string) => void }) => Promise<Gpu | null>;
   log?: (line: string) => void;
 }
 
@@ -61,7 +66,8 @@ class WebGpuBases implements BasesHandle {
  * {@link WebGpuBackend}: adapter, `warm`, `variant`); a BackendError when no adapter can be used.
  */
 export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<CheckedBackend<WebGpuBackend>> {
-  const gpu = await Gpu.open({ onlyHardware: options.onlyHardware, log: options.log });
+  const open = options.open ?? (async (o) => (await import("./dawn.js")).openDawn(o));
+  const gpu = await open({ onlyHardware: options.onlyHardware, log: options.log });
   if (!gpu) {
     throw new BackendError(NAME, options.onlyHardware ? "no hardware WebGPU adapter found" : "no WebGPU adapter found (a GPU with Vulkan, or Mesa's EGL/GLES for llvmpipe)");
   }
