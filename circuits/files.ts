@@ -11,6 +11,7 @@ export { P as BN254_Q, R as BN254_R } from "../core/bn254.js";
 import { P as BN254_Q, R as BN254_R } from "../core/bn254.js";
 import { leToBigint } from "../core/bytes.js";
 import { FileFormatError, readSection, readSections, requireSection } from "../core/binfile.js";
+import { parseZkeyHeader, type ZkeyInfo } from "../core/zkey-header.js";
 
 export { FileFormatError, readSections, type Section } from "../core/binfile.js";
 
@@ -64,48 +65,16 @@ export function inspectPtau(file: string): PtauInfo {
   }
 }
 
-/** Header of a Groth16 `.zkey`. */
-export interface ZkeyInfo {
-  nVars: number;
-  nPublic: number;
-  domainSize: number;
-  power: number;
-}
+export type { ZkeyInfo } from "../core/zkey-header.js";
 
-/** Reads and checks a `.zkey` file's header: Groth16, BN254, complete sections. */
+/** Reads and checks a `.zkey` file's header: Groth16, BN254, complete sections (core/zkey-header.ts). */
 export function inspectZkey(file: string): ZkeyInfo {
   const { sections, fd } = readSections(file, "zkey");
   try {
-    const h1 = requireSection(file, sections, 1, "header");
-    const protocol = readSection(fd, h1, 0, 4).readUInt32LE(0);
-    if (protocol !== 1) {
-      const names: Record<number, string> = { 2: "PLONK", 10: "FFLONK" };
-      throw new FileFormatError(file, `a Groth16 zkey expected, got protocol ${names[protocol] ?? protocol}`);
-    }
-    const h2 = requireSection(file, sections, 2, "Groth16 header");
-    const buf = readSection(fd, h2);
-    const n8q = buf.readUInt32LE(0);
-    const q = readBigLE(buf.subarray(4, 4 + n8q));
-    const n8r = buf.readUInt32LE(4 + n8q);
-    const r = readBigLE(buf.subarray(8 + n8q, 8 + n8q + n8r));
-    if (q !== BN254_Q || r !== BN254_R) throw new FileFormatError(file, "a BN254 (bn128) zkey expected, got another curve");
-    let o = 8 + n8q + n8r;
-    const nVars = buf.readUInt32LE(o);
-    const nPublic = buf.readUInt32LE(o + 4);
-    const domainSize = buf.readUInt32LE(o + 8);
-    o += 12;
-    for (const [type, what, bytes] of [
-      [3, "IC", (nPublic + 1) * 2 * n8q],
-      [5, "A", nVars * 2 * n8q],
-      [6, "B1", nVars * 2 * n8q],
-      [7, "B2", nVars * 4 * n8q],
-      [8, "C", (nVars - nPublic - 1) * 2 * n8q],
-      [9, "H", domainSize * 2 * n8q],
-    ] as const) {
-      const s = requireSection(file, sections, type, what);
-      if (s.size !== bytes) throw new FileFormatError(file, `${what} section: ${bytes} bytes expected, got ${s.size}`);
-    }
-    return { nVars, nPublic, domainSize, power: Math.log2(domainSize) };
+    const protocol = readSection(fd, requireSection(file, sections, 1, "header"), 0, 4);
+    const groth16 = readSection(fd, requireSection(file, sections, 2, "Groth16 header"));
+    const { pointsAt: _, ...info } = parseZkeyHeader(file, protocol, groth16, (type, what) => requireSection(file, sections, type, what).size);
+    return info;
   } finally {
     fs.closeSync(fd);
   }

@@ -1,35 +1,16 @@
 /**
  * The iden3 binary container of circom's and snarkjs's files (`.r1cs`, `.ptau`, `.zkey`, `.wtns`):
  * a 4-byte magic, a u32 version, a u32 section count, then sections of (u32 id, u64 size, data),
- * all little-endian. One reader, which checks the magic, the version when asked, that every
- * section is complete and that nothing trails the last one; one writer; one error,
- * {@link FileFormatError}, naming the file and what is wrong. What the sections hold is the
+ * all little-endian. Node's reader of files, which checks the magic, the version when asked, that
+ * every section is complete and that nothing trails the last one (the checks are core/container.ts's,
+ * shared with the browser's reader); one writer; one error, {@link FileFormatError}, naming the
+ * file and what is wrong. What the sections hold is the
  * business of each format's code (circuits/files.ts, prover/zkey.ts, circuits/setup/).
  */
 import fs from "node:fs";
-import { ZkrError, type ZkrErrorOptions } from "./errors.js";
+import { FileFormatError, HEADER, SECTION_HEADER, addSection, checkEnd, checkHead, sectionAt, type Section } from "./container.js";
 
-/** A file that is not what it should be. */
-export class FileFormatError extends ZkrError {
-  override name = "FileFormatError";
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-    options?: ZkrErrorOptions,
-  ) {
-    super(`${file}: ${reason}`, options);
-  }
-}
-
-/** Where a section's data lies in its file. */
-export interface Section {
-  /** The section id. */
-  type: number;
-  /** Byte offset of its data. */
-  offset: number;
-  /** Bytes of data. */
-  size: number;
-}
+export { FileFormatError, requireSection, type Section } from "./container.js";
 
 /** A checked container, open: the caller closes `fd`. */
 export interface BinFile {
@@ -37,13 +18,6 @@ export interface BinFile {
   /** Sections by id, in file order (an id may repeat). */
   sections: Map<number, Section[]>;
   fd: number;
-}
-
-const HEADER = 12;
-
-/** "a" or "an" before a format's name, spelled letter by letter ("an r1cs", "a zkey"). */
-function article(magic: string): string {
-  return /^[aefhilmnorsx]/i.test(magic) ? "an" : "a";
 }
 
 /**
@@ -62,44 +36,21 @@ export function readSections(file: string, magic: string, versions?: readonly nu
     const size = fs.fstatSync(fd).size;
     const head = Buffer.alloc(HEADER);
     const got = fs.readSync(fd, head, 0, HEADER, 0);
-    const start = head.toString("latin1", 0, Math.min(got, 4));
-    if (start !== magic) {
-      const a = article(magic);
-      throw new FileFormatError(file, `${a} ${magic} file expected, got one starting with ${JSON.stringify(start)}`, {
-        details: `not ${a} ${magic} file: its first bytes are ${head.subarray(0, Math.min(got, 4)).toString("hex") || "missing (empty file)"}`,
-      });
-    }
-    if (got < HEADER) throw new FileFormatError(file, `truncated: ${size} bytes is shorter than ${article(magic)} ${magic} header`);
-    const version = head.readUInt32LE(4);
-    if (versions && !versions.includes(version)) throw new FileFormatError(file, `${magic} version ${versions.join(" or ")} expected, got ${version}`);
-    const n = head.readUInt32LE(8);
+    const { version, count } = checkHead(file, magic, head.subarray(0, got), size, versions);
     const sections = new Map<number, Section[]>();
     let off = HEADER;
-    const sh = Buffer.alloc(12);
-    for (let i = 0; i < n; i++) {
-      if (fs.readSync(fd, sh, 0, 12, off) < 12) throw new FileFormatError(file, `truncated: section ${i + 1} of ${n} is missing (file has ${size} bytes)`);
-      const type = sh.readUInt32LE(0);
-      const len = Number(sh.readBigUInt64LE(4));
-      off += 12;
-      if (off + len > size) throw new FileFormatError(file, `truncated: section ${type} needs ${len} bytes at offset ${off}, the file ends at ${size}`);
-      const list = sections.get(type) ?? [];
-      list.push({ type, offset: off, size: len });
-      sections.set(type, list);
-      off += len;
+    const sh = Buffer.alloc(SECTION_HEADER);
+    for (let i = 0; i < count; i++) {
+      const s = sectionAt(file, sh.subarray(0, fs.readSync(fd, sh, 0, SECTION_HEADER, off)), off, size, i, count);
+      addSection(sections, s);
+      off = s.offset + s.size;
     }
-    if (off !== size) throw new FileFormatError(file, `${size - off} trailing bytes after the last section`);
+    checkEnd(file, off, size);
     return { version, sections, fd };
   } catch (err) {
     fs.closeSync(fd);
     throw err;
   }
-}
-
-/** The first section `type`. @throws FileFormatError naming it (`what`) when the file has none. */
-export function requireSection(file: string, sections: Map<number, Section[]>, type: number, what: string): Section {
-  const s = sections.get(type)?.[0];
-  if (!s) throw new FileFormatError(file, `no ${what} section (${type})`);
-  return s;
 }
 
 /** `length` bytes of a section's data from `pos` (default: all of it), into a new Buffer. */

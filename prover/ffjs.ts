@@ -23,11 +23,13 @@ const users = new Map<Curve, number>();
 
 /**
  * Creates the ffjavascript reference backend (its own worker pool; `close()` stops it), behind the
- * interface's checks (prover/checked.ts).
+ * interface's checks (prover/checked.ts). `curve` builds ffjavascript's bn128 (default: the npm
+ * package's `buildBn128`).
  */
-export async function createFfjsBackend(): Promise<CheckedBackend> {
-  const { buildBn128 } = (await import("ffjavascript")) as { buildBn128(singleThread?: boolean): Promise<Curve> };
-  const curve: Curve = await buildBn128();
+export async function createFfjsBackend(options: { curve?: () => Promise<Curve> } = {}): Promise<CheckedBackend> {
+  // In a browser, the page hands in the curve of snarkjs's browser build (the same ffjavascript).
+  const build = options.curve ?? (async () => ((await import("ffjavascript")) as { buildBn128(singleThread?: boolean): Promise<Curve> }).buildBn128());
+  const curve: Curve = await build();
   users.set(curve, (users.get(curve) ?? 0) + 1);
   let closed = false;
   const name = "ffjavascript";

@@ -13,7 +13,6 @@
  * B1 are folded into their MSMs: α, δ (resp. β, δ) are appended to the loaded bases and 1, r
  * (resp. 1, s) to the scalars, so the backend returns the blinded points directly.
  */
-import { randomBytes } from "node:crypto";
 import { BackendError, FR_BYTES, type BasesHandle, type ProverBackend } from "./backend.js";
 import { checkScalars } from "./checked.js";
 import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "../core/bn254.js";
@@ -65,7 +64,8 @@ function setScalar(words: BigUint64Array, i: number, v: bigint): void {
 /** A uniformly random nonzero scalar from the OS's secure source. */
 export function randomScalar(): bigint {
   for (;;) {
-    const b = randomBytes(32);
+    // The Web Crypto API's secure source, the same object in Node and in browsers.
+    const b = globalThis.crypto.getRandomValues(new Uint8Array(32));
     b[31] &= 0x3f; // < 2^254: rejection keeps it uniform below r
     const v = leToBigint(b);
     if (v !== 0n && v < R) return v;

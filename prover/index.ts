@@ -7,12 +7,12 @@ import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
 import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
 import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
-import { readWtns, readZkey } from "./zkey.js";
+import { readWtns, readZkey } from "./zkey-file.js";
 import { bigintToLe } from "../core/bytes.js";
 import type { OnProgress } from "../core/progress.js";
 
 export { Groth16Prover, type Groth16Proof } from "./groth16.js";
-export { readZkey, readWtns } from "./zkey.js";
+export { readZkey, readWtns } from "./zkey-file.js";
 
 /** Backends by name. `ffjs` is snarkjs's engine, the outside reference; `auto` picks one. */
 export const BACKENDS = ["auto", "webgpu", "cpu", "ffjs"] as const;

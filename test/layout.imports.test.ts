@@ -18,6 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   contracts: ["core", "sequencer/model", "circuits"],
   sequencer: ["core", "sequencer/model", "contracts"],
   bench: ["core", "sequencer/model", "circuits", "prover", "contracts", "sequencer"],
+  // The browser pages: the shared prover and core, bundled for the browser (scripts/web/bundle.ts).
+  web: ["core", "prover"],
   scripts: ["core", "sequencer/model", "circuits", "prover", "contracts", "sequencer", "bench"],
   bin: ["scripts"],
   types: [],

@@ -29,6 +29,17 @@ export interface GpuLimits {
 }
 
 
+/** How to open a device. */
+export interface OpenOptions {
+  /** Skip software adapters (llvmpipe, SwiftShader…): what `--backend auto` wants. */
+  onlyHardware?: boolean;
+  /**
+   * Keep WebGPU's default limits (128 MiB per storage binding, 256 MiB per buffer: what every
+   * adapter grants) instead of requesting the adapter's own; for tests of the splitting.
+   */
+  defaultLimits?: boolean;
+}
+
 const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader/i;
 const WORKGROUP = 64;
 
@@ -58,7 +69,7 @@ export class Gpu {
    * `instance` is what created the adapter (navigator.gpu, or Dawn's instance, which must outlive
    * the device: a collected instance crashes the process).
    */
-  static async fromAdapter(instance: GPU, adapter: GPUAdapter, backend: string, opts: { onlyHardware?: boolean } = {}): Promise<Gpu | string> {
+  static async fromAdapter(instance: GPU, adapter: GPUAdapter, backend: string, opts: OpenOptions = {}): Promise<Gpu | string> {
     const info = adapter.info;
     const name = [info.description, info.device, info.vendor, info.architecture].filter(Boolean).join(" / ") || "unnamed adapter";
     const software = SOFTWARE.test(name) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
@@ -75,7 +86,7 @@ export class Gpu {
     };
     let device: GPUDevice;
     try {
-      device = await adapter.requestDevice({ requiredLimits });
+      device = await adapter.requestDevice(opts.defaultLimits ? {} : { requiredLimits });
     } catch (err) {
       return `${name} refused a device (${(err as Error).message})`;
     }
@@ -89,7 +100,7 @@ export class Gpu {
   }
 
   /** The WebGPU of a browser (or any `navigator.gpu`): its one adapter, or null with the reason logged. */
-  static async fromNavigator(gpu: GPU | undefined, opts: { onlyHardware?: boolean; log?: (l: string) => void } = {}): Promise<Gpu | null> {
+  static async fromNavigator(gpu: GPU | undefined, opts: OpenOptions & { log?: (l: string) => void } = {}): Promise<Gpu | null> {
     if (!gpu) {
       opts.log?.("webgpu: this browser has no navigator.gpu");
       return null;

@@ -14,7 +14,7 @@
  */
 import { BackendError, FR_BYTES, type BasesHandle, type Group, type NttOptions, type ProverBackend } from "../backend.js";
 import { checkedBackend, type CheckedBackend } from "../checked.js";
-import { Gpu, type AdapterDescription } from "./device.js";
+import { Gpu, type AdapterDescription, type GpuLimits } from "./device.js";
 import { msmCheck } from "./debug.js";
 import { GpuMsm, MAX_WINDOW, MIN_WINDOW, chooseWindow } from "./msm.js";
 import { GpuNtt } from "./ntt.js";
@@ -90,7 +90,7 @@ export class WebGpuBackend implements ProverBackend {
     /** False for a {@link variant}: closing it leaves the device open. */
     private readonly ownsDevice = true,
   ) {
-    this.debug = options.debug ?? process.env.ZKR_WEBGPU_DEBUG === "1";
+    this.debug = options.debug ?? globalThis.process?.env?.ZKR_WEBGPU_DEBUG === "1";
     this.msms = { G1: new GpuMsm(gpu, G1), G2: new GpuMsm(gpu, G2) };
     this.ntts = new GpuNtt(gpu, this.debug);
     const w = options.windowBits;
@@ -102,6 +102,11 @@ export class WebGpuBackend implements ProverBackend {
   /** A backend on the same device with other options (tests, benches), checked; closing it keeps the device. */
   variant(options: Omit<WebGpuBackendOptions, "onlyHardware" | "log">): CheckedBackend<WebGpuBackend> {
     return checkedBackend(new WebGpuBackend(this.gpu, { ...this.options, ...options }, false));
+  }
+
+  /** The device's limits the kernels plan around (the adapter's own, unless default ones were asked for). */
+  get limits(): GpuLimits {
+    return this.gpu.limits;
   }
 
   /** The adapter this backend runs on. */

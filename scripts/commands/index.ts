@@ -72,6 +72,10 @@ export const COMMANDS = {
     description: DESCRIPTIONS.up,
     load: async () => (await import("./up.js")).registerUp,
   },
+  web: {
+    description: DESCRIPTIONS.web,
+    load: async () => (await import("./web.js")).registerWeb,
+  },
   wallet: {
     description: DESCRIPTIONS.wallet,
     load: async () => (await import("./wallet.js")).registerWallet,

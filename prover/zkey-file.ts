@@ -1,0 +1,31 @@
+/**
+ * The prover's files in Node: a `.zkey` and a `.wtns` read from disk through core/binfile.ts, each
+ * section into memory once, then parsed by prover/zkey.ts (the same code a browser runs on a Blob).
+ */
+import fs from "node:fs";
+import { readSection, readSections, requireSection } from "../core/binfile.js";
+import { ZKEY_SECTIONS, parseWtns, parseZkey, type ProvingKey, type ZkeySectionId } from "./zkey.js";
+
+/** Loads and checks a zkey (Groth16, BN254, complete sections). */
+export function readZkey(file: string): ProvingKey {
+  const { sections, fd } = readSections(file, "zkey");
+  try {
+    const size = (id: ZkeySectionId) => requireSection(file, sections, id, ZKEY_SECTIONS[id]).size;
+    const read = (id: ZkeySectionId) => new Uint8Array(readSection(fd, requireSection(file, sections, id, ZKEY_SECTIONS[id])));
+    // The headers are checked (parseZkey's first step) before the point sections are read.
+    return parseZkey(file, read, size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads the witness section of a snarkjs `.wtns` file: n scalars, 32 bytes LE each. */
+export function readWtns(file: string): Uint8Array {
+  const { sections, fd } = readSections(file, "wtns");
+  try {
+    const header = readSection(fd, requireSection(file, sections, 1, "header"));
+    return parseWtns(file, header, new Uint8Array(readSection(fd, requireSection(file, sections, 2, "values"))));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
