@@ -107,7 +107,7 @@ function parseJson(name: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`${name}: not JSON (${(err as Error).message})`);
+    throw new Error(`${name}: not JSON (${(err as Error).message})`, { cause: err });
   }
 }
 
