@@ -31,7 +31,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { ZkrError } from "./errors.js";
+import { WorkerTaskError } from "./errors.js";
 
 const ENTRY = new URL("./worker-entry.mjs", import.meta.url);
 
@@ -67,13 +67,8 @@ export interface TaskPoolOptions {
   describe?: (task: unknown) => string | undefined;
 }
 
-/** A worker task failed: it threw, its worker died, or the worker could not start. */
-export class WorkerTaskError extends ZkrError {
-  override name = "WorkerTaskError";
-  // A worker's failure says nothing about the work itself: as the unknown error it wraps, it
-  // counts as worth another try (core/errors.ts isRetryable).
-  override readonly retryable = true;
-}
+// Defined with the other errors (browser code throws it too); its users import it from here.
+export { WorkerTaskError };
 
 /** Messages the entry posts besides piscina's own. */
 interface EntryMessage {
