@@ -15,7 +15,8 @@
  * starts one worker per core with every backend: test/prover.cpu.test.ts took 22 CPU-seconds
  * (27 s) with a TypeScript worker against 13.6 (21 s) with this one. Another .mjs task module
  * needs the same two facts: it imports no repository file, and a measured start-up cost that
- * matters; test/core.pool.test.ts lists the allowed ones. Nothing else starts workers.
+ * matters; test/core.pool.test.ts lists the allowed ones. Nothing else starts workers, but in a
+ * browser (no piscina, no worker threads there): prover/cpu/web-pool.ts's Web Workers.
  *
  * - Per-worker state (a wasm instance, window tables, compiled witness generators) lives in the
  *   task module's top-level variables, set by `init` or on first use.
