@@ -181,6 +181,12 @@ describe("web pool failures", () => {
     expect((err as Error).message).toMatch(/^cpu: the worker pool \(Web Workers\) did not start: cpu: a worker of no-such-worker\.js could not start: /);
   });
 
+  test("a host without Web Workers (Node has no global Worker) is a BackendError, not a thrown WorkerTaskError", async () => {
+    const err = await web.createCpuBackend({ threads: 1, pool: web.webWorkerPool(pathToFileURL(worker.file)) }).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("BackendError");
+    expect((err as Error).message).toMatch(/did not start: cpu worker 1: this host has no Web Workers \(no global Worker\)/);
+  });
+
   test("a worker whose init fails makes createCpuBackend reject with the worker's error", async () => {
     const bad = (m: ToCpuWorker): ToCpuWorker => ("init" in m ? { init: { ...m.init, module: 42 as unknown as WebAssembly.Module } } : m);
     const err = await web.createCpuBackend({ threads: 2, pool: web.webWorkerPool(pathToFileURL(worker.file), threadWorkers(undefined, bad)) }).catch((e: unknown) => e);

@@ -131,12 +131,15 @@ export class CpuBackend implements ProverBackend {
     const instance = await WebAssembly.instantiate(wasm.module, { env: { memory } });
     const heap = new SharedHeap(memory, wasm.staticEnd, MAX_PAGES * 65536, NAME);
     const mainScratch = heap.alloc(CURVE_SCRATCH + COMPOSITE_SCRATCH + 1024);
-    const pool = host.start({ name: NAME, workerData: { memory, module: wasm.module, fieldBytes: FIELD_BYTES, pairBytes: PAIR_BYTES }, threads });
-    // Start the workers now: a backend that cannot run its worker is an error here, not at the first MSM.
+    // Start the workers now: a backend that cannot run its worker is an error here, not at the first MSM
+    // (a host with no workers at all included: start throws).
+    let pool: CpuTaskRunner | undefined;
     try {
-      await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: "ping" })));
+      pool = host.start({ name: NAME, workerData: { memory, module: wasm.module, fieldBytes: FIELD_BYTES, pairBytes: PAIR_BYTES }, threads });
+      const started = pool;
+      await Promise.all(Array.from({ length: threads }, () => started.run({ kind: "ping" })));
     } catch (err) {
-      await pool.destroy();
+      await pool?.destroy();
       throw new BackendError(NAME, `the worker pool (${host.host}) did not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     return new CpuBackend(pool, heap, instance.exports as unknown as Exports, mainScratch, wasm.frOne, threads, options.windowBits);
