@@ -52,6 +52,18 @@ export class ZkrError extends Error {
   }
 }
 
+/**
+ * A worker task failed: it threw, its worker died, or the worker could not start. Thrown by every
+ * worker pool (core/pool.ts on Node's threads, prover/cpu/web-pool.ts on a browser's Web Workers);
+ * here rather than in core/pool.ts so that code for browsers can use it without Node's modules.
+ */
+export class WorkerTaskError extends ZkrError {
+  override name = "WorkerTaskError";
+  // A worker's failure says nothing about the work itself: as the unknown error it wraps, it
+  // counts as worth another try (isRetryable).
+  override readonly retryable = true;
+}
+
 /** Walks `err` and its `cause` chain; see {@link ZkrError.walk}. */
 export function walkCauses(err: unknown, match?: (err: unknown) => boolean): unknown {
   let e: unknown = err;

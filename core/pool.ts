@@ -15,7 +15,8 @@
  * starts one worker per core with every backend: test/prover.cpu.test.ts took 22 CPU-seconds
  * (27 s) with a TypeScript worker against 13.6 (21 s) with this one. Another .mjs task module
  * needs the same two facts: it imports no repository file, and a measured start-up cost that
- * matters; test/core.pool.test.ts lists the allowed ones. Nothing else starts workers.
+ * matters; test/core.pool.test.ts lists the allowed ones. Nothing else starts workers, but in a
+ * browser (no piscina, no worker threads there): prover/cpu/web-pool.ts's Web Workers.
  *
  * - Per-worker state (a wasm instance, window tables, compiled witness generators) lives in the
  *   task module's top-level variables, set by `init` or on first use.
@@ -31,7 +32,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
-import { ZkrError } from "./errors.js";
+import { WorkerTaskError } from "./errors.js";
 
 const ENTRY = new URL("./worker-entry.mjs", import.meta.url);
 
@@ -67,13 +68,8 @@ export interface TaskPoolOptions {
   describe?: (task: unknown) => string | undefined;
 }
 
-/** A worker task failed: it threw, its worker died, or the worker could not start. */
-export class WorkerTaskError extends ZkrError {
-  override name = "WorkerTaskError";
-  // A worker's failure says nothing about the work itself: as the unknown error it wraps, it
-  // counts as worth another try (core/errors.ts isRetryable).
-  override readonly retryable = true;
-}
+// Defined with the other errors (browser code throws it too); its users import it from here.
+export { WorkerTaskError };
 
 /** Messages the entry posts besides piscina's own. */
 interface EntryMessage {

@@ -1,6 +1,9 @@
 /**
- * The `cpu` backend: the prover's MSM and NTT kernels in WebAssembly on a piscina pool of worker
- * threads (one per core by default).
+ * The `cpu` backend: the prover's MSM and NTT kernels in WebAssembly on a pool of workers (one per
+ * core by default): Node's worker threads on piscina (prover/cpu/node-pool.ts, the default) or a
+ * browser's Web Workers (prover/cpu/web-pool.ts, passed as the `pool` option). One source for both
+ * hosts: this file and everything it imports statically use no Node module, so a browser bundle of
+ * it holds no Node code; Node's pool is imported on demand.
  *
  * Memory: one shared WebAssembly memory holds everything the kernels touch. `loadBases` converts
  * the zkey's LEM points once into it (the kernels' 29-bit-limb layout, core/wasm/field.ts);
@@ -12,8 +15,6 @@
  * The interface's checks are prover/checked.ts's, wrapped around the backend by createCpuBackend;
  * this file checks only its options. Every failure is a BackendError, a worker crash included.
  */
-import os from "node:os";
-import { Piscina } from "piscina";
 import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES } from "../backend.js";
 import type { BasesHandle, Group, NttOptions, ProverBackend } from "../backend.js";
 import { checkedBackend, type CheckedBackend } from "../checked.js";
@@ -24,17 +25,55 @@ import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
 import { FIELD_BYTES } from "../../core/wasm/field.js";
 import { MAX_PAGES, cpuWasm } from "./wasm/module.js";
-import { TaskPool } from "../../core/pool.js";
+import type { CpuTaskRunner, CpuWorkerPool } from "./runner.js";
+import type { CpuTask } from "./worker.mjs";
+
+export type { CpuTaskRunner, CpuWorkerPool, CpuPoolStartOptions } from "./runner.js";
 
 /** Options of {@link createCpuBackend}. */
 export interface CpuBackendOptions {
-  /** Worker threads (default: one per core). */
+  /** Workers (default: one per core, as the pool counts them). */
   threads?: number;
   /** Forces the Pippenger window (bits) of every MSM instead of the cost model's choice; for tests. */
   windowBits?: number;
+  /**
+   * Where the workers run. Default: Node's worker threads (prover/cpu/node-pool.ts); in a browser,
+   * `webWorkerPool(url)` (prover/cpu/web-pool.ts), which needs a cross-origin-isolated page.
+   */
+  pool?: CpuWorkerPool;
 }
 
 const NAME = "cpu";
+
+/**
+ * Node's pool, imported on demand. The specifier is a variable so that a bundler does not follow
+ * it: a browser bundle of this file must not hold node-pool.ts's Node modules and piscina.
+ */
+const NODE_POOL = "./node-pool.js";
+
+async function nodeWorkerPool(): Promise<CpuWorkerPool> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node) {
+    throw new BackendError(NAME, "no worker pool given, and Node's worker threads are not here: in a browser, pass `pool: webWorkerPool(url)` (prover/cpu/web-pool.ts)");
+  }
+  const mod = (await import(NODE_POOL)) as typeof import("./node-pool.js");
+  return mod.nodeWorkerPool;
+}
+
+/**
+ * The backend's workers share one WebAssembly.Memory (a SharedArrayBuffer), which a browser
+ * grants only to a cross-origin-isolated page; without it `new WebAssembly.Memory({ shared })`
+ * fails with a message that does not say why. Node has no such flag (undefined): nothing to check.
+ */
+function checkCrossOriginIsolated(): void {
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    throw new BackendError(
+      NAME,
+      "this page is not cross-origin isolated (crossOriginIsolated is false): the cpu backend shares one WebAssembly.Memory with its Web Workers, " +
+        "which a browser allows only on a page served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp",
+    );
+  }
+}
 
 /**
  * Starts the CPU backend: builds the wasm module, the shared memory and the worker pool. The
@@ -70,7 +109,7 @@ export class CpuBackend implements ProverBackend {
   readonly nttThreads: number[] = [];
 
   private constructor(
-    private readonly pool: Piscina,
+    private readonly pool: CpuTaskRunner,
     private readonly heap: SharedHeap,
     private readonly ex: Exports,
     private readonly mainScratch: number,
@@ -80,7 +119,9 @@ export class CpuBackend implements ProverBackend {
   ) {}
 
   static async create(options: CpuBackendOptions): Promise<CpuBackend> {
-    const threads = options.threads ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    checkCrossOriginIsolated();
+    const host = options.pool ?? (await nodeWorkerPool());
+    const threads = options.threads ?? host.defaultThreads();
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new BackendError(NAME, `threads: an integer in [1, 256] expected, got ${threads}`);
     }
@@ -90,18 +131,16 @@ export class CpuBackend implements ProverBackend {
     const instance = await WebAssembly.instantiate(wasm.module, { env: { memory } });
     const heap = new SharedHeap(memory, wasm.staticEnd, MAX_PAGES * 65536, NAME);
     const mainScratch = heap.alloc(CURVE_SCRATCH + COMPOSITE_SCRATCH + 1024);
-    const pool = new TaskPool({
-      name: NAME,
-      module: new URL("./worker.mjs", import.meta.url),
-      workerData: { memory, module: wasm.module, fieldBytes: FIELD_BYTES, pairBytes: PAIR_BYTES },
-      threads,
-    });
-    // Start the workers now: a backend that cannot run its worker is an error here, not at the first MSM.
+    // Start the workers now: a backend that cannot run its worker is an error here, not at the first MSM
+    // (a host with no workers at all included: start throws).
+    let pool: CpuTaskRunner | undefined;
     try {
-      await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: "ping" })));
+      pool = host.start({ name: NAME, workerData: { memory, module: wasm.module, fieldBytes: FIELD_BYTES, pairBytes: PAIR_BYTES }, threads });
+      const started = pool;
+      await Promise.all(Array.from({ length: threads }, () => started.run({ kind: "ping" })));
     } catch (err) {
-      await pool.destroy();
-      throw new BackendError(NAME, `the worker pool did not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      await pool?.destroy();
+      throw new BackendError(NAME, `the worker pool (${host.host}) did not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     return new CpuBackend(pool, heap, instance.exports as unknown as Exports, mainScratch, wasm.frOne, threads, options.windowBits);
   }
@@ -113,7 +152,8 @@ export class CpuBackend implements ProverBackend {
   /** Runs a task on the pool; any failure (a thrown error, a crashed worker) is a BackendError. */
   private async run<T>(task: Record<string, unknown>): Promise<T> {
     try {
-      return (await this.pool.run(task)) as T;
+      // The tasks are built as plain records here and in ntt.ts; worker.d.mts's CpuTask names their fields.
+      return (await this.pool.run(task as unknown as CpuTask)) as T;
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new BackendError(NAME, `worker task ${String(task.kind)} failed: ${msg}`, { cause: err });

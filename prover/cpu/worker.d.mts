@@ -1,13 +1,18 @@
 /** Types of the CPU backend's task module, worker.mjs (JavaScript: see its header). */
 import type { MsmLayout } from "./msm.js";
 
-/** What the backend hands every worker (core/pool.ts's workerData). */
+/** What the backend hands every worker (the pool's workerData, its `init` argument). */
 export interface CpuWorkerData {
   memory: WebAssembly.Memory;
   module: WebAssembly.Module;
   /** Bytes of a field element in the kernels' layout, and of a batch-add list entry (main thread's constants). */
   fieldBytes: number;
   pairBytes: number;
+  /**
+   * The worker's id, answered by `ping` and `ntt`: set by pools that number their workers
+   * (prover/cpu/web-pool.ts); absent, a Node worker thread answers its own threadId.
+   */
+  threadId?: number;
 }
 
 /** A task of kind `msm`: one range (see the backend's `msm`). */
@@ -53,5 +58,8 @@ export type CpuTask =
 /** Maps the backend's shared memory: instantiates the module on it. */
 export function init(data: CpuWorkerData): Promise<void>;
 
-/** Runs one task: an MSM range's LEM result, an NTT's thread id, true, or a thread id (ping). */
-export default function run(t: CpuTask): Uint8Array | number | boolean;
+/**
+ * Runs one task: an MSM range's LEM result, an NTT's thread id, true, or a thread id (ping);
+ * `crash` never settles (its worker dies).
+ */
+export default function run(t: CpuTask): Uint8Array | number | boolean | Promise<never>;

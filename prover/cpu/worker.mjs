@@ -1,8 +1,14 @@
 // @ts-check
-// The CPU backend's task module (core/pool.ts runs it on one worker per core). JavaScript, as the
-// one exception core/pool.ts's rule allows: it imports nothing from the repository, and its pool
-// of one worker per core starts with every CPU backend, where tsx's start-up cost in each worker
-// (measured there) would show. Its types for TypeScript callers: worker.d.mts.
+// The CPU backend's task module, on one worker per core: in Node on core/pool.ts's worker threads
+// (prover/cpu/node-pool.ts), in a browser on Web Workers (prover/cpu/web-pool.ts, through the
+// entry prover/cpu/web-worker.ts). JavaScript, as the one exception core/pool.ts's rule allows: it
+// imports nothing from the repository, and its pool of one worker per core starts with every CPU
+// backend, where tsx's start-up cost in each worker (measured there) would show. Its types for
+// TypeScript callers: worker.d.mts.
+//
+// One source for both hosts: no import of Node's modules and no bare `process` (a browser has
+// neither); what only Node has (the environment, the thread id, exiting the thread) is reached
+// through `globalThis.process`, guarded.
 //
 // `init` instantiates the backend's compiled wasm module (prover/cpu/wasm/module.ts) on the
 // backend's one shared memory, so bases, scalars and NTT buffers are read where the main thread
@@ -16,9 +22,7 @@
 //   geom   out[i] = first·ratio^i over Fr (twiddle tables)
 //   bases  LEM points → the internal affine layout
 //   ping   answers its thread id (the backend waits for its workers at start)
-//   crash  exits the thread (tests of the pool's failure path)
-
-import { threadId } from "node:worker_threads";
+//   crash  kills the worker (tests of the pool's failure path)
 
 /** @type {WebAssembly.Memory} */
 let memory;
@@ -27,6 +31,15 @@ let ex;
 /** Bytes of a field element in the kernels' layout, and words of a batch-add list entry (main thread's constants). */
 let FIELD_BYTES = 0;
 let PAIR_WORDS = 0;
+/** This worker's id (answered by `ping` and `ntt`: tests check that concurrent NTTs spread). */
+let threadId = 0;
+
+/**
+ * Node's process object where there is one (worker threads share their process's); undefined in a
+ * browser. Read through globalThis so that this file runs where `process` is not defined.
+ * @type {any}
+ */
+const nodeProcess = /** @type {any} */ (globalThis).process;
 
 /** @param {import("./worker.d.mts").CpuWorkerData} data */
 export async function init(data) {
@@ -35,10 +48,14 @@ export async function init(data) {
   ex = /** @type {any} */ (instance.exports);
   FIELD_BYTES = data.fieldBytes;
   PAIR_WORDS = data.pairBytes / 4;
+  // The Web Worker pool numbers its workers in the init data; Node's pool hands every worker the
+  // same data, and a worker thread knows its own id (getBuiltinModule: no import for a bundler to
+  // follow into a browser build).
+  threadId = data.threadId ?? nodeProcess?.getBuiltinModule?.("worker_threads")?.threadId ?? 0;
 }
 
-// ZKR_CPU_PROFILE=1: each MSM range prints where its time went (stderr).
-const PROFILE = Boolean(process.env.ZKR_CPU_PROFILE);
+// ZKR_CPU_PROFILE=1: each MSM range prints where its time went (stderr; Node only).
+const PROFILE = Boolean(nodeProcess?.env?.ZKR_CPU_PROFILE);
 /** @type {Record<string, number>} */
 let prof = {};
 /** @param {string} k @param {number} t0 */
@@ -388,8 +405,14 @@ export default function run(t) {
     case "ping":
       return threadId;
     case "crash":
-      process.exit(70);
-      return false;
+      // Node: the thread exits (piscina fails the task and replaces the worker). A Web Worker
+      // cannot exit itself with an error: an uncaught one is its `error` event at the page's pool,
+      // which fails the task and replaces the worker; the task never settles here.
+      if (nodeProcess?.exit) nodeProcess.exit(70);
+      setTimeout(() => {
+        throw new Error("cpu worker: crash (test hook)");
+      });
+      return new Promise(() => {});
     default:
       throw new Error(`cpu worker: unknown task ${/** @type {any} */ (t).kind}`);
   }

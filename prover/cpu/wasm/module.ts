@@ -33,7 +33,8 @@ export interface CpuWasm {
 /** A ModuleBuilder whose memory import is shared, with a maximum (required for shared memory). */
 class SharedMemoryModuleBuilder extends ModuleBuilder {
   override _buildImport(): number[] {
-    const str = (s: string): number[] => [s.length, ...Buffer.from(s, "ascii")];
+    // ASCII names, byte by byte (no Buffer: this module is built in browsers too)
+    const str = (s: string): number[] => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
     const leb = (v: number): number[] => {
       const out: number[] = [];
       let x = v;
