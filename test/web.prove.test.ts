@@ -104,3 +104,22 @@ test("an input the circuit rejects is refused with the witness error, and no pro
   expect(await page.isVisible("#result")).toBe(false);
   await page.close();
 }, 300_000);
+
+test("without a WebGPU adapter the page says so and proves on the CPU workers; the proof verifies", async () => {
+  const plain = await launchChromium({ webgpu: false });
+  try {
+    const page = await plain.newPage();
+    const lines = pageLog(page);
+    const { result, error } = await proveInPage(page, "webgpu", "good.json");
+    expect({ error, lines: error ? lines : [] }).toEqual({ error: undefined, lines: [] });
+    expect(result!.backend).toBe("cpu");
+    expect(result!.fallback).toMatch(/^WebGPU is not usable here \(.*adapter.*\): proving on the CPU workers instead$/);
+    expect(result!.description).toMatch(/^WebAssembly on \d+ Web Workers$/);
+    expect(await page.textContent("#notice")).toBe(result!.fallback);
+    expect(await page.textContent("#device-gpu")).toMatch(/^WebGPU: not available: /);
+    const snarkjs = await import("snarkjs");
+    expect(await snarkjs.groth16.verify(toy.vkey, result!.publicSignals, result!.proof)).toBe(true);
+  } finally {
+    await plain.close();
+  }
+}, 300_000);

@@ -14,6 +14,7 @@ export async function launchChromium(o: { webgpu: boolean }): Promise<Browser> {
     // the machine has no network: nothing in the background
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
     ...(o.webgpu ? ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"] : []),
+    ...(process.env.ZKR_CHROMIUM_ARGS ?? "").split(" ").filter(Boolean),
   ];
   return chromium.launch({ executablePath: CHROMIUM, args, timeout: 120_000 });
 }
