@@ -9,11 +9,11 @@
  * The OpenGL ES block forces `ZKR_WEBGPU_BACKEND=opengles` (read by dawn.ts in JS, so this test
  * file's process.env reaches it) and runs one small G1 MSM and two NTTs against ffjavascript and
  * the reference NTT: Mesa's llvmpipe compiles only those kernels (not G2's, which take it minutes).
- * Kept because it is cheap: 52 s for this file with Mesa's shader cache disabled
+ * Kept because it is cheap: 47 s for this file with Mesa's shader cache disabled
  * (MESA_SHADER_CACHE_DISABLE=true, as on a fresh CI machine; almost all of it llvmpipe compiling the
- * G1 MSM kernels), 3 s with the cache warm, on the 2-core development machine while another job
- * used about one core. The whole of test/prover.webgpu.test.ts on OpenGL ES would cost some 9 minutes
- * cold, besides its run on Vulkan.
+ * G1 MSM kernels), 52 s while another job used about one core, 3 s with the cache warm, on the
+ * 2-core development machine. Running all of test/prover.webgpu.test.ts on OpenGL ES as well would
+ * add some 9 minutes cold (the G2 kernels alone take llvmpipe about 5: bench/README.md).
  */
 import { buildBn128 } from "ffjavascript";
 import { writeScalar } from "../prover/backend.js";
