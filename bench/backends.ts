@@ -34,7 +34,10 @@ export async function startBackends(o: BenchOptions, rec: BenchRecord): Promise<
     try {
       const b = await createBackend(name, (l) => log(l));
       backends.set(name, b);
-      const a = (b as { adapter?: AdapterInfo }).adapter;
+      // createBackend wraps every backend in the interface's checks (prover/checked.ts): the adapter
+      // and warm() are the wrapped backend's own
+      const own = ((b as { inner?: ProverBackend }).inner ?? b) as ProverBackend & { adapter?: AdapterInfo; warm?: () => Promise<void> };
+      const a = own.adapter;
       if (a?.software && o.softwareMaxLog <= 0) {
         // --software-max-log 0 (--quick): skip before paying for the kernels' compilation (minutes on llvmpipe)
         const why = `${a.name} is a software adapter, left out (--software-max-log ${o.softwareMaxLog})`;
@@ -46,10 +49,10 @@ export async function startBackends(o: BenchOptions, rec: BenchRecord): Promise<
       }
       if (a) {
         adapter = { name: a.name, backend: a.backend, software: a.software };
-        const warm = (b as { warm?: () => Promise<void> }).warm;
+        const warm = own.warm;
         if (warm) {
           log(`${name}: compiling kernels…`);
-          adapter.compileMs = await timeMs(() => warm.call(b));
+          adapter.compileMs = await timeMs(() => warm.call(own));
           log(`${name}: kernels compiled in ${(adapter.compileMs / 1000).toFixed(1)} s`);
         }
         if (a.software) {

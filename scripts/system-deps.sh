@@ -4,11 +4,18 @@
 #   redis-server                       the BullMQ prover tests start their own Redis
 #   libegl1 libegl-mesa0 libgles2      Mesa's EGL/GLES with llvmpipe, so the WebGPU kernels run on
 #   libgl1-mesa-dri                    Dawn's OpenGL ES backend without a GPU
+#   chromium                           SwiftShader's Vulkan driver (in chromium-common, which it
+#                                      pulls in: /usr/lib/chromium/vk_swiftshader_icd.json), on which
+#                                      the WebGPU tests run Dawn's Vulkan backend, the path real
+#                                      GPUs take; and the headless browser the web page tests drive
+#   libvulkan1                         the system's Vulkan loader (libvulkan.so.1), which Dawn opens
+#                                      (chromium's own copy is off the library path); SwiftShader is
+#                                      added to its drivers through VK_ADD_DRIVER_FILES
 # Missing ones are installed with apt-get when this runs as root (or with a password-less sudo);
 # otherwise it prints the one line to run and fails, before any test starts.
 set -euo pipefail
 
-PACKAGES=(redis-server libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
+PACKAGES=(redis-server libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri chromium libvulkan1)
 
 if ! command -v dpkg >/dev/null 2>&1; then
   echo "system-deps: not a Debian system; the suite needs: ${PACKAGES[*]} (or their equivalents)" >&2

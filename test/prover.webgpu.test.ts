@@ -1,7 +1,12 @@
 /**
  * What is the `webgpu` backend's own, on a real WebGPU implementation: Dawn through npm `webgpu`,
- * on whatever adapter the machine has (in CI, Mesa's llvmpipe through Dawn's OpenGL ES backend).
- * Nothing here is skipped: a machine without an adapter fails these tests.
+ * on the adapter prover/webgpu/dawn.ts picks: a GPU through Dawn's Vulkan backend, or without one
+ * (CI) SwiftShader through the same Vulkan backend (chromium's driver, which jest.config.js adds to
+ * the Vulkan loader): the WGSL → SPIR-V → Vulkan path real GPUs take. The first test says which
+ * adapter it is, and fails when it is not the one expected (Vulkan whenever chromium's SwiftShader
+ * is installed; ZKR_WEBGPU_BACKEND's backend when that is set). Nothing here is skipped: a machine
+ * without an adapter fails these tests. The OpenGL ES path (llvmpipe) is
+ * test/prover.webgpu-adapters.test.ts's.
  *
  * The WGSL layers against bigint and ffjavascript (probe kernels), MSMs split into several passes,
  * a bucket that crosses every level of the head reduction, the debug self-check, a full proof.
@@ -21,7 +26,7 @@ import { bigintToLe, leToBigint } from "../core/bytes.js";
 import { referenceNtt } from "../prover/reference.js";
 import { createCpuBackend } from "../prover/cpu/index.js";
 import type { ProverBackend } from "../prover/backend.js";
-import { openDawn } from "../prover/webgpu/dawn.js";
+import { openDawn, swiftShaderIcd } from "../prover/webgpu/dawn.js";
 import type { Gpu } from "../prover/webgpu/device.js";
 import { readXyzz } from "../prover/webgpu/host.js";
 import { createWebGpuBackend, type WebGpuBackend } from "../prover/webgpu/index.js";
@@ -39,13 +44,27 @@ beforeAll(async () => {
   curve = await buildBn128();
   gpu = await createWebGpuBackend();
   cpu = await createCpuBackend({ threads: 1 });
-  await gpu.inner.warm(); // every kernel compiled once (minutes on llvmpipe, cached by Mesa afterwards)
+  // every kernel compiled once: minutes on SwiftShader, which keeps no cache between processes
+  // (minutes on llvmpipe too, the first time: Mesa caches them on disk)
+  await gpu.inner.warm();
 }, 900_000);
 
 afterAll(async () => {
   await gpu?.close();
   await cpu?.close();
   await curve?.terminate();
+});
+
+test("runs on the adapter expected: Vulkan when chromium's SwiftShader is installed", () => {
+  const a = gpu.inner.adapter;
+  console.info(`webgpu tests on ${a.name} (Dawn's ${a.backend} backend${a.software ? ", software" : ""})`);
+  const forced = process.env.ZKR_WEBGPU_BACKEND;
+  const icd = swiftShaderIcd();
+  if (forced) expect(a.backend).toBe(forced);
+  else if (icd) {
+    // a GPU on Vulkan, or else SwiftShader on Vulkan; never llvmpipe behind OpenGL ES
+    expect({ backend: a.backend, name: a.name }).toEqual({ backend: "vulkan", name: a.software ? expect.stringMatching(/SwiftShader/) : a.name });
+  } else expect(["vulkan", "opengles"]).toContain(a.backend);
 });
 
 describe("WGSL layers against bigint and ffjavascript", () => {

@@ -43,6 +43,18 @@ export interface OpenOptions {
 const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader/i;
 const WORKGROUP = 64;
 
+/**
+ * The adapter's name (description, device, vendor, architecture, as far as the driver says) and
+ * whether it is software: a fallback adapter (Dawn's flag for CPU adapters such as SwiftShader), or
+ * named like a software rasteriser (llvmpipe behind OpenGL ES is not flagged).
+ */
+export function describeAdapter(adapter: GPUAdapter): { name: string; software: boolean } {
+  const info = adapter.info;
+  const name = [info.description, info.device, info.vendor, info.architecture].filter(Boolean).join(" / ") || "unnamed adapter";
+  const software = SOFTWARE.test(name) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return { name, software };
+}
+
 type Binding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
 /** A device and its helpers. */
@@ -70,9 +82,7 @@ export class Gpu {
    * the device: a collected instance crashes the process).
    */
   static async fromAdapter(instance: GPU, adapter: GPUAdapter, backend: string, opts: OpenOptions = {}): Promise<Gpu | string> {
-    const info = adapter.info;
-    const name = [info.description, info.device, info.vendor, info.architecture].filter(Boolean).join(" / ") || "unnamed adapter";
-    const software = SOFTWARE.test(name) || (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+    const { name, software } = describeAdapter(adapter);
     if (opts.onlyHardware && software) return `skipping the software adapter ${name}`;
     const l = adapter.limits;
     const requiredLimits: Record<string, number> = {
