@@ -1,7 +1,7 @@
 /**
  * Which adapter Dawn gives the `webgpu` backend (prover/webgpu/dawn.ts: hardware Vulkan, then
- * SwiftShader Vulkan, then OpenGL ES), and the OpenGL ES path kept covered now that the rest of
- * the WebGPU tests (test/prover.webgpu.test.ts, the conformance suite) run on Vulkan.
+ * OpenGL ES, then SwiftShader Vulkan), and the OpenGL ES path's kernels checked here on their own,
+ * since the backend's own test file (test/prover.webgpu.test.ts) runs on Vulkan.
  *
  * Nothing here is skipped. On a machine without a GPU the adapter tests check that software
  * adapters were seen and refused; on one with a GPU, that the adapter taken is not software.
@@ -40,7 +40,7 @@ async function withBackendEnv<T>(value: string | undefined, work: () => Promise<
   }
 }
 
-describe("openDawn's order: hardware Vulkan, then SwiftShader Vulkan, then OpenGL ES", () => {
+describe("openDawn's order: hardware Vulkan, then OpenGL ES, then SwiftShader Vulkan", () => {
   test("onlyHardware (what --backend auto uses) never takes SwiftShader or llvmpipe", async () => {
     const lines: string[] = [];
     const gpu = await withBackendEnv(undefined, () => openDawn({ onlyHardware: true, log: (l) => lines.push(l) }));
@@ -54,7 +54,7 @@ describe("openDawn's order: hardware Vulkan, then SwiftShader Vulkan, then OpenG
         const skipped = lines.filter((l) => /skipping the software adapter/.test(l));
         expect(skipped).toContainEqual(expect.stringMatching(/OpenGL ES: .*llvmpipe/));
         // jest.config.js puts chromium's SwiftShader among the Vulkan loader's drivers when it exists:
-        // step 1 sees it and must refuse it; step 2 (SwiftShader) never runs
+        // step 1 sees it and must refuse it; step 3 (SwiftShader) never runs
         if (swiftShaderIcd()) expect(skipped).toContainEqual(expect.stringMatching(/hardware Vulkan: .*SwiftShader/));
         expect(lines.some((l) => /Vulkan on SwiftShader/.test(l))).toBe(false);
       }
@@ -63,22 +63,31 @@ describe("openDawn's order: hardware Vulkan, then SwiftShader Vulkan, then OpenG
     }
   });
 
-  test("without onlyHardware a GPU wins over SwiftShader; without a GPU SwiftShader wins over llvmpipe", async () => {
+  test("without onlyHardware a GPU wins; without one llvmpipe (OpenGL ES) comes before SwiftShader", async () => {
     const lines: string[] = [];
     const gpu = await withBackendEnv(undefined, () => openDawn({ log: (l) => lines.push(l) }));
     try {
       expect(gpu).not.toBeNull();
       const a = gpu!.adapter;
-      if (!a.software) {
-        expect(a.backend).toBe("vulkan");
-      } else if (swiftShaderIcd()) {
-        // no GPU: SwiftShader on Vulkan, taken by step 2. Step 1 was offered SwiftShader too (it is
-        // among the loader's drivers from jest.config.js on) and refused it as software.
-        expect({ backend: a.backend, name: a.name }).toEqual({ backend: "vulkan", name: expect.stringMatching(/SwiftShader/) });
-        expect(lines).toContainEqual(expect.stringMatching(/hardware Vulkan: skipping the software adapter .*SwiftShader/));
-      } else {
-        expect(a.backend).toBe("opengles");
-      }
+      if (!a.software) return expect(["vulkan", "opengles"]).toContain(a.backend);
+      // no GPU: llvmpipe through OpenGL ES, step 2. Step 1 was offered SwiftShader (among the
+      // loader's drivers from jest.config.js on) and refused it as software.
+      expect({ backend: a.backend, name: a.name }).toEqual({ backend: "opengles", name: expect.stringMatching(/llvmpipe/) });
+      if (swiftShaderIcd()) expect(lines).toContainEqual(expect.stringMatching(/hardware Vulkan: skipping the software adapter .*SwiftShader/));
+    } finally {
+      gpu?.close();
+    }
+  });
+
+  test("ZKR_WEBGPU_BACKEND=vulkan without a GPU takes SwiftShader (step 3)", async () => {
+    const lines: string[] = [];
+    const gpu = await withBackendEnv("vulkan", () => openDawn({ log: (l) => lines.push(l) }));
+    try {
+      expect(gpu).not.toBeNull();
+      const a = gpu!.adapter;
+      if (!a.software) return expect(a.backend).toBe("vulkan");
+      expect({ backend: a.backend, name: a.name }).toEqual({ backend: "vulkan", name: expect.stringMatching(/SwiftShader/) });
+      expect(lines.some((l) => /OpenGL ES/.test(l))).toBe(false);
     } finally {
       gpu?.close();
     }

@@ -1,8 +1,9 @@
 /**
  * What is the `webgpu` backend's own, on a real WebGPU implementation: Dawn through npm `webgpu`,
- * on the adapter prover/webgpu/dawn.ts picks: a GPU through Dawn's Vulkan backend, or without one
- * (CI) SwiftShader through the same Vulkan backend (chromium's driver, which jest.config.js adds to
- * the Vulkan loader): the WGSL → SPIR-V → Vulkan path real GPUs take. The first test says which
+ * on Dawn's Vulkan backend (this file sets ZKR_WEBGPU_BACKEND=vulkan when chromium's SwiftShader is
+ * installed): a GPU, or without one (CI) SwiftShader (chromium's driver, which jest.config.js adds
+ * to the Vulkan loader): the WGSL → SPIR-V → Vulkan path real GPUs take. Other test files take
+ * dawn.ts's default order, llvmpipe before SwiftShader (faster, and cached across processes). The first test says which
  * adapter it is, and fails when it is not the one expected (Vulkan whenever chromium's SwiftShader
  * is installed; ZKR_WEBGPU_BACKEND's backend when that is set). Nothing here is skipped: a machine
  * without an adapter fails these tests. The OpenGL ES path (llvmpipe) is
@@ -35,6 +36,9 @@ import { curveProbeKernel, fieldProbeKernel } from "../prover/webgpu/wgsl/probes
 import { bases, ffjsMsm, hex, msm, sameScalars, scalars, size, type FfCurve } from "./helpers/msm.js";
 import { rng } from "../bench/fixtures/rng.js";
 import { toyGroth16 } from "./helpers/circuit.js";
+
+// The Vulkan path, whatever dawn.ts's default order (read by dawn.ts from this file's process.env).
+if (swiftShaderIcd()) process.env.ZKR_WEBGPU_BACKEND ??= "vulkan";
 
 let curve: FfCurve;
 let gpu: CheckedBackend<WebGpuBackend>;

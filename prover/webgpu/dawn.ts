@@ -1,16 +1,19 @@
 /**
  * WebGPU in Node: adapters from Dawn's node bindings (npm `webgpu`), tried in this order until one
- * opens a device: hardware Vulkan, then SwiftShader Vulkan, then OpenGL ES.
+ * opens a device: hardware Vulkan, then OpenGL ES, then SwiftShader Vulkan.
  *
  * 1. `vulkan` on hardware: Dawn's Vulkan backend on the machine's own drivers, a real GPU. A
  *    software adapter offered here (SwiftShader, when it is already among the loader's drivers) is
  *    refused, so that a GPU always wins over SwiftShader.
- * 2. `vulkan` on SwiftShader, unless hardware is required: the Vulkan driver Debian's chromium
+ * 2. `opengles`: Dawn's OpenGL ES backend in compatibility mode: a GPU's own GLES driver, or Mesa's
+ *    llvmpipe without a GPU (which `onlyHardware` skips). Before SwiftShader because, measured on
+ *    the same machine (bench/README.md), llvmpipe runs the kernels 20–47× faster and Mesa keeps the
+ *    compiled kernels on disk, while SwiftShader compiles them again in every process (about 4 min).
+ * 3. `vulkan` on SwiftShader, unless hardware is required: the Vulkan driver Debian's chromium
  *    package ships (its ICD json is added to the Vulkan loader's list through VK_ADD_DRIVER_FILES;
  *    the loader is Debian's libvulkan1). The WGSL → SPIR-V → Vulkan path every GPU on Linux takes,
- *    on the CPU. (Mesa's lavapipe, Debian's other software Vulkan driver, Dawn refuses.)
- * 3. `opengles`: Dawn's OpenGL ES backend in compatibility mode: Mesa's llvmpipe without a GPU,
- *    which `onlyHardware` skips, or a GPU's own GLES driver.
+ *    on the CPU: what `ZKR_WEBGPU_BACKEND=vulkan` gets without a GPU, and what the webgpu tests run
+ *    on. (Mesa's lavapipe, Debian's other software Vulkan driver, Dawn refuses.)
  *
  * `ZKR_WEBGPU_BACKEND=vulkan|opengles` keeps only that backend; `ZKR_SWIFTSHADER_ICD` names
  * another SwiftShader ICD json than chromium's.
@@ -57,15 +60,15 @@ interface Step {
 }
 
 /**
- * Opens the first adapter that works, in the order "hardware Vulkan, then SwiftShader Vulkan, then
- * OpenGL ES" (the file's header), and logs why each step it passes gave nothing. Returns null when
+ * Opens the first adapter that works, in the order "hardware Vulkan, then OpenGL ES, then
+ * SwiftShader Vulkan" (the file's header), and logs why each step it passes gave nothing. Returns null when
  * none does. `onlyHardware` (what `--backend auto` wants) never takes a software adapter: it leaves
  * SwiftShader out and skips llvmpipe.
  *
  * Step 1 asks for the high-performance adapter and refuses a software one: SwiftShader may already
  * be among the loader's drivers (VK_ADD_DRIVER_FILES set before the process started, as jest.config.js
  * does), and Dawn would offer it when there is no GPU. Dawn ranks GPUs before CPU adapters, so a
- * real GPU beside SwiftShader is what step 1 gets. Step 2 asks for the fallback (CPU) adapter and
+ * real GPU beside SwiftShader is what step 1 gets. Step 3 asks for the fallback (CPU) adapter and
  * takes only SwiftShader.
  */
 export async function openDawn(opts: { onlyHardware?: boolean; log?: (l: string) => void } = {}): Promise<Gpu | null> {
@@ -75,8 +78,8 @@ export async function openDawn(opts: { onlyHardware?: boolean; log?: (l: string)
   const icd = swiftShaderIcd();
   const steps: Step[] = [
     { label: "hardware Vulkan", backend: "vulkan", takes: "hardware", flags: [], options: { powerPreference: "high-performance" } },
-    { label: "Vulkan on SwiftShader", backend: "vulkan", takes: "swiftshader", flags: [], options: { forceFallbackAdapter: true }, before: icd ? () => addSwiftShader(icd) : undefined },
     { label: "OpenGL ES", backend: "opengles", takes: "any", flags: ["backend=opengles"], options: { featureLevel: "compatibility" } as GPURequestAdapterOptions },
+    { label: "Vulkan on SwiftShader", backend: "vulkan", takes: "swiftshader", flags: [], options: { forceFallbackAdapter: true }, before: icd ? () => addSwiftShader(icd) : undefined },
   ];
   const log = (l: string) => opts.log?.(`webgpu: ${l}`);
   for (const s of steps) {
