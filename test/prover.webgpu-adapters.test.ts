@@ -1,14 +1,17 @@
 /**
  * Which adapter Dawn gives the `webgpu` backend (prover/webgpu/dawn.ts: hardware Vulkan, then
- * OpenGL ES, then SwiftShader Vulkan), and the OpenGL ES path's kernels checked here on their own,
- * since the backend's own test file (test/prover.webgpu.test.ts) runs on Vulkan.
+ * OpenGL ES, then SwiftShader Vulkan), and the kernels on each of Dawn's two backends by name: the
+ * backend's own test file (test/prover.webgpu.test.ts) runs on the default order (llvmpipe without
+ * a GPU), and a full proof on Vulkan is the browser test's (test/web.prove.test.ts: chromium's
+ * WebGPU on SwiftShader). The whole kernel file on SwiftShader costs some 10 CPU-minutes (663 s in
+ * a full suite on 2 cores): `ZKR_WEBGPU_BACKEND=vulkan npm run jest -- test/prover.webgpu.test.ts`.
  *
  * Nothing here is skipped. On a machine without a GPU the adapter tests check that software
  * adapters were seen and refused; on one with a GPU, that the adapter taken is not software.
  *
- * The OpenGL ES block forces `ZKR_WEBGPU_BACKEND=opengles` (read by dawn.ts in JS, so this test
- * file's process.env reaches it) and runs one small G1 MSM and two NTTs against ffjavascript and
- * the reference NTT: Mesa's llvmpipe compiles only those kernels (not G2's, which take it minutes).
+ * Each backend's block forces `ZKR_WEBGPU_BACKEND` (read by dawn.ts in JS, so this test file's
+ * process.env reaches it) and runs one small G1 MSM and two NTTs against ffjavascript and the
+ * reference NTT: only those kernels are compiled (not G2's, which take llvmpipe minutes).
  * Kept because it is cheap: 47 s for this file with Mesa's shader cache disabled
  * (MESA_SHADER_CACHE_DISABLE=true, as on a fresh CI machine; almost all of it llvmpipe compiling the
  * G1 MSM kernels), 52 s while another job used about one core, 3 s with the cache warm, on the
@@ -94,22 +97,27 @@ describe("openDawn's order: hardware Vulkan, then OpenGL ES, then SwiftShader Vu
   });
 });
 
-describe("the OpenGL ES path (llvmpipe without a GPU)", () => {
+describe.each([
+  ["opengles", "Dawn's OpenGL ES backend (llvmpipe without a GPU)"],
+  ["vulkan", "Dawn's Vulkan backend (SwiftShader without a GPU: the path real GPUs take)"],
+] as const)("the kernels on %s: %s", (backend, _what) => {
   let curve: FfCurve;
-  let gles: CheckedBackend<WebGpuBackend>;
+  let gpu: CheckedBackend<WebGpuBackend>;
 
   beforeAll(async () => {
     curve = await buildBn128();
-    gles = await withBackendEnv("opengles", () => createWebGpuBackend());
+    gpu = await withBackendEnv(backend, () => createWebGpuBackend());
   }, 600_000);
 
   afterAll(async () => {
-    await gles?.close();
+    await gpu?.close();
     await curve?.terminate();
   });
 
-  test("ZKR_WEBGPU_BACKEND=opengles opens Dawn's OpenGL ES backend", () => {
-    expect(gles.inner.adapter.backend).toBe("opengles");
+  test(`ZKR_WEBGPU_BACKEND=${backend} opens that backend`, () => {
+    console.info(`${backend}: ${gpu.inner.adapter.name}`);
+    expect(gpu.inner.adapter.backend).toBe(backend);
+    if (backend === "vulkan" && gpu.inner.adapter.software) expect(gpu.inner.adapter.name).toMatch(/SwiftShader/);
   });
 
   test("a G1 MSM (∞, a duplicate, a negation, circom's mix of 0s and 1s) equals ffjavascript's", async () => {
@@ -117,14 +125,14 @@ describe("the OpenGL ES path (llvmpipe without a GPU)", () => {
     const n = 100;
     const b = await bases(curve, "G1", n, r);
     const sc = sameScalars(scalars(n, "mix", r));
-    expect(hex(await msm(gles, "G1", b, sc))).toBe(hex(await ffjsMsm(curve, "G1", b, sc)));
+    expect(hex(await msm(gpu, "G1", b, sc))).toBe(hex(await ffjsMsm(curve, "G1", b, sc)));
   }, 600_000);
 
   test("a forward NTT and an inverse coset NTT equal the reference", async () => {
     const r = rng(142);
     const v = new Uint8Array(64 * 32);
     for (let i = 0; i < 64; i++) writeScalar(v, i, r.below(R));
-    expect(hex(await gles.ntt(v, {}))).toBe(hex(referenceNtt(v, {})));
-    expect(hex(await gles.ntt(v, { inverse: true, coset: 5n }))).toBe(hex(referenceNtt(v, { inverse: true, coset: 5n })));
+    expect(hex(await gpu.ntt(v, {}))).toBe(hex(referenceNtt(v, {})));
+    expect(hex(await gpu.ntt(v, { inverse: true, coset: 5n }))).toBe(hex(referenceNtt(v, { inverse: true, coset: 5n })));
   }, 600_000);
 });

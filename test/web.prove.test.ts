@@ -123,3 +123,27 @@ test("without a WebGPU adapter the page says so and proves on the CPU workers; t
     await plain.close();
   }
 }, 300_000);
+
+test("an adapter too small for the key (buffers refused mid-proof) hands the proof to the CPU workers, which say why", async () => {
+  const page = await browser.newPage();
+  // The device reports 1 KiB buffers and bindings, as an adapter far too small for the key would:
+  // the backend opens, then refuses the key's bases.
+  await page.addInitScript(() => {
+    const real = Object.getOwnPropertyDescriptor(GPUDevice.prototype, "limits")!.get!;
+    Object.defineProperty(GPUDevice.prototype, "limits", {
+      get(this: GPUDevice) {
+        const l = real.call(this) as GPUSupportedLimits;
+        return new Proxy(l, { get: (t, k) => (k === "maxBufferSize" || k === "maxStorageBufferBindingSize" ? 1024 : Reflect.get(t, k, t)) });
+      },
+    });
+  });
+  fs.writeFileSync(path.join(tmp, "wide.json"), JSON.stringify({ a: 6, b: 7, pub: 2 }));
+  const { result, error } = await proveInPage(page, "webgpu", "wide.json");
+  expect(error).toBeUndefined();
+  expect(result!.backend).toBe("cpu");
+  expect(result!.fallback).toMatch(/^WebGPU failed on this proof \(.*\): proving on the CPU workers instead$/);
+  expect(await page.textContent("#notice")).toBe(result!.fallback);
+  const snarkjs = await import("snarkjs");
+  expect(await snarkjs.groth16.verify(toy.vkey, result!.publicSignals, result!.proof)).toBe(true);
+  await page.close();
+}, 300_000);
