@@ -15,6 +15,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { ROOT } from "../../core/paths.js";
+import { proofJobSpec } from "../../core/jobs/types.js";
 import { WEB_OUT } from "./bundle.js";
 
 /** A configuration the prover page can prove. */
@@ -65,8 +66,8 @@ async function emptyBatchInput(c: WebConfig): Promise<string> {
     import("../../sequencer/model/state.js"),
   ]);
   const state = new RollupState({ depth: c.depth, chainId: 31337n, rollup: "0x000000000000000000000000000000000000dEaD" });
-  const batch = applyBatch(state, [], new L1Queue(), { slots: c.txs });
-  return JSON.stringify(batch.witnessInputs, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  // The same JSON a proof job gives the witness generator.
+  return JSON.stringify(proofJobSpec(applyBatch(state, [], new L1Queue(), { slots: c.txs }), c).input);
 }
 
 export interface WebServer {

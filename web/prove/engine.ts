@@ -104,12 +104,17 @@ export async function loadKey(zkey: Blob, name: string, progress?: (p: StepProgr
   return readZkeyBlob(zkey, name, (done, total) => progress?.({ step: "proving key", done, total, unit: "bytes" }));
 }
 
-/** The witness of `input` from the circuit's `.wasm` (snarkjs's witness calculator), as the prover's bytes. */
-export async function computeWitness(wasm: Uint8Array, input: Record<string, unknown>): Promise<Uint8Array> {
+/** The `.wtns` file of `input`, in memory, from the circuit's `.wasm` (snarkjs's witness calculator). */
+async function calculateWtns(wasm: Uint8Array, input: Record<string, unknown>): Promise<Uint8Array> {
   const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
   await snarkjs().wtns.calculate(input, wasm, out);
   if (!out.data) throw new Error("snarkjs wrote no witness");
-  return readWtnsBytes(out.data, "witness");
+  return out.data;
+}
+
+/** The witness of `input`, as the prover's bytes. */
+export async function computeWitness(wasm: Uint8Array, input: Record<string, unknown>): Promise<Uint8Array> {
+  return readWtnsBytes(await calculateWtns(wasm, input), "witness");
 }
 
 /** Proves once on an opened backend: key, witness, proof, each step timed. */
@@ -139,11 +144,10 @@ export async function proveWithSnarkjs(req: ProofRequest): Promise<ProofResult> 
   const zkey = new Uint8Array(await req.zkey.arrayBuffer());
   const load = (performance.now() - t) / 1000;
   t = performance.now();
-  const out: { type: "mem"; data?: Uint8Array } = { type: "mem" };
-  await s.wtns.calculate(req.input, req.wasm, out);
+  const wtns = await calculateWtns(req.wasm, req.input);
   const witness = (performance.now() - t) / 1000;
   t = performance.now();
-  const { proof, publicSignals } = await s.groth16.prove(zkey, out.data!);
+  const { proof, publicSignals } = await s.groth16.prove(zkey, wtns);
   const total = (performance.now() - t) / 1000;
   return { proof, publicSignals, timings: { abc: NaN, ntt: NaN, msm: NaN, assemble: NaN, total, load, witness } };
 }
