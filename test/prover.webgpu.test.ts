@@ -173,6 +173,46 @@ describe("webgpu MSM", () => {
   }, 600_000);
 });
 
+describe("WebGPU's core default limits (128 MiB per binding, 256 MiB per buffer)", () => {
+  test("a G1 MSM whose bases span two 128 MiB bindings equals ffjavascript's", async () => {
+    // 2^21 G1 points fill one 128 MiB binding exactly; 4,096 more start a second one. The bases repeat
+    // 1,024 distinct points, so the reference is ffjavascript's MSM of the 1,024 points with the
+    // scalars summed per point. The scalars are zero except around the seam between the bindings,
+    // in all of the second and here and there in the first (the kernels still sort every digit).
+    const small = await createWebGpuBackend({ open: () => openDawn({ defaultLimits: true }) });
+    try {
+      expect(small.inner.limits).toMatchObject({ maxStorageBufferBindingSize: 128 * 2 ** 20, maxBufferSize: 256 * 2 ** 20 });
+      const r = rng(118);
+      const distinct = 1024;
+      const seam = 1 << 21;
+      const n = seam + 4096;
+      const d = await bases(curve, "G1", distinct, r);
+      const b = new Uint8Array(n * size("G1"));
+      for (let i = 0; i < n; i += distinct) b.set(d.subarray(0, Math.min(distinct, n - i) * size("G1")), i * size("G1"));
+      const sc = new Uint8Array(n * 32);
+      const sums = new Array<bigint>(distinct).fill(0n);
+      const put = (i: number, v: bigint) => {
+        writeScalar(sc, i, v);
+        sums[i % distinct] = (sums[i % distinct] + v) % R;
+      };
+      for (let i = seam - 2048; i < n; i++) put(i, r.below(R));
+      for (let i = 7; i < seam - 2048; i += 4099) put(i, r.below(R));
+      const want = new Uint8Array(distinct * 32);
+      sums.forEach((v, i) => writeScalar(want, i, v));
+      const h = await small.loadBases("G1", b);
+      try {
+        const pieces = (h as unknown as { inner: { pieces: { start: number; count: number }[] } }).inner.pieces;
+        expect(pieces.map((p) => [p.start, p.count])).toEqual([[0, seam], [seam, 4096]]);
+        expect(hex(await small.msm(h, sc))).toBe(hex(await ffjsMsm(curve, "G1", d, want)));
+      } finally {
+        await h.release();
+      }
+    } finally {
+      await small.close();
+    }
+  }, 600_000);
+});
+
 describe("debug self-check", () => {
   test("every MSM and NTT stage matches its CPU twin on correct kernels", async () => {
     const dbg = gpu.inner.variant({ debug: true, windowBits: 5 });

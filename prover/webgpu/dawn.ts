@@ -20,7 +20,7 @@
  */
 import fs from "node:fs";
 import { create, globals } from "webgpu";
-import { Gpu, describeAdapter } from "./device.js";
+import { Gpu, describeAdapter, type OpenOptions } from "./device.js";
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan driver. */
 export const CHROMIUM_SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
@@ -71,7 +71,7 @@ interface Step {
  * real GPU beside SwiftShader is what step 1 gets. Step 3 asks for the fallback (CPU) adapter and
  * takes only SwiftShader.
  */
-export async function openDawn(opts: { onlyHardware?: boolean; log?: (l: string) => void } = {}): Promise<Gpu | null> {
+export async function openDawn(opts: OpenOptions & { log?: (l: string) => void } = {}): Promise<Gpu | null> {
   installGlobals();
   const forced = process.env.ZKR_WEBGPU_BACKEND;
   if (forced && forced !== "vulkan" && forced !== "opengles") throw new Error(`ZKR_WEBGPU_BACKEND: vulkan or opengles expected, got ${JSON.stringify(forced)}`);

@@ -34,11 +34,25 @@ export interface OpenOptions {
   /** Skip software adapters (llvmpipe, SwiftShader…): what `--backend auto` wants. */
   onlyHardware?: boolean;
   /**
-   * Keep WebGPU's default limits (128 MiB per storage binding, 256 MiB per buffer: what every
-   * adapter grants) instead of requesting the adapter's own; for tests of the splitting.
+   * Ask for WebGPU's core default limits (128 MiB per storage binding, 256 MiB per buffer: what every
+   * adapter grants) instead of the adapter's own; for tests of the splitting.
    */
   defaultLimits?: boolean;
 }
+
+/**
+ * WebGPU's core defaults for the limits the kernels depend on: what any adapter grants. Asked for
+ * by name, since a compatibility-mode adapter (Dawn's OpenGL ES) defaults to lower ones.
+ */
+export const CORE_DEFAULT_LIMITS = {
+  maxStorageBufferBindingSize: 128 * 2 ** 20,
+  maxBufferSize: 256 * 2 ** 20,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxStorageBuffersPerShaderStage: 8,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupSizeX: 256,
+} as const;
 
 const SOFTWARE = /llvmpipe|lavapipe|softpipe|swiftshader/i;
 const WORKGROUP = 64;
@@ -84,19 +98,12 @@ export class Gpu {
   static async fromAdapter(instance: GPU, adapter: GPUAdapter, backend: string, opts: OpenOptions = {}): Promise<Gpu | string> {
     const { name, software } = describeAdapter(adapter);
     if (opts.onlyHardware && software) return `skipping the software adapter ${name}`;
-    const l = adapter.limits;
-    const requiredLimits: Record<string, number> = {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-    };
+    const l = adapter.limits as unknown as Record<string, number>;
+    const requiredLimits: Record<string, number> = {};
+    for (const [k, v] of Object.entries(CORE_DEFAULT_LIMITS)) requiredLimits[k] = opts.defaultLimits ? Math.min(v, l[k]) : l[k];
     let device: GPUDevice;
     try {
-      device = await adapter.requestDevice(opts.defaultLimits ? {} : { requiredLimits });
+      device = await adapter.requestDevice({ requiredLimits });
     } catch (err) {
       return `${name} refused a device (${(err as Error).message})`;
     }
