@@ -30,29 +30,48 @@ export function zkeyPointSections(info: ZkeyInfo): readonly (readonly [type: num
 }
 
 /**
- * Reads and checks a zkey's headers: `protocol` is section 1's first 4 bytes, `groth16` all of
- * section 2; `sizeOf(type, what)` gives a section's size (and throws when it is missing). Returns
- * the header's counts and the offset in section 2 where the header points start.
+ * Reads a zkey's header counts and checks them: `protocol` is section 1's first 4 bytes, `groth16`
+ * all of section 2. Returns the counts and the offset in section 2 where the header points start.
+ * The point sections' sizes are {@link parseZkeyHeader}'s check (or, for a zkey read as a stream,
+ * each section's as its header arrives).
  */
-export function parseZkeyHeader(file: string, protocol: Uint8Array, groth16: Uint8Array, sizeOf: (type: number, what: string) => number): ZkeyInfo & { pointsAt: number } {
-  const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
+export function readZkeyCounts(file: string, protocol: Uint8Array, groth16: Uint8Array): ZkeyInfo & { pointsAt: number } {
+  const u32 = (b: Uint8Array, o: number) => {
+    if (o + 4 > b.length) throw new FileFormatError(file, `truncated header section: ${b.length} bytes`);
+    return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(o, true);
+  };
   const p = u32(protocol, 0);
   if (p !== 1) {
     const names: Record<number, string> = { 2: "PLONK", 10: "FFLONK" };
     throw new FileFormatError(file, `a Groth16 zkey expected, got protocol ${names[p] ?? p}`);
   }
   const n8q = u32(groth16, 0);
+  if (n8q !== 32) throw new FileFormatError(file, "a BN254 (bn128) zkey expected, got another curve");
   const q = leToBigint(groth16, 4, n8q);
   const n8r = u32(groth16, 4 + n8q);
+  if (n8r !== 32 || 8 + n8q + n8r + 12 > groth16.length) throw new FileFormatError(file, "a BN254 (bn128) zkey expected, got another curve");
   const r = leToBigint(groth16, 8 + n8q, n8r);
-  if (n8q !== 32 || n8r !== 32 || q !== BN254_Q || r !== BN254_R) throw new FileFormatError(file, "a BN254 (bn128) zkey expected, got another curve");
+  if (q !== BN254_Q || r !== BN254_R) throw new FileFormatError(file, "a BN254 (bn128) zkey expected, got another curve");
   const o = 8 + n8q + n8r;
   const info = { nVars: u32(groth16, o), nPublic: u32(groth16, o + 4), domainSize: u32(groth16, o + 8), power: 0 };
   info.power = Math.log2(info.domainSize);
   if (!Number.isInteger(info.power)) throw new FileFormatError(file, `domain size ${info.domainSize}: a power of two expected`);
-  for (const [type, what, bytes] of zkeyPointSections(info)) {
-    const size = sizeOf(type, what);
-    if (size !== bytes) throw new FileFormatError(file, `${what} section: ${bytes} bytes expected, got ${size}`);
-  }
+  if (info.nPublic + 1 > info.nVars) throw new FileFormatError(file, `${info.nPublic} public signals for ${info.nVars} wires`);
   return { ...info, pointsAt: o + 12 };
+}
+
+/** Checks a point section's size against the header's counts. */
+export function checkPointSection(file: string, info: ZkeyInfo, type: number, size: number): void {
+  const s = zkeyPointSections(info).find(([t]) => t === type);
+  if (s && s[2] !== size) throw new FileFormatError(file, `${s[1]} section: ${s[2]} bytes expected, got ${size}`);
+}
+
+/**
+ * Reads and checks a zkey's headers ({@link readZkeyCounts}) and that every point section has the
+ * size they imply: `sizeOf(type, what)` gives a section's size (and throws when it is missing).
+ */
+export function parseZkeyHeader(file: string, protocol: Uint8Array, groth16: Uint8Array, sizeOf: (type: number, what: string) => number): ZkeyInfo & { pointsAt: number } {
+  const info = readZkeyCounts(file, protocol, groth16);
+  for (const [type, what] of zkeyPointSections(info)) checkPointSection(file, info, type, sizeOf(type, what));
+  return info;
 }

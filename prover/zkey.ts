@@ -6,14 +6,14 @@
  * Sections: 1 protocol, 2 Groth16 header, 3 IC, 4 coefficients, 5 A, 6 B1, 7 B2, 8 C, 9 H,
  * 10 contributions (not read).
  *
- * No I/O here: {@link parseZkey} takes the sections' bytes, {@link readZkeyBlob} reads a Blob (a
- * browser's download or file input: only the section table and the sections used are read, one
- * slice each), and prover/zkey-file.ts reads files in Node.
+ * No I/O here: {@link parseZkey} takes the sections' bytes, {@link readZkeyStream} reads a
+ * stream in one pass (a browser's download, parsed as it arrives, or a file input's Blob), and
+ * prover/zkey-file.ts reads files in Node.
  */
-import { FileFormatError, readSectionTable, requireSection } from "../core/container.js";
+import { FileFormatError, HEADER, SECTION_HEADER, addSection, checkEnd, checkHead, readSectionTable, requireSection, sectionAt, type Section } from "../core/container.js";
 import { R, fromMontR } from "../core/bn254.js";
 import { leToBigint } from "../core/bytes.js";
-import { parseZkeyHeader } from "../core/zkey-header.js";
+import { checkPointSection, parseZkeyHeader, readZkeyCounts } from "../core/zkey-header.js";
 
 /** 2^-512 mod r: undoes snarkjs's R² scaling of coefficients. */
 const R_INV2 = fromMontR(fromMontR(1n));
@@ -129,36 +129,117 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
   };
 }
 
-/** What {@link readZkeyBlob} reports while it reads: bytes of the sections read so far. */
+/** What {@link readZkeyStream} reports while it reads: bytes read so far, of `total` (0: unknown). */
 export type ReadProgress = (done: number, total: number) => void;
 
+/** The bytes of a stream in order: exactly as many as asked, fewer only where the stream ends. */
+class StreamBytes {
+  private chunk: Uint8Array = new Uint8Array(0);
+  private at = 0;
+  /** Bytes taken or skipped so far. */
+  offset = 0;
+
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  /** The next chunk with bytes left in it, or false at the end of the stream. */
+  private async more(): Promise<boolean> {
+    while (this.at === this.chunk.length) {
+      const { value, done } = await this.reader.read();
+      if (done) return false;
+      this.chunk = value;
+      this.at = 0;
+    }
+    return true;
+  }
+
+  /** The next `n` bytes, copied (once) into `n` new bytes; fewer when the stream ends first. */
+  async take(n: number): Promise<Uint8Array> {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n && (await this.more())) {
+      const k = Math.min(n - filled, this.chunk.length - this.at);
+      out.set(this.chunk.subarray(this.at, this.at + k), filled);
+      this.at += k;
+      filled += k;
+    }
+    this.offset += filled;
+    return filled === n ? out : out.subarray(0, filled);
+  }
+
+  /** Passes over `n` bytes; returns how many there were. */
+  async skip(n: number): Promise<number> {
+    let left = n;
+    while (left > 0 && (await this.more())) {
+      const k = Math.min(left, this.chunk.length - this.at);
+      this.at += k;
+      left -= k;
+    }
+    this.offset += n - left;
+    return n - left;
+  }
+
+  async atEnd(): Promise<boolean> {
+    return !(await this.more());
+  }
+}
+
+/** Section 2 is some 700 bytes; a header section larger than this is not a zkey's. */
+const MAX_HEADER_SECTION = 1 << 16;
+
 /**
- * Reads a proving key from a Blob (a File from an input, or a downloaded Response's blob, which a
- * browser may keep on disk): the section table first (12 bytes per section), then each section
- * used, as its own slice, checked before the large point sections are read.
+ * Reads a proving key as its bytes arrive (a download's body: parsed while it downloads; a File's
+ * or a Blob's stream), in one pass and in file order, each section copied once into its own array.
+ * `size` is the file's size when known (a Content-Length, a Blob's size). The header sections
+ * must come first, as snarkjs writes them: each point section's size is then checked against the
+ * header's counts before its bytes are allocated, so a hostile file cannot make the page reserve
+ * gigabytes. Sections the prover does not use (10, contributions) are passed over.
  */
-export async function readZkeyBlob(blob: Blob, name: string, progress?: ReadProgress): Promise<ProvingKey> {
-  const readAt = async (offset: number, length: number) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
-  const { sections } = await readSectionTable(name, "zkey", blob.size, readAt);
-  const ids = Object.keys(ZKEY_SECTIONS).map(Number) as ZkeySectionId[];
-  const size = (id: ZkeySectionId) => requireSection(name, sections, id, ZKEY_SECTIONS[id]).size;
-  // Check the headers before reading hundreds of megabytes of points.
-  const bytes = new Map<ZkeySectionId, Uint8Array>();
-  for (const id of [1, 2] as const) {
-    const s = requireSection(name, sections, id, ZKEY_SECTIONS[id]);
-    bytes.set(id, await readAt(s.offset, s.size));
+export async function readZkeyStream(stream: ReadableStream<Uint8Array>, name: string, o: { size?: number; progress?: ReadProgress } = {}): Promise<ProvingKey> {
+  const reader = stream.getReader();
+  const src = new StreamBytes(reader);
+  try {
+    const head = await src.take(HEADER);
+    const { count } = checkHead(name, "zkey", head, o.size ?? src.offset);
+    const sections = new Map<number, Section[]>();
+    const bytes = new Map<number, Uint8Array>();
+    let info: ReturnType<typeof readZkeyCounts> | undefined;
+    for (let i = 0; i < count; i++) {
+      const at = src.offset;
+      const sh = await src.take(SECTION_HEADER);
+      const s = sectionAt(name, sh, at, o.size ?? (sh.length < SECTION_HEADER ? src.offset : Number.MAX_SAFE_INTEGER), i, count);
+      const used = s.type in ZKEY_SECTIONS && !sections.has(s.type);
+      addSection(sections, s);
+      const truncated = () => new FileFormatError(name, `truncated: section ${s.type} needs ${s.size} bytes at offset ${s.offset}, the stream ended at ${src.offset}`);
+      if (!used) {
+        if ((await src.skip(s.size)) < s.size) throw truncated();
+        continue;
+      }
+      if (s.type <= 2) {
+        if (s.size > MAX_HEADER_SECTION) throw new FileFormatError(name, `${ZKEY_SECTIONS[s.type as ZkeySectionId]} section: ${s.size} bytes, far more than a header`);
+      } else if (!info) {
+        throw new FileFormatError(name, `section ${s.type} (${ZKEY_SECTIONS[s.type as ZkeySectionId]}) comes before the header sections; a zkey read as a stream needs them first, as snarkjs writes them`);
+      } else {
+        checkPointSection(name, info, s.type, s.size);
+      }
+      const data = await src.take(s.size);
+      if (data.length < s.size) throw truncated();
+      bytes.set(s.type, data);
+      if (!info && bytes.has(1) && bytes.has(2)) info = readZkeyCounts(name, bytes.get(1)!, bytes.get(2)!);
+      o.progress?.(src.offset, o.size ?? 0);
+    }
+    if (o.size !== undefined) checkEnd(name, src.offset, o.size);
+    if (!(await src.atEnd())) throw new FileFormatError(name, "trailing bytes after the last section");
+    const section = (id: ZkeySectionId) => requireSection(name, sections, id, ZKEY_SECTIONS[id]);
+    return parseZkey(name, (id) => (section(id), bytes.get(id)!), (id) => section(id).size);
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
-  parseZkeyHeader(name, bytes.get(1)!, bytes.get(2)!, (type) => size(type as ZkeySectionId));
-  const total = ids.reduce((t, id) => t + size(id), 0);
-  let done = size(1) + size(2);
-  for (const id of ids) {
-    if (bytes.has(id)) continue;
-    const s = requireSection(name, sections, id, ZKEY_SECTIONS[id]);
-    bytes.set(id, await readAt(s.offset, s.size));
-    done += s.size;
-    progress?.(done, total);
-  }
-  return parseZkey(name, (id) => bytes.get(id)!, size);
+}
+
+/** Reads a proving key from a Blob (a File from an input), as a stream: {@link readZkeyStream}. */
+export function readZkeyBlob(blob: Blob, name: string, progress?: ReadProgress): Promise<ProvingKey> {
+  return readZkeyStream(blob.stream() as ReadableStream<Uint8Array>, name, { size: blob.size, progress });
 }
 
 /** The values of a snarkjs `.wtns` file's sections: n scalars, 32 bytes LE each. */

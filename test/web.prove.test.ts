@@ -14,6 +14,9 @@ import { toyGroth16 } from "./helpers/circuit.js";
 import { launchChromium, pageLog } from "./helpers/browser.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { R } from "../core/bn254.js";
+import { devKeys } from "../circuits/devkeys.js";
+import { circuitName } from "../circuits/config.js";
+import { findConfigs } from "../scripts/web/server.js";
 
 interface PageResult {
   proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[] };
@@ -27,18 +30,22 @@ interface PageResult {
 let tmp: string;
 let toy: { wasm: string; zkey: string; vkey: unknown; vkeyFile: string };
 let server: WebServer;
+/** The 4×8 rollup's development keys, which the server offers as a configuration. */
+const ROLLUP = { txs: 4, depth: 8 };
+let rollupVkey: unknown;
 let browser: Browser;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-web-"));
   const out = path.join(tmp, "web");
-  const [keys] = await Promise.all([toyGroth16(tmp), bundleWeb({ out })]);
+  const [keys, , rollup] = await Promise.all([toyGroth16(tmp), bundleWeb({ out }), devKeys(ROLLUP)]);
+  rollupVkey = JSON.parse(fs.readFileSync(rollup.vkey, "utf8"));
   const vkeyFile = path.join(tmp, "toy.vkey.json");
   fs.writeFileSync(vkeyFile, JSON.stringify(keys.vkey));
   toy = { ...keys, vkeyFile };
   fs.writeFileSync(path.join(tmp, "good.json"), JSON.stringify({ a: 3, b: 5, pub: 7 }));
   fs.writeFileSync(path.join(tmp, "bad.json"), JSON.stringify({ a: 3, b: 5 }));
-  server = await startWebServer({ port: 0, root: out, configs: () => [] });
+  server = await startWebServer({ port: 0, root: out, configs: () => findConfigs().filter((c) => c.name === circuitName(ROLLUP)) });
   browser = await launchChromium({ webgpu: true });
 }, 600_000);
 
@@ -58,6 +65,17 @@ async function proveInPage(page: Page, backend: string, input: string): Promise<
   await page.setInputFiles("#file-wasm", toy.wasm);
   await page.setInputFiles("#file-input", path.join(tmp, input));
   await page.setInputFiles("#file-vkey", toy.vkeyFile);
+  await page.check(`input[name=backend][value=${backend}]`);
+  await page.click("#prove");
+  await page.waitForFunction(() => window.zkrLast || window.zkrError, null, { timeout: 900_000, polling: 500 });
+  return page.evaluate(() => ({ result: window.zkrLast as unknown as PageResult | undefined, error: window.zkrError }));
+}
+
+/** Opens the page, picks a configuration the server offers (its key read as it downloads), proves on `backend`. */
+async function proveConfigInPage(page: Page, backend: string, config: string): Promise<{ result?: PageResult; error?: string }> {
+  await page.goto(`${server.url}/prove/`);
+  await page.waitForSelector("body[data-ready=true]");
+  await page.selectOption("#config", config);
   await page.check(`input[name=backend][value=${backend}]`);
   await page.click("#prove");
   await page.waitForFunction(() => window.zkrLast || window.zkrError, null, { timeout: 900_000, polling: 500 });
@@ -105,20 +123,21 @@ test("an input the circuit rejects is refused with the witness error, and no pro
   await page.close();
 }, 300_000);
 
-test("without a WebGPU adapter the page says so and proves on the CPU workers; the proof verifies", async () => {
+test("without a WebGPU adapter the page says so and proves the served 4×8 rollup on the CPU workers; the proof verifies", async () => {
   const plain = await launchChromium({ webgpu: false });
   try {
     const page = await plain.newPage();
     const lines = pageLog(page);
-    const { result, error } = await proveInPage(page, "webgpu", "good.json");
+    const { result, error } = await proveConfigInPage(page, "webgpu", circuitName(ROLLUP));
     expect({ error, lines: error ? lines : [] }).toEqual({ error: undefined, lines: [] });
     expect(result!.backend).toBe("cpu");
     expect(result!.fallback).toMatch(/^WebGPU is not usable here \(.*adapter.*\): proving on the CPU workers instead$/);
     expect(result!.description).toMatch(/^WebAssembly on \d+ Web Workers$/);
     expect(await page.textContent("#notice")).toBe(result!.fallback);
     expect(await page.textContent("#device-gpu")).toMatch(/^WebGPU: not available: /);
+    expect(result!.verified).toBe(true);
     const snarkjs = await import("snarkjs");
-    expect(await snarkjs.groth16.verify(toy.vkey, result!.publicSignals, result!.proof)).toBe(true);
+    expect(await snarkjs.groth16.verify(rollupVkey, result!.publicSignals, result!.proof)).toBe(true);
   } finally {
     await plain.close();
   }

@@ -16,6 +16,9 @@ import http from "node:http";
 import path from "node:path";
 import { ROOT } from "../../core/paths.js";
 import { proofJobSpec } from "../../core/jobs/types.js";
+import { applyBatch } from "../../sequencer/model/batch.js";
+import { L1Queue } from "../../sequencer/model/queue.js";
+import { RollupState } from "../../sequencer/model/state.js";
 import { WEB_OUT } from "./bundle.js";
 
 /** A configuration the prover page can prove. */
@@ -59,12 +62,7 @@ export function findConfigs(keysRoot = path.join(ROOT, "build", "keys", "dev"), 
 }
 
 /** The witness inputs of an empty batch (every slot a no-op) of a configuration: something to prove. */
-async function emptyBatchInput(c: WebConfig): Promise<string> {
-  const [{ applyBatch }, { L1Queue }, { RollupState }] = await Promise.all([
-    import("../../sequencer/model/batch.js"),
-    import("../../sequencer/model/queue.js"),
-    import("../../sequencer/model/state.js"),
-  ]);
+function emptyBatchInput(c: WebConfig): string {
   const state = new RollupState({ depth: c.depth, chainId: 31337n, rollup: "0x000000000000000000000000000000000000dEaD" });
   // The same JSON a proof job gives the witness generator.
   return JSON.stringify(proofJobSpec(applyBatch(state, [], new L1Queue(), { slots: c.txs }), c).input);
@@ -79,7 +77,7 @@ export interface WebServer {
 export async function startWebServer(o: { host?: string; port?: number; root?: string; configs?: () => WebConfig[]; log?: (l: string) => void } = {}): Promise<WebServer> {
   const root = o.root ?? WEB_OUT;
   const configs = o.configs ?? (() => findConfigs());
-  const inputs = new Map<string, Promise<string>>();
+  const inputs = new Map<string, string>();
   const server = http.createServer((req, res) => {
     void answer(req, res).catch((err: Error) => {
       o.log?.(`${req.method} ${req.url}: ${err.message}`);
@@ -136,7 +134,7 @@ export async function startWebServer(o: { host?: string; port?: number; root?: s
       if (f[2] === "input.json") {
         let input = inputs.get(c.name);
         if (!input) inputs.set(c.name, (input = emptyBatchInput(c)));
-        return send(res, 200, TYPES[".json"], await input);
+        return send(res, 200, TYPES[".json"], input);
       }
       return sendFile(res, f[2] === "circuit.zkey" ? c.files.zkey : f[2] === "circuit.wasm" ? c.files.wasm : c.files.vkey);
     }

@@ -12,7 +12,6 @@ interface BenchDeps {
   configs(): ServedConfig[];
   selected(): string;
   backendFor(choice: BackendChoice, defaultLimits: boolean): Promise<OpenedBackend>;
-  download(url: string, step: string): Promise<Blob>;
   log(line: string): void;
 }
 
@@ -72,8 +71,7 @@ export function setupBench(d: BenchDeps): void {
     if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error("runs: an integer in 1..20 expected");
     const chosen = [...document.querySelectorAll<HTMLInputElement>('input[name="bench-backend"]:checked')].map((i) => i.value as BackendChoice);
     status(`loading ${c.name}'s proving key`);
-    const zkey = await d.download(c.zkey, "proving key");
-    const key = await loadKey(zkey, `${c.name}.zkey`);
+    const key = await loadKey(c.zkey, `${c.name}.zkey`);
     const rows: Row[] = [];
     const backends = new Map<BackendChoice, OpenedBackend>();
     for (const b of chosen) {
@@ -102,7 +100,7 @@ export function setupBench(d: BenchDeps): void {
     if ($<HTMLInputElement>("bench-proofs").checked) {
       const wasm = new Uint8Array(await (await fetch(c.wasm)).arrayBuffer());
       const input = (await (await fetch(c.input)).json()) as Record<string, unknown>;
-      const req = { zkey, zkeyName: `${c.name}.zkey`, wasm, input };
+      const req = { zkey: c.zkey, zkeyName: `${c.name}.zkey`, wasm, input };
       const proof: Row = { what: `proof ${c.name}`, ms: {} };
       for (const [b, o] of backends) {
         status(`${NAMES[b]}: proofs of ${c.name}`);

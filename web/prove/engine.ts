@@ -9,7 +9,7 @@ import { Groth16Prover, type Groth16Proof, type ProofTimings } from "../../prove
 import type { ProverBackend } from "../../prover/backend.js";
 import { createWebGpuBackend, Gpu } from "../../prover/webgpu/index.js";
 import { createFfjsBackend } from "../../prover/ffjs.js";
-import { readWtnsBytes, readZkeyBlob, type ProvingKey } from "../../prover/zkey.js";
+import { readWtnsBytes, readZkeyBlob, readZkeyStream, type ProvingKey } from "../../prover/zkey.js";
 import type { StepProgress } from "../../core/progress.js";
 import { createBrowserCpuBackend } from "./cpu.js";
 
@@ -86,7 +86,8 @@ export async function openBackend(choice: BackendChoice, o: WebGpuChoice & { log
 
 /** What the page proves: a proving key, the circuit's witness generator and an input. */
 export interface ProofRequest {
-  zkey: Blob;
+  /** A file the user gave, or the URL of a served one (read as it downloads). */
+  zkey: Blob | string;
   zkeyName: string;
   wasm: Uint8Array;
   input: Record<string, unknown>;
@@ -98,10 +99,22 @@ export interface ProofResult {
   timings: ProofTimings & { load: number; witness: number };
 }
 
-/** Reads a proving key, reporting the bytes read. */
-export async function loadKey(zkey: Blob, name: string, progress?: (p: StepProgress) => void): Promise<ProvingKey> {
-  progress?.({ step: "proving key", done: 0, total: zkey.size, unit: "bytes" });
-  return readZkeyBlob(zkey, name, (done, total) => progress?.({ step: "proving key", done, total, unit: "bytes" }));
+/**
+ * Reads a proving key, reporting the bytes read: a Blob as a stream, a URL as it downloads (the
+ * key is parsed while its bytes arrive, each section copied once).
+ */
+export async function loadKey(zkey: Blob | string, name: string, progress?: (p: StepProgress) => void): Promise<ProvingKey> {
+  const report = (done: number, total: number) => progress?.({ step: "proving key", done, total, unit: "bytes" });
+  if (typeof zkey !== "string") {
+    report(0, zkey.size);
+    return readZkeyBlob(zkey, name, report);
+  }
+  const r = await fetchOk(zkey);
+  if (!r.body) throw new Error(`${zkey}: an empty answer`);
+  const length = r.headers.get("content-length");
+  const size = length === null ? undefined : Number(length);
+  report(0, size ?? 0);
+  return readZkeyStream(r.body, name, { size, progress: report });
 }
 
 /** The `.wtns` file of `input`, in memory, from the circuit's `.wasm` (snarkjs's witness calculator). */
@@ -141,7 +154,7 @@ export async function proveOnce(req: ProofRequest, backend: ProverBackend, o: { 
 export async function proveWithSnarkjs(req: ProofRequest): Promise<ProofResult> {
   const s = snarkjs();
   let t = performance.now();
-  const zkey = new Uint8Array(await req.zkey.arrayBuffer());
+  const zkey = new Uint8Array(await (typeof req.zkey === "string" ? await fetchOk(req.zkey) : req.zkey).arrayBuffer());
   const load = (performance.now() - t) / 1000;
   t = performance.now();
   const wtns = await calculateWtns(req.wasm, req.input);
@@ -150,4 +163,11 @@ export async function proveWithSnarkjs(req: ProofRequest): Promise<ProofResult> 
   const { proof, publicSignals } = await s.groth16.prove(zkey, wtns);
   const total = (performance.now() - t) / 1000;
   return { proof, publicSignals, timings: { abc: NaN, ntt: NaN, msm: NaN, assemble: NaN, total, load, witness } };
+}
+
+/** fetch, with an error naming the URL for anything but 2xx. */
+export async function fetchOk(url: string): Promise<Response> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
+  return r;
 }

@@ -5,7 +5,7 @@
  */
 import { BackendError } from "../../prover/backend.js";
 import type { StepProgress } from "../../core/progress.js";
-import { describeWebGpu, openBackend, proveOnce, proveWithSnarkjs, snarkjs, type BackendChoice, type OpenedBackend, type ProofRequest, type ProofResult } from "./engine.js";
+import { describeWebGpu, fetchOk, openBackend, proveOnce, proveWithSnarkjs, snarkjs, type BackendChoice, type OpenedBackend, type ProofRequest, type ProofResult } from "./engine.js";
 import { setupBench } from "./bench.js";
 
 /** A configuration the server offers (GET api/configs). */
@@ -47,24 +47,6 @@ function progress(p: StepProgress): void {
   }
 }
 
-/** Downloads a file the server offers, as a Blob built from the response's chunks as they arrive. */
-export async function download(url: string, step: string): Promise<Blob> {
-  const r = await fetch(url);
-  if (!r.ok || !r.body) throw new Error(`${url}: ${r.status} ${r.statusText}`);
-  const total = Number(r.headers.get("content-length") ?? 0);
-  const reader = r.body.getReader();
-  const parts: Uint8Array[] = [];
-  let done = 0;
-  for (;;) {
-    const { value, done: end } = await reader.read();
-    if (end) break;
-    parts.push(value);
-    done += value.length;
-    progress({ step, done, total, unit: "bytes" });
-  }
-  return new Blob(parts as BlobPart[]);
-}
-
 let configs: ServedConfig[] = [];
 const opened = new Map<string, Promise<OpenedBackend>>();
 
@@ -94,13 +76,13 @@ async function request(): Promise<{ req: ProofRequest; vkey?: unknown; label: st
   }
   const c = configs.find((x) => x.name === $<HTMLSelectElement>("config").value);
   if (!c) throw new Error("no configuration chosen (and no files given)");
-  const [zkeyBlob, wasmBlob, inputJson, vkeyJson] = await Promise.all([
-    download(c.zkey, `downloading ${c.name}'s proving key`),
-    fetch(c.wasm).then((r) => r.arrayBuffer()),
-    fetch(c.input).then((r) => r.json()),
-    fetch(c.vkey).then((r) => r.json()),
+  const [wasmBytes, inputJson, vkeyJson] = await Promise.all([
+    fetchOk(c.wasm).then((r) => r.arrayBuffer()),
+    fetchOk(c.input).then((r) => r.json()),
+    fetchOk(c.vkey).then((r) => r.json()),
   ]);
-  return { req: { zkey: zkeyBlob, zkeyName: `${c.name}.zkey`, wasm: new Uint8Array(wasmBlob), input: inputJson as Record<string, unknown> }, vkey: vkeyJson, label: c.name };
+  // the proving key is read as it downloads, by the prover's loadKey
+  return { req: { zkey: c.zkey, zkeyName: `${c.name}.zkey`, wasm: new Uint8Array(wasmBytes), input: inputJson as Record<string, unknown> }, vkey: vkeyJson, label: c.name };
 }
 
 function parseJson(name: string, text: string): unknown {
@@ -243,7 +225,7 @@ async function start(): Promise<void> {
     select.append(o);
   }
   $("config-hint").textContent = configs.length ? "Development keys: insecure, for trying and measuring only." : "zkr serves no configuration yet ('zkr setup --dev --txs 1 --depth 4' makes one); use your own files below.";
-  setupBench({ configs: () => configs, selected: () => $<HTMLSelectElement>("config").value, backendFor, download, log });
+  setupBench({ configs: () => configs, selected: () => $<HTMLSelectElement>("config").value, backendFor, log });
   document.body.dataset.ready = "true";
 }
 
