@@ -133,3 +133,79 @@ export function logLogSvg(c: LogLogChart): string {
   out.push(`</svg>`);
   return out.join("\n") + "\n";
 }
+
+/** A linear line chart: one panel, steps drawn as they are (cumulative counts over time). */
+export interface LinesChart {
+  title: string;
+  subtitle?: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  width?: number;
+  height?: number;
+}
+
+/** Round tick steps (1, 2 or 5 × 10^k) giving about `n` ticks up to `max`. */
+function linearTicks(max: number, n = 6): number[] {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / n;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = 0; v <= max + step * 1e-9; v += step) out.push(Math.round(v / step) * step);
+  if (out[out.length - 1] < max) out.push(out[out.length - 1] + step);
+  return out;
+}
+
+/** Renders a {@link LinesChart}: axes from 0, a step line per series, the legend on the right. */
+export function linesSvg(c: LinesChart): string {
+  const PW = c.width ?? 640;
+  const PH = c.height ?? 360;
+  const pm = { left: 64, right: 14, top: 26, bottom: 44 };
+  const legendW = Math.max(120, 48 + Math.ceil(6.5 * Math.max(0, ...c.series.map((s) => s.label.length))));
+  const top = c.subtitle ? 58 : 40;
+  const W = PW + legendW + 10;
+  const H = top + PH + 16;
+  const pts = c.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const xt = linearTicks(Math.max(0, ...pts.map((p) => p.x)));
+  const yt = linearTicks(Math.max(0, ...pts.map((p) => p.y)));
+  const left = pm.left;
+  const ptop = top + pm.top;
+  const pw = PW - pm.left - pm.right;
+  const ph = PH - pm.top - pm.bottom;
+  const X = (x: number) => left + (x / xt[xt.length - 1]) * pw;
+  const Y = (y: number) => ptop + ph - (y / yt[yt.length - 1]) * ph;
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
+  out.push(`<title>${xmlEscape(c.title)}</title>`);
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
+  out.push(`<text x="${pm.left}" y="22" font-size="15" font-weight="bold">${xmlEscape(c.title)}</text>`);
+  if (c.subtitle) out.push(`<text x="${pm.left}" y="40" fill="#555555">${xmlEscape(c.subtitle)}</text>`);
+  out.push(`<g class="grid" stroke="#e3e3e3" stroke-width="1">`);
+  for (const x of xt) out.push(`<line x1="${r1(X(x))}" y1="${ptop}" x2="${r1(X(x))}" y2="${ptop + ph}"/>`);
+  for (const y of yt) out.push(`<line x1="${left}" y1="${r1(Y(y))}" x2="${left + pw}" y2="${r1(Y(y))}"/>`);
+  out.push(`</g>`);
+  out.push(`<g class="ticks" fill="#333333">`);
+  for (const x of xt) out.push(`<text x="${r1(X(x))}" y="${ptop + ph + 14}" text-anchor="middle">${x}</text>`);
+  for (const y of yt) out.push(`<text x="${left - 6}" y="${r1(Y(y) + 4)}" text-anchor="end">${y}</text>`);
+  out.push(`</g>`);
+  out.push(`<rect x="${left}" y="${ptop}" width="${pw}" height="${ph}" fill="none" stroke="#333333"/>`);
+  out.push(`<text class="x-label" x="${left + pw / 2}" y="${ptop + ph + 32}" text-anchor="middle">${xmlEscape(c.xLabel)}</text>`);
+  out.push(`<text class="y-label" transform="translate(14 ${ptop + ph / 2}) rotate(-90)" text-anchor="middle">${xmlEscape(c.yLabel)}</text>`);
+  for (const s of c.series) {
+    const p = s.points.filter((q) => Number.isFinite(q.x) && Number.isFinite(q.y)).sort((a, b) => a.x - b.x);
+    // a step line: the count holds until the next point
+    const path = p.map((q, i) => (i === 0 ? `${r1(X(q.x))},${r1(Y(q.y))}` : `${r1(X(q.x))},${r1(Y(p[i - 1].y))} ${r1(X(q.x))},${r1(Y(q.y))}`)).join(" ");
+    const data = Object.entries(s.attrs ?? {}).map(([k, v]) => ` data-${k}="${xmlEscape(v)}"`).join("");
+    out.push(`<g class="series"${data}><polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""} points="${path}"/></g>`);
+  }
+  out.push(`<g class="legend">`);
+  c.series.forEach((s, i) => {
+    const ly = ptop + 4 + i * 20;
+    out.push(`<line x1="${PW + 10}" y1="${ly}" x2="${PW + 38}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`);
+    out.push(`<text x="${PW + 46}" y="${ly + 4}">${xmlEscape(s.label)}</text>`);
+  });
+  out.push(`</g>`);
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}

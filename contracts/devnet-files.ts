@@ -35,6 +35,7 @@ export interface DevnetDeployment {
 export interface UpEndpoints {
   apiUrl: string;
   dbPath: string;
-  proverPid: number;
+  /** The provers' pids (`zkr up --provers`); -1 for one being started again. */
+  proverPids: number[];
   pid: number;
 }

@@ -25,16 +25,22 @@ export type BackendName = (typeof BACKENDS)[number];
  * correct but far slower than the cpu backend, so `auto` does not pick it). Every backend comes
  * behind the interface's checks (prover/checked.ts).
  */
-export async function createBackend(name: string, log: ProverLog = () => {}): Promise<CheckedBackend> {
-  return checkedBackend(await startBackend(name, log));
+export async function createBackend(name: string, log: ProverLog = () => {}, opts: BackendOptions = {}): Promise<CheckedBackend> {
+  return checkedBackend(await startBackend(name, log, opts));
 }
 
-async function startBackend(name: string, log: ProverLog): Promise<ProverBackend> {
+/** Options of {@link createBackend}. */
+export interface BackendOptions {
+  /** Worker threads of the cpu backend (also `auto`'s and the service's fallback to it); default one per core. */
+  threads?: number;
+}
+
+async function startBackend(name: string, log: ProverLog, opts: BackendOptions): Promise<ProverBackend> {
   switch (name) {
     case "cpu": {
       const { createCpuBackend } = await import("./cpu/index.js");
-      const b = await createCpuBackend();
-      log(`backend: cpu (worker threads)`);
+      const b = await createCpuBackend({ threads: opts.threads });
+      log(`backend: cpu (${b.inner.threads} worker threads)`);
       return b;
     }
     case "ffjs": {
@@ -60,7 +66,7 @@ async function startBackend(name: string, log: ProverLog): Promise<ProverBackend
         why = (err as Error).message;
       }
       const { createCpuBackend } = await import("./cpu/index.js");
-      const b = await createCpuBackend();
+      const b = await createCpuBackend({ threads: opts.threads });
       log(`backend: auto picked cpu (${why.replace(/^webgpu: /, "")})`);
       return b;
     }

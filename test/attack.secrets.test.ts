@@ -299,7 +299,7 @@ test("zkr up writes its sequencer.json with mode 0600 whatever the umask", async
   const umask = process.umask(0o000);
   try {
     const file = path.join(dir, "sequencer.json");
-    writeEndpointsFile(file, { apiUrl: "http://127.0.0.1:1", dbPath: "x.db", proverPid: 1, pid: 2 });
+    writeEndpointsFile(file, { apiUrl: "http://127.0.0.1:1", dbPath: "x.db", proverPids: [1], pid: 2 });
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(file, "utf8"))).toMatchObject({ apiUrl: "http://127.0.0.1:1" });
   } finally {

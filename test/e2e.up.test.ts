@@ -59,8 +59,8 @@ async function startUp(dir: string, extra: string[] = []) {
   await until("zkr up to be running", () => out.includes("zkr is running") || child.exitCode !== null, 600_000, () => out);
   expect(out).toContain("zkr is running");
   const dep = JSON.parse(fs.readFileSync(path.join(dir, "deployment.json"), "utf8")) as { rpcUrl: string };
-  const seq = JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { proverPid: number; apiUrl: string };
-  return { child, exited, output: () => out, rpcUrl: dep.rpcUrl, proverPid: seq.proverPid, apiUrl: seq.apiUrl, rollup: (dep as unknown as { addresses: { rollup: string } }).addresses.rollup };
+  const seq = JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { proverPids: number[]; apiUrl: string };
+  return { child, exited, output: () => out, rpcUrl: dep.rpcUrl, proverPid: seq.proverPids[0], apiUrl: seq.apiUrl, rollup: (dep as unknown as { addresses: { rollup: string } }).addresses.rollup };
 }
 
 /** Whether anything answers JSON-RPC at `url`. */
@@ -99,6 +99,74 @@ test("Ctrl-C stops every part in order, without error lines, exits 0 and keeps n
     process.kill(-c.child.pid!, "SIGINT");
     expect(await c.exited).toEqual({ code: 0, signal: null });
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 1_200_000);
+
+test("zkr up --provers 2 proves two batches at once; a prover killed mid-proof is started again, its batch proved again, and L1 verifies every batch in order", async () => {
+  const dir = tmpDir("zkr-up-provers-");
+  let started: Awaited<ReturnType<typeof startUp>> | undefined;
+  try {
+    const up = (started = await startUp(dir, ["--provers", "2"]));
+    expect(up.output()).toMatch(/provers: +2, pids \d+, \d+ \(zkr prover --db \S+, cpu backend, \d+ threads? each; 2 batches proved at once\)/);
+    const pids = () => (JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { proverPids: number[] }).proverPids;
+    const [first, second] = pids();
+    expect([alive(first), alive(second)]).toEqual([true, true]);
+
+    // Eight deposits from eight L1 accounts, sent at once: two full batches (4 slots) or more.
+    const provider = devnetProvider(up.rpcUrl);
+    let indices: bigint[];
+    try {
+      const wallets = Array.from({ length: 8 }, (_, i) => new ZkrWallet({ version: 1, l2Key: Buffer.from(randomPrivateKey()).toString("hex"), l1Key: devnetAccountKey(i + 1) }, provider));
+      indices = (await Promise.all(wallets.map((w) => w.deposit(up.rollup, parseEther("0.1"))))).map((d) => d.index);
+    } finally {
+      provider.destroy();
+    }
+    const client = new SequencerClient(up.apiUrl);
+    const batches = async () => {
+      const out: { n: number; status: string; job: Awaited<ReturnType<SequencerClient["batch"]>>["proofJob"]; verifiedBlock: number | null }[] = [];
+      for (let n = 0; ; n++) {
+        const b = await client.batch(n).catch(() => undefined);
+        if (!b) return out;
+        out.push({ n, status: b.status, job: b.proofJob, verifiedBlock: b.verifiedBlock });
+      }
+    };
+    // Both provers hold a job at the same moment.
+    let held: { n: number; worker: string }[] = [];
+    await until("two batches proving at once, on two provers", async () => {
+      held = (await batches()).filter((b) => b.job?.status === "proving").map((b) => ({ n: b.n, worker: b.job!.worker! }));
+      return new Set(held.map((h) => h.worker)).size === 2;
+    }, 300_000, up.output);
+    // The prover of the later batch (the one furthest from done) is killed mid-proof.
+    const victim = held.reduce((a, b) => (b.n > a.n ? b : a));
+    const slot = Number(/^up-prover-(\d+)$/.exec(victim.worker)![1]);
+    process.kill(pids()[slot - 1], "SIGKILL");
+    await until("the killed prover to be started again", () => up.output().includes(`prover ${slot} exited (SIGKILL); starting it again`) && pids()[slot - 1] > 0 && pids()[slot - 1] !== [first, second][slot - 1], 120_000, up.output);
+    expect(alive(pids()[slot - 1])).toBe(true);
+
+    // Every batch verified on L1; the victim's batch on a second attempt after its lease ran out.
+    let all: Awaited<ReturnType<typeof batches>> = [];
+    await until("every batch verified on L1", async () => {
+      all = await batches();
+      const made = await Promise.all(indices.map((i) => client.account(i).then(() => true, () => false)));
+      return all.length >= 2 && all.every((b) => b.status === "verified") && made.every(Boolean);
+    }, 600_000, () => JSON.stringify(all) + "\n" + up.output());
+    const again = all.find((b) => b.n === victim.n)!;
+    // (a second attempt: the first one's lease ran out with its prover; a success clears the error)
+    expect(again.job!.attempts).toBeGreaterThanOrEqual(2);
+    // L1 verified them in order: blocks never go back as batch numbers go up.
+    const blocks = all.map((b) => Number(b.verifiedBlock));
+    expect(blocks).toEqual([...blocks].sort((a, b) => a - b));
+
+    const running = pids();
+    process.kill(-up.child.pid!, "SIGINT");
+    expect(await up.exited).toEqual({ code: 0, signal: null });
+    expect(running.map(alive)).toEqual([false, false]);
+  } finally {
+    if (started && started.child.exitCode === null) {
+      process.kill(-started.child.pid!, "SIGINT");
+      await started.exited;
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 1_200_000);

@@ -21,6 +21,7 @@ interface ProverOptions {
   wasm?: string;
   circuit?: string;
   warm?: string;
+  threads?: number;
 }
 
 function keySource(o: ProverOptions, parseCircuit: (s: string) => CircuitId): KeySource {
@@ -56,11 +57,14 @@ export function registerProver(program: Command): void {
     .option("--vkey <file>", "verification key (JSON) matching --zkey")
     .option("--wasm <file>", "witness generator (default: the circuit's build)")
     .option("--warm <list>", "circuits to load before the first job, e.g. 4x8,16x8")
+    .option("--threads <n>", "worker threads of the cpu backend (default one per core; several provers on one machine share the cores)", int("threads"))
     .action(async (o: ProverOptions) => {
       if (!o.db && !o.redis) throw new Error("--db <file> or --redis <url> expected");
       const log = (l: string) => console.error(`${new Date().toISOString().slice(11, 23)} prover ${l}`);
       if (process.env[STOP_WITH_PARENT] === "1") stopWithParent();
-      const [{ startProverService }, { parseCircuit }] = await Promise.all([import("../../prover/service/service.js"), import("../../prover/service/keys.js")]);
+      const [{ startProverService }, { parseCircuit }, { createBackend }] = await Promise.all([
+        import("../../prover/service/service.js"), import("../../prover/service/keys.js"), import("../../prover/index.js"),
+      ]);
       const service = await startProverService({
         db: o.db,
         redis: o.redis,
@@ -72,6 +76,7 @@ export function registerProver(program: Command): void {
         queueName: o.queue,
         keys: keySource(o, parseCircuit),
         warm: o.warm ? o.warm.split(",").map(parseCircuit) : [],
+        createBackend: (name, l) => createBackend(name, l, { threads: o.threads }),
         signals: true,
         log,
       });

@@ -12,15 +12,13 @@
  */
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { ROOT } from "../../core/paths.js";
 import type { Sequencer } from "../../sequencer/sequencer.js";
 import type { TxView } from "../../sequencer/client.js";
 import { DEVNET_DIR, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
-import { STOP_WITH_PARENT, int } from "./options.js";
+import { int } from "./options.js";
 
 // Everything else is imported where it runs, so that `zkr up --help` answers without loading
 // ethers, the sequencer or the circuits (test/cli.compiled.test.ts holds the time).
@@ -46,31 +44,10 @@ interface UpOptions {
   out: string;
   keep?: boolean;
   fresh?: boolean;
+  provers: number;
 }
 
 const stamp = () => new Date().toISOString().slice(11, 19);
-
-/** Starts `zkr prover` on the database; its log lines go to stderr with a prefix. */
-function startProver(dbPath: string, circuit: string, verbose: boolean): ChildProcess {
-  // Its own process group, so a Ctrl-C reaches only zkr up, which stops the parts in order; the
-  // pipe on its stdin stops it if zkr up dies without doing so.
-  const child = spawn(process.execPath, [path.join(ROOT, "bin", "zkr.js"), "prover", "--db", dbPath, "--warm", circuit, "--backend", "cpu", "--grace", "0"], {
-    stdio: ["pipe", "pipe", "pipe"],
-    cwd: ROOT,
-    detached: true,
-    env: { ...process.env, [STOP_WITH_PARENT]: "1" },
-  });
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) {
-      // zkr up printed the insecure-keys box already.
-      if (!line.trim() || /^[┌│└]/.test(line)) continue;
-      if (verbose || /error|fail|proven|warm|loaded|INSECURE/i.test(line)) process.stderr.write(`prover     ${line.replace(/^\S+ prover /, "")}\n`);
-    }
-  };
-  child.stdout!.on("data", forward);
-  child.stderr!.on("data", forward);
-  return child;
-}
 
 /** deposit → transfer → withdraw → claim through the running rollup, printing each stage. */
 export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: string) => void = console.log): Promise<void> {
@@ -143,6 +120,7 @@ export function registerUp(program: Command): void {
     .option("--port <port>", "anvil's port (0: any free port)", int("port"), 8545)
     .option("--api-port <port>", "the sequencer API's port (0: any free port)", int("api-port"), 8080)
     .option("--batch-wait <ms>", "longest wait before a partial batch is made", int("batch-wait"), 1000)
+    .option("--provers <k>", "prover processes: k batches proved at once, each prover with its share of the cores", int("provers"), 1)
     .option("--demo", "then run deposit → transfer → withdraw → claim and print each stage")
     .option("--exit-after-demo", "with --demo: stop everything when the demo is done")
     .option("--verbose", "print every prover line")
@@ -150,9 +128,9 @@ export function registerUp(program: Command): void {
     .option("--keep", "keep the chain and the database in --out when stopped, and resume them if kept there (also after a crash)")
     .option("--fresh", "discard a kept chain and database in --out first")
     .action(async (o: UpOptions) => {
-      const [{ progressBars }, { DEV_KEYS_WARNING }, { launchDevnet }, { Sequencer }, { sqliteProofQueue }, { DEFAULTS, DEVNET_L1, defaultVerifyThreads }, { devnetAccountKey }] = await Promise.all([
+      const [{ progressBars }, { DEV_KEYS_WARNING }, { launchDevnet }, { Sequencer }, { sqliteProofQueue }, { DEFAULTS, DEVNET_L1, defaultVerifyThreads }, { devnetAccountKey }, { UpProvers }] = await Promise.all([
         import("./progress.js"), import("../../circuits/devkeys.js"), import("../../contracts/devnet.js"), import("../../sequencer/sequencer.js"),
-        import("../../sequencer/proofs.js"), import("../../sequencer/config.js"), import("../../sequencer/wallet.js"),
+        import("../../sequencer/proofs.js"), import("../../sequencer/config.js"), import("../../sequencer/wallet.js"), import("./up-provers.js"),
       ]);
       const bars = progressBars();
       const say = (l: string) => bars.log(`${stamp()} ${l}`);
@@ -167,17 +145,11 @@ export function registerUp(program: Command): void {
       const endpointsFile = path.join(out, SEQUENCER_FILE);
 
       let seq: Sequencer | undefined;
-      let prover: ChildProcess | undefined;
+      let provers: InstanceType<typeof UpProvers> | undefined;
       let stopping: Promise<void> | undefined;
       const stop = () =>
         (stopping ??= (async () => {
-          if (prover && prover.exitCode === null) {
-            const exited = new Promise((r) => prover!.once("exit", r));
-            prover.kill("SIGTERM");
-            const t = setTimeout(() => prover!.kill("SIGKILL"), 5000);
-            await exited;
-            clearTimeout(t);
-          }
+          await provers?.stop();
           await seq?.stop();
           fs.rmSync(endpointsFile, { force: true });
           // The chain goes with anvil, so the database that follows it goes too (as the banner says).
@@ -196,10 +168,15 @@ export function registerUp(program: Command): void {
           },
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
         );
-        prover = startProver(dbPath, `${o.txs}x${o.depth}`, !!o.verbose);
-        prover.once("exit", (code, signal) => { if (!stopping) fatal?.(new Error(`the prover exited (${code ?? signal})`)); });
-        const endpoints: UpEndpoints = { apiUrl: seq.url, dbPath, proverPid: prover.pid ?? -1, pid: process.pid };
-        writeEndpointsFile(endpointsFile, endpoints);
+        const apiUrl = seq.url;
+        const endpoints = (pids: number[]): UpEndpoints => ({ apiUrl, dbPath, proverPids: pids, pid: process.pid });
+        provers = new UpProvers({
+          dbPath, circuit: `${o.txs}x${o.depth}`, count: o.provers, verbose: !!o.verbose, say,
+          onFatal: (e) => fatal?.(e),
+          onChange: (pids) => { if (!stopping) writeEndpointsFile(endpointsFile, endpoints(pids)); },
+        });
+        provers.start();
+        writeEndpointsFile(endpointsFile, endpoints(provers.pids));
         devnet.claim.setEndpoints({ API: seq.url, database: dbPath });
       } catch (e) {
         await stop();
@@ -215,7 +192,9 @@ export function registerUp(program: Command): void {
       console.log(`  operator:     ${dep.operator} (anvil account 0)`);
       console.log(`  sequencer:    ${seq.url}  (GET /health, /info, /accounts/:i, /txs/:hash, /batches/:n; POST /txs)`);
       console.log(`  database:     ${rel(dbPath)}`);
-      console.log(`  prover:       pid ${prover.pid} (zkr prover --db ${rel(dbPath)}, cpu backend)`);
+      const threads = `${provers.threads} thread${provers.threads === 1 ? "" : "s"}`;
+      if (o.provers === 1) console.log(`  prover:       pid ${provers.pids[0]} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads})`);
+      else console.log(`  provers:      ${o.provers}, pids ${provers.pids.join(", ")} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads} each; ${o.provers} batches proved at once)`);
       console.log(`  deployment:   ${rel(devnet.file)}`);
       console.log(`  try:          npx zkr wallet create && npx zkr wallet deposit 1 && npx zkr wallet balance`);
       if (devnet.resumed) console.log(`resumed:      the chain and the database kept in ${rel(out)}`);
