@@ -31,6 +31,10 @@ export interface InfoView {
   chainId: bigint; domain: bigint; slots: number; depth: number;
   /** The account that collects fees; null when none does. */
   feeAccount: bigint | null;
+  /** The fee account's token, the only one fees can be paid in; null until the account exists. */
+  feeToken: bigint | null;
+  /** The least fee the mempool admits, by token id (a token not listed: none). */
+  minFees: Map<bigint, bigint>;
   rollup: string; batchMaxWaitMs: number;
 }
 
@@ -53,6 +57,8 @@ export interface BatchView {
   number: number; status: BatchJson["status"]; oldRoot: bigint; newRoot: bigint; queueStart: number; queueEnd: number;
   /** The account credited with the batch's fees; null when it collected none. */
   feeAccount: bigint | null;
+  /** The sum of its transactions' fees (0 when none). */
+  totalFee: bigint;
   publicInput: bigint; txData: string; slots: SlotJson[]; createdAt: string; provenAt: string | null;
   l1Tx: string | null; l1Block: number | null; verifiedBlock: number | null; error: string | null; proofJob: ProofJobView | null;
 }
@@ -118,6 +124,7 @@ function batchView(b: BatchJson): BatchView {
   return {
     number: num("number", b.number), status: b.status, oldRoot: word("oldRoot", b.oldRoot), newRoot: word("newRoot", b.newRoot),
     queueStart: num("queueStart", b.queueStart), queueEnd: num("queueEnd", b.queueEnd), feeAccount: orNull(b.feeAccount, (x) => big("feeAccount", x)),
+    totalFee: big("totalFee", b.totalFee),
     publicInput: word("publicInput", b.publicInput), txData: b.txData, slots: b.slots, createdAt: b.createdAt, provenAt: b.provenAt,
     l1Tx: b.l1Tx, l1Block: orNull(b.l1Block, (x) => num("l1Block", x)), verifiedBlock: orNull(b.verifiedBlock, (x) => num("verifiedBlock", x)), error: b.error,
     proofJob: j && {
@@ -144,7 +151,9 @@ function healthView(h: HealthJson): HealthView {
 function infoView(i: InfoJson): InfoView {
   return {
     chainId: big("chainId", i.chainId), domain: big("domain", i.domain), slots: num("slots", i.slots), depth: num("depth", i.depth),
-    feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs),
+    feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), feeToken: orNull(i.feeToken, (x) => big("feeToken", x)),
+    minFees: new Map(Object.entries(i.minFees).map(([t, v]) => [big("minFees token", t), big(`minFees.${t}`, v)])),
+    rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs),
   };
 }
 

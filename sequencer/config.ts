@@ -42,6 +42,14 @@ export interface SequencerConfig {
   depth: number;
   /** Account that receives fees; when absent (or not yet created), fees must be 0. */
   feeAccount?: bigint;
+  /**
+   * The least fee (in the token's smallest unit) the mempool admits, per token id (decimal string
+   * keys): a transfer or withdrawal from an account of token `t` pays at least `minFees[t]`, or is
+   * refused with 422 `fee_too_low` (sequencer/fees.ts). A token without an entry pays what it
+   * likes, 0 included. Fees are collected in the fee account's token only (one fee account per
+   * batch), so a minimum for another token refuses every transaction of that token.
+   */
+  minFees?: Readonly<Record<string, bigint>>;
   /** A batch is made when `slots` transactions wait, or when the oldest has waited this long. */
   batchMaxWaitMs: number;
   /** Batches created but not yet proven before the batcher waits for the prover. */

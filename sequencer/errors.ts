@@ -26,6 +26,7 @@ export type RejectCode =
   | "unknown_account"
   | "wrong_token"
   | "bad_fee"
+  | "fee_too_low"
   | "nonce_used"
   | "nonce_gap"
   | "duplicate"

@@ -11,6 +11,8 @@
 // be filled with unbatchable spam. A client sends an account's next transaction once the previous
 // one is accepted (202). The model's typed errors become the API's codes in one table
 // (sequencer/errors.ts, rejectionOf). The mempool's own rules come after:
+// - the fee is at least the sequencer's minimum for the account's token (`fee_too_low`;
+//   sequencer/fees.ts says why a minimum rather than ordering by fee);
 // - something moves or is paid (`zero_value`);
 // - no forced exit of the account waits in the L1 queue (it will empty the account first);
 // - the mempool has room.
@@ -36,6 +38,7 @@ import { verifyGroup, type SignatureItem, type VerifyMany } from "./signatures.j
 import type { VerifyPool } from "./verify-pool.js";
 import { RequestRejectedError, rejectionOf } from "./errors.js";
 import { txHash } from "./codec.js";
+import { checkMinFee } from "./fees.js";
 import type { SequencerContext } from "./context.js";
 import type { TxRow } from "./store.js";
 import type { Statement } from "better-sqlite3";
@@ -136,6 +139,7 @@ export class Mempool {
       };
       throw rejectionOf(e, { receivedAs }) ?? e;
     }
+    checkMinFee(config, tx, state.accounts.get(tx.from)!.tokenId);
     const op = tx.type === TxType.Transfer ? "transfer" : "withdraw";
     if (tx.amount === 0n && tx.fee === 0n) {
       // It would move nothing and pay nothing: only a way to fill slots and proofs for free.
