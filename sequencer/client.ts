@@ -35,7 +35,7 @@ export interface InfoView {
   feeToken: bigint | null;
   /** The least fee the mempool admits, by token id (a token not listed: none). */
   minFees: Map<bigint, bigint>;
-  rollup: string; batchMaxWaitMs: number;
+  rollup: string; batchMaxWaitMs: number; maxMempool: number;
 }
 
 /** What `/health` says. */
@@ -63,10 +63,13 @@ export interface BatchView {
   l1Tx: string | null; l1Block: number | null; verifiedBlock: number | null; error: string | null; proofJob: ProofJobView | null;
 }
 
-/** The API refused a request. `data`: the values its message quotes (amounts in wei), when it quotes any. */
+/**
+ * The API refused a request. `data`: the values its message quotes (amounts in wei), when it quotes
+ * any; `retryAfter`: the seconds its `Retry-After` header asked for (a 503), when it sent one.
+ */
 export class ApiError extends ZkrError {
   override name = "ApiError" as const;
-  constructor(readonly status: number, readonly code: string, message: string, readonly data?: ErrorJson["data"]) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly data?: ErrorJson["data"], readonly retryAfter?: number) {
     super(`${status} ${code}: ${message}`);
   }
 }
@@ -153,22 +156,61 @@ function infoView(i: InfoJson): InfoView {
     chainId: big("chainId", i.chainId), domain: big("domain", i.domain), slots: num("slots", i.slots), depth: num("depth", i.depth),
     feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), feeToken: orNull(i.feeToken, (x) => big("feeToken", x)),
     minFees: new Map(Object.entries(i.minFees).map(([t, v]) => [big("minFees token", t), big(`minFees.${t}`, v)])),
-    rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs),
+    rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs), maxMempool: num("maxMempool", i.maxMempool),
   };
 }
 
-export class SequencerClient {
-  constructor(readonly url: string) {}
+/** How a {@link SequencerClient} meets a busy sequencer (503 with `Retry-After`). */
+export interface ClientOptions {
+  /** Retries of a request answered 503 with a `Retry-After` (default 3); 0 turns them off. */
+  retries?: number;
+  /**
+   * The longest `Retry-After` the client waits for, in ms (default 30 s): a longer one fails at
+   * once, its ApiError carrying `retryAfter`, rather than hold the caller for it.
+   */
+  maxRetryWaitMs?: number;
+  /** Called before each wait, e.g. to tell a user (the wallet does). */
+  onRetry?: (e: ApiError, waitMs: number, attempt: number) => void;
+  /** How to wait (tests replace it). Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
 
+/** `Retry-After` in seconds, when it is the delta-seconds form (an HTTP date is not honoured). */
+function retryAfterOf(res: Response): number | undefined {
+  const v = res.headers.get("retry-after");
+  return v !== null && /^[0-9]{1,9}$/.test(v.trim()) ? Number(v.trim()) : undefined;
+}
+
+export class SequencerClient {
+  private readonly retries: number;
+  private readonly maxRetryWaitMs: number;
+
+  constructor(readonly url: string, private readonly opts: ClientOptions = {}) {
+    this.retries = opts.retries ?? 3;
+    this.maxRetryWaitMs = opts.maxRetryWaitMs ?? 30_000;
+  }
+
+  /**
+   * One request. A 503 with `Retry-After` (a full mempool: nothing was stored, so asking again is
+   * safe, even for a POST) is retried after the time it names, at most `retries` times and never
+   * for longer than `maxRetryWaitMs` a time; then its ApiError is thrown.
+   */
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T & Partial<ErrorJson>;
-    if (!res.ok) throw new ApiError(res.status, json.error ?? "error", json.message ?? res.statusText, json.data);
-    return json;
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(this.url + path, {
+        method,
+        headers: body === undefined ? undefined : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = (await res.json()) as T & Partial<ErrorJson>;
+      if (res.ok) return json;
+      const retryAfter = res.status === 503 ? retryAfterOf(res) : undefined;
+      const err = new ApiError(res.status, json.error ?? "error", json.message ?? res.statusText, json.data, retryAfter);
+      if (retryAfter === undefined || attempt > this.retries || retryAfter * 1000 > this.maxRetryWaitMs) throw err;
+      const waitMs = retryAfter * 1000;
+      this.opts.onRetry?.(err, waitMs, attempt);
+      await (this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(waitMs);
+    }
   }
 
   async info(): Promise<InfoView> { return infoView(await this.call<InfoJson>("GET", "/info")); }

@@ -54,7 +54,10 @@ export interface SequencerConfig {
   batchMaxWaitMs: number;
   /** Batches created but not yet proven before the batcher waits for the prover. */
   maxUnprovenBatches: number;
-  /** Pending transactions above which the API answers 503. */
+  /**
+   * Pending transactions beyond which the API answers 503 `mempool_full`, with a `Retry-After` of
+   * `batchMaxWaitMs` in whole seconds (at least 1): the mempool never grows without bound.
+   */
   maxMempool: number;
   /** Milliseconds between batcher and proof-result polls. */
   tickMs: number;

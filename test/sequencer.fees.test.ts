@@ -144,7 +144,7 @@ test("a fee that overflows with the amount is refused for the whole sum, never w
 test("/info states the fee account, its token and the minimum fees; the wallet pays the minimum by default and says so", async () => {
   const client = new SequencerClient(seq.url);
   const info = await client.info();
-  expect(info).toMatchObject({ feeAccount: 0n, feeToken: 0n });
+  expect(info).toMatchObject({ feeAccount: 0n, feeToken: 0n, maxMempool: 1_000_000 });
   expect(info.minFees).toEqual(new Map([[0n, MIN]]));
   const q = await quoteFee(client, 1n);
   expect(q).toEqual({ fee: MIN, minimum: MIN, feeAccount: 0n });

@@ -57,10 +57,21 @@ async function withWallet<T>(o: Common, fn: (w: ZkrWallet, ctx: { dep: DevnetDep
   const provider = devnetProvider(dep.rpcUrl);
   try {
     const w = new ZkrWallet(readWalletFile(o.wallet), provider);
-    return await fn(w, { dep, client: new SequencerClient(apiUrl(o)) });
+    return await fn(w, { dep, client: walletClient(apiUrl(o)) });
   } finally {
     provider.destroy();
   }
+}
+
+/** Times the wallet asks a busy sequencer (503 with Retry-After, e.g. a full mempool) again. */
+const RETRIES = 3;
+
+/** The wallet's client: a busy sequencer's 503 + Retry-After is waited out, a bounded number of times, and said. */
+function walletClient(url: string): SequencerClient {
+  return new SequencerClient(url, {
+    retries: RETRIES,
+    onRetry: (e, ms, attempt) => console.error(`note: the sequencer is busy (${e.code}); retrying in ${ms / 1000} s (retry ${attempt} of ${RETRIES})`),
+  });
 }
 
 /**

@@ -50,6 +50,7 @@ export function info(ctx: SequencerContext): ApiResponse {
     minFees: Object.fromEntries(Object.entries(c.minFees ?? {}).map(([token, fee]) => [token, fee.toString()])),
     rollup: c.rollup,
     batchMaxWaitMs: String(c.batchMaxWaitMs),
+    maxMempool: String(c.maxMempool),
   };
   return { status: 200, body };
 }

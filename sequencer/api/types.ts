@@ -154,6 +154,8 @@ export interface InfoJson {
   minFees: Record<DecimalString, DecimalString>;
   rollup: string;
   batchMaxWaitMs: DecimalString;
+  /** Pending transactions beyond which `POST /txs` answers 503 `mempool_full` with `Retry-After`. */
+  maxMempool: DecimalString;
 }
 
 /** Every refusal (4xx) and the 500. */
