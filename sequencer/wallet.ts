@@ -2,6 +2,7 @@
 // deposits, claims, forced exits), kept in one JSON file readable by its owner only (0600).
 // The CLI (`zkr wallet …`), `zkr up --demo` and the end-to-end tests use it.
 
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, Wallet as EthWallet, formatEther, type Provider } from "ethers";
@@ -22,6 +23,15 @@ export const DEVNET_MNEMONIC = "test test test test test test test test test tes
 /** The private key of anvil's development account `i` (0 deploys and operates the devnet rollup). */
 export function devnetAccountKey(i: number): string {
   return HDNodeWallet.fromPhrase(DEVNET_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
+}
+
+/**
+ * The L2 key of the devnet operator's fee account (`zkr up` makes the account): derived from the
+ * operator's L1 key, so that this key alone recovers it, on a kept chain too.
+ */
+export function feeAccountKey(l1Key: string): PrivateKey {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(l1Key)) throw new WalletError("L1 key: 0x and 64 hex digits expected");
+  return new Uint8Array(createHash("sha256").update("zkr fee account\0").update(Buffer.from(l1Key.slice(2), "hex")).digest());
 }
 
 /** What the wallet file holds. */
