@@ -135,12 +135,15 @@ export interface FeeQuote {
 export async function quoteFee(client: SequencerClient, from: bigint, requested?: bigint): Promise<FeeQuote> {
   const [acct, info] = await Promise.all([client.account(from), client.info()]);
   const minimum = info.minFees.get(acct.tokenId) ?? 0n;
-  if (requested === undefined) return { fee: roundUpToFloat(FLOAT13, minimum), minimum, feeAccount: info.feeAccount };
-  const fee = roundAmount("fee", requested);
-  if (fee < minimum) {
-    throw new WalletError(`fee: at least ${ethAmount(minimum)} (the sequencer's minimum) expected, got ${ethAmount(fee)}${fee !== requested ? `, ${ethAmount(requested, { wei: false })} rounded down to a fee slot's value` : ""}`);
+  const fee = requested === undefined ? roundUpToFloat(FLOAT13, minimum) : roundAmount("fee", requested);
+  const rounded = requested !== undefined && fee !== requested ? `, ${ethAmount(requested, { wei: false })} rounded down to a fee slot's value` : "";
+  if (fee < minimum) throw new WalletError(`fee: at least ${ethAmount(minimum)} (the sequencer's minimum) expected, got ${ethAmount(fee)}${rounded}`);
+  // What the sequencer would refuse (bad_fee) is refused here, before signing.
+  if (fee > 0n && (info.feeAccount === null || (info.feeToken !== null && info.feeToken !== acct.tokenId))) {
+    const why = info.feeAccount === null ? "no account collects fees" : `fees are collected in token ${info.feeToken}, account ${from} holds token ${acct.tokenId}`;
+    throw new WalletError(`fee: 0 expected (${why}), got ${ethAmount(fee)}${requested === undefined ? " (the sequencer's minimum for this token, which it cannot pay)" : rounded}`);
   }
-  return { fee, minimum, feeAccount: info.feeAccount, ...(fee !== requested ? { requested } : {}) };
+  return { fee, minimum, feeAccount: info.feeAccount, ...(rounded ? { requested } : {}) };
 }
 
 /** How a wallet states a fee before it signs: `fee 0.0001 ETH (100000000000000 wei) to account 0, the sequencer's minimum`. */

@@ -158,8 +158,9 @@ test("/info states the fee account, its token and the minimum fees; the wallet p
   await expect(quoteFee(client, 1n, MIN - 1n)).rejects.toThrow(
     /^fee: at least 0\.0001 ETH \(100000000000000 wei\) \(the sequencer's minimum\) expected, got 0\.000099 ETH \(99000000000000 wei\), 0\.000099999999999999 ETH rounded down to a fee slot's value$/,
   );
-  // Token 1 has no minimum: its default fee is 0.
+  // Token 1 has no minimum: its default fee is 0; a fee in it is refused before signing, as the sequencer would.
   expect((await quoteFee(client, 3n)).fee).toBe(0n);
+  await expect(quoteFee(client, 3n, MIN)).rejects.toThrow(/^fee: 0 expected \(fees are collected in token 0, account 3 holds token 1\), got 0\.0001 ETH/);
   // The sequencer's config file takes the minimums as decimal strings per token id.
   expect(configFromJson({ dbPath: ":memory:", chainId: "1", rollup: "0x00", slots: 4, depth: 8, minFees: { "0": "100000000000000", "2": 7 } }).minFees).toEqual({ "0": MIN, "2": 7n });
   expect(() => configFromJson({ dbPath: ":memory:", chainId: "1", rollup: "0x00", slots: 4, depth: 8, minFees: { "0": "-1" } })).toThrow(/minFees\["0"\]: a non-negative integer/);
