@@ -14,6 +14,8 @@ export const DEPLOYMENT_FILE = "deployment.json";
 export const ANVIL_STATE_FILE = "anvil-state.json";
 /** Written by `zkr up` beside deployment.json: where the sequencer listens (the wallet reads it). */
 export const SEQUENCER_FILE = "sequencer.json";
+/** Written by `zkr up` beside deployment.json: the wallet (0600) of the operator's fee account. */
+export const OPERATOR_WALLET_FILE = "operator-wallet.json";
 
 /** What `deployment.json` holds. */
 export interface DevnetDeployment {
@@ -24,6 +26,11 @@ export interface DevnetDeployment {
   addresses: { rollup: string; verifier: string; poseidon6: string; poseidon4: string };
   genesisRoot: string;
   deployBlock: number;
+  /**
+   * The operator's L2 account that collects fees, which `zkr up` creates on a new chain (a deposit
+   * from the operator's L1 account); absent on a chain `zkr up` did not start.
+   */
+  feeAccount?: number;
   /** SHA-256 of each artefact file the deployment came from. */
   artefacts: Record<string, { file: string; sha256: string }>;
   anvilPid: number;

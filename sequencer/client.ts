@@ -31,7 +31,11 @@ export interface InfoView {
   chainId: bigint; domain: bigint; slots: number; depth: number;
   /** The account that collects fees; null when none does. */
   feeAccount: bigint | null;
-  rollup: string; batchMaxWaitMs: number;
+  /** The fee account's token, the only one fees can be paid in; null until the account exists. */
+  feeToken: bigint | null;
+  /** The least fee the mempool admits, by token id (a token not listed: none). */
+  minFees: Map<bigint, bigint>;
+  rollup: string; batchMaxWaitMs: number; maxMempool: number;
 }
 
 /** What `/health` says. */
@@ -53,14 +57,19 @@ export interface BatchView {
   number: number; status: BatchJson["status"]; oldRoot: bigint; newRoot: bigint; queueStart: number; queueEnd: number;
   /** The account credited with the batch's fees; null when it collected none. */
   feeAccount: bigint | null;
+  /** The sum of its transactions' fees (0 when none). */
+  totalFee: bigint;
   publicInput: bigint; txData: string; slots: SlotJson[]; createdAt: string; provenAt: string | null;
   l1Tx: string | null; l1Block: number | null; verifiedBlock: number | null; error: string | null; proofJob: ProofJobView | null;
 }
 
-/** The API refused a request. `data`: the values its message quotes (amounts in wei), when it quotes any. */
+/**
+ * The API refused a request. `data`: the values its message quotes (amounts in wei), when it quotes
+ * any; `retryAfter`: the seconds its `Retry-After` header asked for (a 503), when it sent one.
+ */
 export class ApiError extends ZkrError {
   override name = "ApiError" as const;
-  constructor(readonly status: number, readonly code: string, message: string, readonly data?: ErrorJson["data"]) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly data?: ErrorJson["data"], readonly retryAfter?: number) {
     super(`${status} ${code}: ${message}`);
   }
 }
@@ -118,6 +127,7 @@ function batchView(b: BatchJson): BatchView {
   return {
     number: num("number", b.number), status: b.status, oldRoot: word("oldRoot", b.oldRoot), newRoot: word("newRoot", b.newRoot),
     queueStart: num("queueStart", b.queueStart), queueEnd: num("queueEnd", b.queueEnd), feeAccount: orNull(b.feeAccount, (x) => big("feeAccount", x)),
+    totalFee: big("totalFee", b.totalFee),
     publicInput: word("publicInput", b.publicInput), txData: b.txData, slots: b.slots, createdAt: b.createdAt, provenAt: b.provenAt,
     l1Tx: b.l1Tx, l1Block: orNull(b.l1Block, (x) => num("l1Block", x)), verifiedBlock: orNull(b.verifiedBlock, (x) => num("verifiedBlock", x)), error: b.error,
     proofJob: j && {
@@ -144,22 +154,63 @@ function healthView(h: HealthJson): HealthView {
 function infoView(i: InfoJson): InfoView {
   return {
     chainId: big("chainId", i.chainId), domain: big("domain", i.domain), slots: num("slots", i.slots), depth: num("depth", i.depth),
-    feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs),
+    feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), feeToken: orNull(i.feeToken, (x) => big("feeToken", x)),
+    minFees: new Map(Object.entries(i.minFees).map(([t, v]) => [big("minFees token", t), big(`minFees.${t}`, v)])),
+    rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs), maxMempool: num("maxMempool", i.maxMempool),
   };
 }
 
-export class SequencerClient {
-  constructor(readonly url: string) {}
+/** How a {@link SequencerClient} meets a busy sequencer (503 with `Retry-After`). */
+export interface ClientOptions {
+  /** Retries of a request answered 503 with a `Retry-After` (default 3); 0 turns them off. */
+  retries?: number;
+  /**
+   * The longest `Retry-After` the client waits for, in ms (default 30 s): a longer one fails at
+   * once, its ApiError carrying `retryAfter`, rather than hold the caller for it.
+   */
+  maxRetryWaitMs?: number;
+  /** Called before each wait, e.g. to tell a user (the wallet does). */
+  onRetry?: (e: ApiError, waitMs: number, attempt: number) => void;
+  /** How to wait (tests replace it). Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
 
+/** `Retry-After` in seconds, when it is the delta-seconds form (an HTTP date is not honoured). */
+function retryAfterOf(res: Response): number | undefined {
+  const v = res.headers.get("retry-after");
+  return v !== null && /^[0-9]{1,9}$/.test(v.trim()) ? Number(v.trim()) : undefined;
+}
+
+export class SequencerClient {
+  private readonly retries: number;
+  private readonly maxRetryWaitMs: number;
+
+  constructor(readonly url: string, private readonly opts: ClientOptions = {}) {
+    this.retries = opts.retries ?? 3;
+    this.maxRetryWaitMs = opts.maxRetryWaitMs ?? 30_000;
+  }
+
+  /**
+   * One request. A 503 with `Retry-After` (a full mempool: nothing was stored, so asking again is
+   * safe, even for a POST) is retried after the time it names, at most `retries` times and never
+   * for longer than `maxRetryWaitMs` a time; then its ApiError is thrown.
+   */
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.url + path, {
-      method,
-      headers: body === undefined ? undefined : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as T & Partial<ErrorJson>;
-    if (!res.ok) throw new ApiError(res.status, json.error ?? "error", json.message ?? res.statusText, json.data);
-    return json;
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(this.url + path, {
+        method,
+        headers: body === undefined ? undefined : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const json = (await res.json()) as T & Partial<ErrorJson>;
+      if (res.ok) return json;
+      const retryAfter = res.status === 503 ? retryAfterOf(res) : undefined;
+      const err = new ApiError(res.status, json.error ?? "error", json.message ?? res.statusText, json.data, retryAfter);
+      if (retryAfter === undefined || attempt > this.retries || retryAfter * 1000 > this.maxRetryWaitMs) throw err;
+      const waitMs = retryAfter * 1000;
+      this.opts.onRetry?.(err, waitMs, attempt);
+      await (this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms))))(waitMs);
+    }
   }
 
   async info(): Promise<InfoView> { return infoView(await this.call<InfoJson>("GET", "/info")); }

@@ -42,11 +42,22 @@ export interface SequencerConfig {
   depth: number;
   /** Account that receives fees; when absent (or not yet created), fees must be 0. */
   feeAccount?: bigint;
+  /**
+   * The least fee (in the token's smallest unit) the mempool admits, per token id (decimal string
+   * keys): a transfer or withdrawal from an account of token `t` pays at least `minFees[t]`, or is
+   * refused with 422 `fee_too_low` (sequencer/fees.ts). A token without an entry pays what it
+   * likes, 0 included. Fees are collected in the fee account's token only (one fee account per
+   * batch), so a minimum for another token refuses every transaction of that token.
+   */
+  minFees?: Readonly<Record<string, bigint>>;
   /** A batch is made when `slots` transactions wait, or when the oldest has waited this long. */
   batchMaxWaitMs: number;
   /** Batches created but not yet proven before the batcher waits for the prover. */
   maxUnprovenBatches: number;
-  /** Pending transactions above which the API answers 503. */
+  /**
+   * Pending transactions beyond which the API answers 503 `mempool_full`, with a `Retry-After` of
+   * `batchMaxWaitMs` in whole seconds (at least 1): the mempool never grows without bound.
+   */
   maxMempool: number;
   /** Milliseconds between batcher and proof-result polls. */
   tickMs: number;

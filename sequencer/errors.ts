@@ -26,6 +26,7 @@ export type RejectCode =
   | "unknown_account"
   | "wrong_token"
   | "bad_fee"
+  | "fee_too_low"
   | "nonce_used"
   | "nonce_gap"
   | "duplicate"
@@ -44,14 +45,17 @@ export type RejectionData = Record<string, string>;
 export class RequestRejectedError extends ZkrError {
   override name = "RequestRejectedError" as const;
   readonly data: RejectionData | undefined;
+  /** HTTP headers the answer carries besides the JSON body (e.g. `retry-after` with a 503). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
   constructor(
     readonly status: number,
     readonly code: RejectCode,
     message: string,
-    options?: ZkrErrorOptions & { data?: RejectionData },
+    options?: ZkrErrorOptions & { data?: RejectionData; headers?: Record<string, string> },
   ) {
     super(message, options);
     this.data = options?.data;
+    this.headers = options?.headers;
   }
 }
 

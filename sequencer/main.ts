@@ -13,14 +13,17 @@ import { sqliteProofQueue } from "./proofs.js";
 import { listeningLine } from "./process.js";
 import { SecretError, parsePrivateJson, privateKeyHex, readFileAndMode } from "./secrets.js";
 import { ZkrError } from "../core/errors.js";
+import { minFeesFromJson } from "./fees.js";
 
 /** Environment variable that may hold the operator's key instead of the config file. */
 export const OPERATOR_KEY_ENV = "ZKR_OPERATOR_KEY";
 
 /** The JSON form of a config: bigints as decimal strings; missing tuning takes the defaults. */
-export type SequencerConfigJson = Omit<SequencerConfig, "chainId" | "feeAccount" | "batchMaxWaitMs" | "maxUnprovenBatches" | "maxMempool" | "tickMs" | "api" | "l1"> & {
+export type SequencerConfigJson = Omit<SequencerConfig, "chainId" | "feeAccount" | "minFees" | "batchMaxWaitMs" | "maxUnprovenBatches" | "maxMempool" | "tickMs" | "api" | "l1"> & {
   chainId: string | number;
   feeAccount?: string | number;
+  /** `{ "<token id>": "<least fee, wei>" }`. */
+  minFees?: Record<string, string | number>;
   batchMaxWaitMs?: number;
   maxUnprovenBatches?: number;
   maxMempool?: number;
@@ -38,6 +41,7 @@ export function configFromJson(j: SequencerConfigJson): SequencerConfig {
     slots: j.slots,
     depth: j.depth,
     feeAccount: j.feeAccount === undefined || j.feeAccount === null ? undefined : BigInt(j.feeAccount),
+    minFees: minFeesFromJson(j.minFees),
     batchMaxWaitMs: j.batchMaxWaitMs ?? DEFAULTS.batchMaxWaitMs,
     maxUnprovenBatches: j.maxUnprovenBatches ?? DEFAULTS.maxUnprovenBatches,
     maxMempool: j.maxMempool ?? DEFAULTS.maxMempool,
@@ -50,7 +54,10 @@ export function configFromJson(j: SequencerConfigJson): SequencerConfig {
 
 /** The JSON form of a config. */
 export function configToJson(c: SequencerConfig): SequencerConfigJson {
-  return { ...c, chainId: c.chainId.toString(), feeAccount: c.feeAccount?.toString() };
+  return {
+    ...c, chainId: c.chainId.toString(), feeAccount: c.feeAccount?.toString(),
+    minFees: c.minFees && Object.fromEntries(Object.entries(c.minFees).map(([t, v]) => [t, v.toString()])),
+  };
 }
 
 /**

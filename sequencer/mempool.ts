@@ -11,9 +11,12 @@
 // be filled with unbatchable spam. A client sends an account's next transaction once the previous
 // one is accepted (202). The model's typed errors become the API's codes in one table
 // (sequencer/errors.ts, rejectionOf). The mempool's own rules come after:
+// - the fee is at least the sequencer's minimum for the account's token (`fee_too_low`;
+//   sequencer/fees.ts says why a minimum rather than ordering by fee);
 // - something moves or is paid (`zero_value`);
 // - no forced exit of the account waits in the L1 queue (it will empty the account first);
-// - the mempool has room.
+// - the mempool has room (`mempool_full`, 503 with `Retry-After`: a batch drains `slots` of it at
+//   the latest `batchMaxWaitMs` after the oldest arrived, so that is the hint, in whole seconds).
 // The EdDSA signature is verified last (the most expensive check).
 // A refused transaction is not stored. An admitted one is INSERTed and committed before the API
 // answers 202.
@@ -36,6 +39,7 @@ import { verifyGroup, type SignatureItem, type VerifyMany } from "./signatures.j
 import type { VerifyPool } from "./verify-pool.js";
 import { RequestRejectedError, rejectionOf } from "./errors.js";
 import { txHash } from "./codec.js";
+import { checkMinFee } from "./fees.js";
 import type { SequencerContext } from "./context.js";
 import type { TxRow } from "./store.js";
 import type { Statement } from "better-sqlite3";
@@ -45,6 +49,11 @@ type Ctx = Omit<SequencerContext, "mempool">;
 export type { SignatureItem, VerifyMany } from "./signatures.js";
 
 interface Waiting { tx: SignedTx & { sig: Signature }; hash: string; done: (err: Error | undefined, hash?: string) => void }
+
+/** The `Retry-After` of a full mempool: the batch interval in whole seconds, at least 1. */
+export function retryAfterSeconds(config: Pick<Ctx["config"], "batchMaxWaitMs">): number {
+  return Math.max(1, Math.ceil(config.batchMaxWaitMs / 1000));
+}
 
 /** In-memory totals of the pending transactions per account (rebuilt from the database at start). */
 export class Mempool {
@@ -136,6 +145,7 @@ export class Mempool {
       };
       throw rejectionOf(e, { receivedAs }) ?? e;
     }
+    checkMinFee(config, tx, state.accounts.get(tx.from)!.tokenId);
     const op = tx.type === TxType.Transfer ? "transfer" : "withdraw";
     if (tx.amount === 0n && tx.fee === 0n) {
       // It would move nothing and pay nothing: only a way to fill slots and proofs for free.
@@ -144,7 +154,12 @@ export class Mempool {
     if (this.forcedExits.has(tx.from)) {
       throw new RequestRejectedError(409, "forced_exit_pending", `${op} from account ${tx.from}: a forced exit of this account waits in the L1 queue`);
     }
-    if (this.size >= config.maxMempool) throw new RequestRejectedError(503, "mempool_full", `mempool full (${this.size} transactions wait); retry later`);
+    if (this.size >= config.maxMempool) {
+      const seconds = retryAfterSeconds(config);
+      throw new RequestRejectedError(503, "mempool_full", `mempool full (${this.size} transactions wait, at most ${config.maxMempool}); retry in ${seconds} s`, {
+        headers: { "retry-after": String(seconds) },
+      });
+    }
     return hash();
   }
 

@@ -2,12 +2,13 @@
 // deposits, claims, forced exits), kept in one JSON file readable by its owner only (0600).
 // The CLI (`zkr wallet …`), `zkr up --demo` and the end-to-end tests use it.
 
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { HDNodeWallet, Wallet as EthWallet, formatEther, type Provider } from "ethers";
 import { publicKey, randomPrivateKey, type PrivateKey, type PublicKey } from "./model/keys.js";
 import { TxType } from "./model/constants.js";
-import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat } from "./model/float.js";
+import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat, roundUpToFloat } from "./model/float.js";
 import { signTx, type TransferTx, type WithdrawTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
 import { ZkrError } from "../core/errors.js";
@@ -22,6 +23,15 @@ export const DEVNET_MNEMONIC = "test test test test test test test test test tes
 /** The private key of anvil's development account `i` (0 deploys and operates the devnet rollup). */
 export function devnetAccountKey(i: number): string {
   return HDNodeWallet.fromPhrase(DEVNET_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey;
+}
+
+/**
+ * The L2 key of the devnet operator's fee account (`zkr up` makes the account): derived from the
+ * operator's L1 key, so that this key alone recovers it, on a kept chain too.
+ */
+export function feeAccountKey(l1Key: string): PrivateKey {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(l1Key)) throw new WalletError("L1 key: 0x and 64 hex digits expected");
+  return new Uint8Array(createHash("sha256").update("zkr fee account\0").update(Buffer.from(l1Key.slice(2), "hex")).digest());
 }
 
 /** What the wallet file holds. */
@@ -90,6 +100,9 @@ export function inEth(err: unknown): unknown {
     const why = pending > 0n ? `: its balance ${ethAmount(wei("balance"), { wei: false })} less ${ethAmount(pending, { wei: false })} pending` : "";
     return new WalletError(`insufficient balance: account ${d.account} can spend ${ethAmount(spendable)}${why}; this transaction needs ${ethAmount(wei("required"))} (amount and fee)`, { cause: err });
   }
+  if (err.code === "fee_too_low" && d.field !== undefined && d.value !== undefined && d.minimum !== undefined) {
+    return new WalletError(`${d.field}: at least ${ethAmount(wei("minimum"))} (the sequencer's minimum) expected, got ${ethAmount(wei("value"))}`, { cause: err });
+  }
   if (d.field !== undefined && d.value !== undefined && /amount|fee/.test(d.field)) {
     return new WalletError(`${d.field}: ${d.expected ?? "another value"} expected, got ${ethAmount(wei("value"))}`, { cause: err });
   }
@@ -99,6 +112,45 @@ export function inEth(err: unknown): unknown {
 /** Rounds an amount down to what a slot can carry, for transfers, withdrawals and fees. */
 export function roundAmount(kind: "transfer" | "withdraw" | "fee", amount: bigint): bigint {
   return roundDownToFloat(kind === "transfer" ? FLOAT32 : kind === "withdraw" ? FLOAT56 : FLOAT13, amount);
+}
+
+/** The fee a transaction pays, as {@link quoteFee} sets it. */
+export interface FeeQuote {
+  /** What the transaction pays (wei): a fee slot's value. */
+  fee: bigint;
+  /** The sequencer's minimum for the sender's token (0 when it sets none). */
+  minimum: bigint;
+  /** The account the fee goes to; null when no account collects fees (the fee is then 0). */
+  feeAccount: bigint | null;
+  /** Set when the fee asked for is not a fee slot's value: what was asked, before rounding down. */
+  requested?: bigint;
+}
+
+/**
+ * The fee of a transaction from account `from`: `requested` rounded down to what a fee slot
+ * carries (Float13), as amounts are; by default the sequencer's minimum for the account's token
+ * (`/info`), rounded up to a fee slot's value so that it meets it.
+ * @throws WalletError when the fee (rounded) is below the sequencer's minimum, before anything is signed.
+ */
+export async function quoteFee(client: SequencerClient, from: bigint, requested?: bigint): Promise<FeeQuote> {
+  const [acct, info] = await Promise.all([client.account(from), client.info()]);
+  const minimum = info.minFees.get(acct.tokenId) ?? 0n;
+  const fee = requested === undefined ? roundUpToFloat(FLOAT13, minimum) : roundAmount("fee", requested);
+  const rounded = requested !== undefined && fee !== requested ? `, ${ethAmount(requested, { wei: false })} rounded down to a fee slot's value` : "";
+  if (fee < minimum) throw new WalletError(`fee: at least ${ethAmount(minimum)} (the sequencer's minimum) expected, got ${ethAmount(fee)}${rounded}`);
+  // What the sequencer would refuse (bad_fee) is refused here, before signing.
+  if (fee > 0n && (info.feeAccount === null || (info.feeToken !== null && info.feeToken !== acct.tokenId))) {
+    const why = info.feeAccount === null ? "no account collects fees" : `fees are collected in token ${info.feeToken}, account ${from} holds token ${acct.tokenId}`;
+    throw new WalletError(`fee: 0 expected (${why}), got ${ethAmount(fee)}${requested === undefined ? " (the sequencer's minimum for this token, which it cannot pay)" : rounded}`);
+  }
+  return { fee, minimum, feeAccount: info.feeAccount, ...(rounded ? { requested } : {}) };
+}
+
+/** How a wallet states a fee before it signs: `fee 0.0001 ETH (100000000000000 wei) to account 0, the sequencer's minimum`. */
+export function feeLine(q: FeeQuote): string {
+  if (q.fee === 0n) return q.feeAccount === null ? "fee 0 ETH (no account collects fees)" : "fee 0 ETH (the sequencer sets no minimum)";
+  const why = q.requested !== undefined ? `, ${ethAmount(q.requested, { wei: false })} rounded down to a fee slot's value` : q.fee === q.minimum ? ", the sequencer's minimum" : "";
+  return `fee ${ethAmount(q.fee)} to account ${q.feeAccount}${why}`;
 }
 
 /** A loaded wallet bound to a chain. */
@@ -163,15 +215,18 @@ export class ZkrWallet {
     return { amount, txHash: r.hash };
   }
 
-  /** Signs a transfer with the account's next nonce (asked from the sequencer). */
-  async signTransfer(client: SequencerClient, from: bigint, to: bigint, amount: bigint, fee = 0n): Promise<TransferTx & { sig: Signature }> {
-    const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Transfer, from, to, amount, fee, nonce: acct.nextNonce }, this.sk, info.domain);
+  /**
+   * Signs a transfer with the account's next nonce (asked from the sequencer). `fee` (wei) must be
+   * a fee slot's value ({@link quoteFee} gives one); by default the sequencer's minimum.
+   */
+  async signTransfer(client: SequencerClient, from: bigint, to: bigint, amount: bigint, fee?: bigint): Promise<TransferTx & { sig: Signature }> {
+    const [acct, info, paid] = await Promise.all([client.account(from), client.info(), fee ?? quoteFee(client, from).then((q) => q.fee)]);
+    return signTx({ type: TxType.Transfer, from, to, amount, fee: paid, nonce: acct.nextNonce }, this.sk, info.domain);
   }
 
-  /** Signs a withdrawal with the account's next nonce. */
-  async signWithdraw(client: SequencerClient, from: bigint, amount: bigint, fee = 0n): Promise<WithdrawTx & { sig: Signature }> {
-    const [acct, info] = await Promise.all([client.account(from), client.info()]);
-    return signTx({ type: TxType.Withdraw, from, amount, fee, nonce: acct.nextNonce }, this.sk, info.domain);
+  /** Signs a withdrawal with the account's next nonce; `fee` as for {@link signTransfer}. */
+  async signWithdraw(client: SequencerClient, from: bigint, amount: bigint, fee?: bigint): Promise<WithdrawTx & { sig: Signature }> {
+    const [acct, info, paid] = await Promise.all([client.account(from), client.info(), fee ?? quoteFee(client, from).then((q) => q.fee)]);
+    return signTx({ type: TxType.Withdraw, from, amount, fee: paid, nonce: acct.nextNonce }, this.sk, info.domain);
   }
 }

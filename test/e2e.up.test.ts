@@ -31,14 +31,22 @@ test("zkr up --demo brings the rollup up, runs deposit → transfer → withdraw
       /sequencer: +http:\/\/127\.0\.0\.1:\d+/,
       /database: +\S+sequencer\.db/,
       /prover: +pid \d+/,
-      /alice deposits 1 ETH on L1 .*: L2 account 0/,
+      // The operator's fee account is the chain's first, made before the sequencer starts.
+      /fees: +L2 account 0, the operator's \(wallet \S+operator-wallet\.json\); at least 0\.0001 ETH per transfer or withdrawal/,
+      /mempool: +at most 1000000 pending transactions, then 503 with Retry-After: 1/,
+      /alice deposits 1 ETH on L1 .*: L2 account 1/,
+      /bob deposits 0\.5 ETH on L1 .*: L2 account 2/,
       /both deposits are in a batch/,
+      /alice → bob 0\.25 ETH, fee 0\.0001 ETH to account 0 \(L2 transfer/,
+      /alice withdraws 0\.1 ETH, fee 0\.0001 ETH to account 0 \(L2 withdrawal/,
       /transfer {2}: (in_batch|proving) \d+/, // a prover may take the batch before a poll sees it waiting
       /transfer {2}: verified on L1 \(block \d+\)/,
       /withdrawal: verified on L1 \(block \d+\)/,
       /alice claims 0\.1 ETH on L1 .*L1 balance \+0\.1 ETH before gas/,
-      /alice: L2 account 0 holds 0\.65 ETH \(nonce 2\)/,
-      /bob: L2 account 1 holds 0\.75 ETH \(nonce 0\)/,
+      // 1 − 0.25 − 0.1 − two fees of 0.0001; the fees are the operator's: 1.5 ETH in, 0.1 out, 1.4 on L2.
+      /alice: L2 account 1 holds 0\.6498 ETH \(nonce 2\)/,
+      /bob: L2 account 2 holds 0\.75 ETH \(nonce 0\)/,
+      /operator: L2 account 0 \(fees\) holds 0\.0002 ETH/,
       /demo done/,
     ]) expect(stdout).toMatch(line);
     // Stopped cleanly: the files that say a devnet runs are gone.
@@ -185,8 +193,8 @@ test("zkr up --keep resumes its chain and database after a SIGKILL; a plain zkr 
   const account = (apiUrl: string, i: bigint) => new SequencerClient(apiUrl).account(i).catch(() => undefined);
   try {
     const a = await startUp(dir, ["--keep"]);
-    expect(await deposit(a, 1, "1")).toBe(0n);
-    await until("account 0 on L2", async () => (await account(a.apiUrl, 0n)) !== undefined, 120_000);
+    expect(await deposit(a, 1, "1")).toBe(1n); // account 0 is the operator's fee account
+    await until("account 1 on L2", async () => (await account(a.apiUrl, 1n)) !== undefined, 120_000);
     process.kill(a.child.pid!, "SIGKILL");
     await a.exited;
     await until("the prover to stop", () => !alive(a.proverPid), 60_000);
@@ -201,19 +209,20 @@ test("zkr up --keep resumes its chain and database after a SIGKILL; a plain zkr 
 
     const b = await startUp(dir, ["--keep"]);
     expect(b.output()).toContain("resumed:");
+    expect(b.output()).toMatch(/fees: +L2 account 0, the operator's/);
     expect(b.rollup).toBe(a.rollup);
-    const acc = await account(b.apiUrl, 0n);
+    const acc = await account(b.apiUrl, 1n);
     expect(acc?.balance.toString()).toBe(parseEther("1").toString());
-    // The chain goes on from where it was: the next deposit makes account 1.
-    expect(await deposit(b, 2, "0.5")).toBe(1n);
-    await until("account 1 on L2", async () => (await account(b.apiUrl, 1n)) !== undefined, 120_000);
+    // The chain goes on from where it was, with the same fee account: the next deposit makes account 2.
+    expect(await deposit(b, 2, "0.5")).toBe(2n);
+    await until("account 2 on L2", async () => (await account(b.apiUrl, 2n)) !== undefined, 120_000);
     process.kill(-b.child.pid!, "SIGINT");
     expect(await b.exited).toEqual({ code: 0, signal: null });
-    expect(fs.readdirSync(dir).sort()).toEqual(expect.arrayContaining(["anvil-state.json", "deployment.json", "sequencer.db"]));
+    expect(fs.readdirSync(dir).sort()).toEqual(expect.arrayContaining(["anvil-state.json", "deployment.json", "operator-wallet.json", "sequencer.db"]));
 
     const c = await startUp(dir, ["--fresh"]);
     expect(c.output()).not.toContain("resumed:");
-    expect(await account(c.apiUrl, 0n)).toBeUndefined();
+    expect(await account(c.apiUrl, 1n)).toBeUndefined();
     process.kill(-c.child.pid!, "SIGINT");
     expect(await c.exited).toEqual({ code: 0, signal: null });
     expect(fs.readdirSync(dir)).toEqual([]);

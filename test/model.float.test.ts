@@ -3,7 +3,7 @@
 
 import {
   AmountOutOfRangeError, FLOAT13, FLOAT32, FLOAT56, FLOAT69, FieldRangeError, decodeFloat, encodeFloat, forcedExitFloat,
-  isRepresentable, maxFloat, roundDownToFloat, unpackFloat, type FloatFormat,
+  isRepresentable, maxFloat, roundDownToFloat, roundUpToFloat, unpackFloat, type FloatFormat,
 } from "../sequencer/model/index.js";
 import { rng } from "../bench/fixtures/rng.js";
 
@@ -103,6 +103,24 @@ describe("float formats", () => {
     }
     expect(roundDownToFloat(FLOAT13, 2565n)).toBe(2550n);
     expect(() => roundDownToFloat(FLOAT13, -1n)).toThrow(AmountOutOfRangeError);
+  });
+
+  test("roundUpToFloat is the smallest representable value ≥ the input (brute force over Float13)", () => {
+    const all: bigint[] = [];
+    for (let e = 0; e < 32; e++) for (let m = 0n; m < 256n; m++) all.push(m * TEN(e));
+    const sorted = [...new Set(all)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const refRound = (v: bigint) => sorted.find((x) => x >= v);
+    const r = rng(98);
+    const probes = [0n, 1n, 255n, 256n, 2551n, 2559n, 2560n, 2561n, 99999n, 10n ** 14n, 10n ** 14n + 1n, maxFloat(FLOAT13) - 1n, maxFloat(FLOAT13)];
+    for (let k = 0; k < 200; k++) probes.push(r.bigint(1 + r.int(110)) % (maxFloat(FLOAT13) + 1n));
+    for (const v of probes) {
+      const got = roundUpToFloat(FLOAT13, v);
+      expect(got).toBe(refRound(v));
+      expect(isRepresentable(FLOAT13, got)).toBe(true);
+    }
+    expect(roundUpToFloat(FLOAT13, 2561n)).toBe(2600n); // 257·10 does not fit; 26·100 does
+    expect(() => roundUpToFloat(FLOAT13, maxFloat(FLOAT13) + 1n)).toThrow(AmountOutOfRangeError);
+    expect(() => roundUpToFloat(FLOAT13, -1n)).toThrow(AmountOutOfRangeError);
   });
 
   test("roundDownToFloat on the wide formats: representable, ≤ input, exact when representable", () => {

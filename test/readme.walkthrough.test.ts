@@ -63,15 +63,17 @@ describe("the README's walkthrough, as written, against zkr up", () => {
     // What each line must print (and, for the last, the clear refusal the README's example gets here).
     const expected: [RegExp, RegExp, number?][] = [
       [/^wallet create$/, /L1 address: +0x70997970C51812dc3A010C7d01b50e0d17dc79C8/],
-      [/^wallet deposit 1$/, /L2 account 0: 1\.0 ETH/],
+      // Account 0 is the operator's fee account (zkr up makes it first).
+      [/^wallet deposit 1$/, /L2 account 1: 1\.0 ETH/],
       [/^wallet create --wallet bob\.json/, /L1 address: +0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC/],
-      [/^wallet deposit 0\.5 --wallet bob\.json$/, /L2 account 1: 0\.5 ETH/],
-      [/^wallet transfer --to 1 0\.25$/, /transfer 0 → 1: \S+ \(pending/],
-      [/^wallet withdraw 0\.1$/, /withdrawal from 0: \S+/],
-      [/^wallet status \S+ --wait$/, /: withdraw 0\.1 ETH from 0: verified \(batch \d+/],
+      [/^wallet deposit 0\.5 --wallet bob\.json$/, /L2 account 2: 0\.5 ETH/],
+      // The fee is stated before signing: zkr up's minimum, which the wallet pays by default.
+      [/^wallet transfer --to 2 0\.25$/, /fee 0\.0001 ETH \(100000000000000 wei\) to account 0, the sequencer's minimum\ntransfer 1 → 2: \S+ \(pending/],
+      [/^wallet withdraw 0\.1$/, /fee 0\.0001 ETH \(100000000000000 wei\) to account 0, the sequencer's minimum\nwithdrawal from 1: \S+/],
+      [/^wallet status \S+ --wait$/, /: withdraw 0\.1 ETH \(fee 0\.0001 ETH\) from 1: verified \(batch \d+/],
       [/^wallet claim$/, /claimed 0\.1 ETH to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/],
-      [/^wallet balance$/, /L2 account 0: 0\.65 ETH/],
-      [/^wallet exit$/, /forced exit of account 0 queued on L1/],
+      [/^wallet balance$/, /L2 account 1: 0\.6498 ETH/], // 1 − 0.25 − 0.1 − two fees
+      [/^wallet exit$/, /forced exit of account 1 queued on L1/],
       [/^sync$/, /root/i],
       [/^sync --db new\.db$/, /new\.db/],
       [/^proofs$/, /proven/],
@@ -95,9 +97,9 @@ describe("the README's walkthrough, as written, against zkr up", () => {
     }
     expect(fs.existsSync(path.join(dir, "new.db"))).toBe(true);
     // A call the contract refuses is named with its arguments, not "unknown custom error".
-    const refused = await zkr(["wallet", "exit", "--from", "1"], dir, env);
+    const refused = await zkr(["wallet", "exit", "--from", "2"], dir, env);
     expect(refused.code).toBe(1);
-    expect(refused.out).toContain("zkr: the contract refused: NotAccountOwner(1, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8)");
+    expect(refused.out).toContain("zkr: the contract refused: NotAccountOwner(2, 0x70997970C51812dc3A010C7d01b50e0d17dc79C8)");
     expect(fs.statSync(path.join(dir, "home", ".zkr", "wallet.json")).mode & 0o777).toBe(0o600);
   }, 900_000);
 });

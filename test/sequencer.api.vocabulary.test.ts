@@ -153,7 +153,7 @@ test("every route's every answer: integers as decimal strings, roots and hashes 
   }
   expect(statuses["GET /health"]).toEqual([200]);
   // The walk met every kind of field the rule is about (it checks something).
-  for (const k of ["root", "oldRoot", "newRoot", "hash", "l1Tx", "publicInput", "provingMs", "exponent", "failedProofJobs", "data", "feeAccount"]) expect(seen).toContain(k);
+  for (const k of ["root", "oldRoot", "newRoot", "hash", "l1Tx", "publicInput", "provingMs", "exponent", "failedProofJobs", "data", "feeAccount", "totalFee", "fee", "minFees"]) expect(seen).toContain(k);
 });
 
 test("the README's API table names every route the router serves", () => {
@@ -169,9 +169,11 @@ test("feeAccount means one thing everywhere: the fee account's index, or null wh
   expect((await get("/info")).feeAccount).toBe("0");
   expect((await get("/batches/0")).feeAccount).toBeNull(); // deposits only: no fee collected
   expect((await get("/batches/1")).feeAccount).toBe("0"); // the transfer's 100 wei
+  expect([(await get("/batches/0")).totalFee, (await get("/batches/1")).totalFee]).toEqual(["0", "100"]);
+  expect((await get("/info")).feeToken).toBe("0");
   const noFees = await startOffline(offlineConfig(path.join(dir, "nofee.db"), { feeAccount: undefined }));
   try {
-    expect((await http(noFees.url + "/info", "GET")).body.feeAccount).toBeNull();
+    expect((await http(noFees.url + "/info", "GET")).body).toMatchObject({ feeAccount: null, feeToken: null, minFees: {} });
   } finally {
     await noFees.stop();
   }
@@ -180,7 +182,7 @@ test("feeAccount means one thing everywhere: the fee account's index, or null wh
 test("the client reads the vocabulary back: bigints for indices, amounts, nonces and roots; numbers for counts and blocks", async () => {
   const client = new SequencerClient(seq.url);
   const info = await client.info();
-  expect(info).toMatchObject({ chainId: 31337n, domain: TEST_DOMAIN, slots: 4, depth: 8, feeAccount: 0n });
+  expect(info).toMatchObject({ chainId: 31337n, domain: TEST_DOMAIN, slots: 4, depth: 8, feeAccount: 0n, feeToken: 0n, minFees: new Map() });
   const health = await client.health();
   expect(health).toMatchObject({ ok: false, root: seq.ctx.state.root, nextBatch: 3, queueLength: 4, queueConsumed: 4, mempool: seq.ctx.mempool.size, l1Block: 3 });
   expect(health.failedProofJobs).toEqual([{ batch: 1, error: "witness: assertion failed" }]);
@@ -197,7 +199,8 @@ test("the client reads the vocabulary back: bigints for indices, amounts, nonces
   expect(b0).toMatchObject({ number: 0, status: "verified", feeAccount: null, l1Block: 2, verifiedBlock: 2, proofJob: { status: "proven", attempts: 1, provingMs: 1234 } });
   expect(b0.l1Tx).toMatch(/^0x[0-9a-f]{64}$/);
   const b1 = await client.batch(1);
-  expect(b1).toMatchObject({ number: 1, oldRoot: b0.newRoot, feeAccount: 0n, queueStart: 3, queueEnd: 3 });
+  expect(b1).toMatchObject({ number: 1, oldRoot: b0.newRoot, feeAccount: 0n, totalFee: 100n, queueStart: 3, queueEnd: 3 });
+  expect(b0.totalFee).toBe(0n);
   expect(hex32(b1.publicInput)).toBe(hex32(BigInt((seq.ctx.db.prepare("SELECT public_input FROM batches WHERE number = 1").get() as { public_input: string }).public_input)));
   expect((await client.batch(2)).newRoot).toBe(seq.ctx.state.root);
 });

@@ -5,6 +5,13 @@
  * same database; prints where everything is and runs until Ctrl-C. `--demo` then runs a deposit →
  * transfer → withdraw → claim through it and prints each stage.
  *
+ * Fees are real on the devnet: before the sequencer starts, the operator (anvil's account 0)
+ * deposits nothing but the creation fee into a new L2 account of its own, account 0 of a new chain,
+ * which the batcher credits with every batch's fees; its wallet file is written beside
+ * deployment.json. The mempool refuses a transfer or withdrawal below `--min-fee` (ETH), and the
+ * wallet pays that minimum by default. A full mempool (`--max-mempool`) answers 503 with
+ * Retry-After.
+ *
  * By default the chain is not kept between runs, so neither is the sequencer's database: both start
  * empty. With `--keep` both stay in the folder (anvil's state file, the database) and the next
  * `zkr up --keep` resumes them, after a clean stop or a crash: the sequencer and the prover pick up
@@ -17,7 +24,8 @@ import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { Sequencer } from "../../sequencer/sequencer.js";
 import type { TxView } from "../../sequencer/client.js";
-import { DEVNET_DIR, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
+import { DEVNET_DIR, OPERATOR_WALLET_FILE, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
+import { DEFAULTS } from "../../sequencer/config.js";
 import { int } from "./options.js";
 
 // Everything else is imported where it runs, so that `zkr up --help` answers without loading
@@ -38,6 +46,9 @@ interface UpOptions {
   port: number;
   apiPort: number;
   batchWait: number;
+  /** ETH, as typed. */
+  minFee: string;
+  maxMempool: number;
   demo?: boolean;
   exitAfterDemo?: boolean;
   verbose?: boolean;
@@ -49,9 +60,36 @@ interface UpOptions {
 
 const stamp = () => new Date().toISOString().slice(11, 19);
 
+/** The devnet's least fee of a transfer or withdrawal, in ETH: what the wallet pays by default. */
+const DEVNET_MIN_FEE = "0.0001";
+
+/**
+ * Makes sure the operator's fee account exists: on a new chain, the operator deposits nothing but
+ * the creation fee into an L2 account whose key is derived from its L1 key (sequencer/wallet.ts
+ * feeAccountKey), before the sequencer starts, and deployment.json records its index. A kept chain
+ * resumes with the recorded one. Returns its index, or undefined for a chain kept before zkr up
+ * made fee accounts (making one now could take a nonce the submitter has signed with).
+ */
+async function ensureFeeAccount(devnet: { deployment: DevnetDeployment; file: string; resumed: boolean }, operatorKey: string): Promise<bigint | undefined> {
+  const dep = devnet.deployment;
+  if (dep.feeAccount !== undefined) return BigInt(dep.feeAccount);
+  if (devnet.resumed) return undefined;
+  const [{ devnetProvider }, { ZkrWallet, feeAccountKey }] = await Promise.all([import("../../contracts/provider.js"), import("../../sequencer/wallet.js")]);
+  const provider = devnetProvider(dep.rpcUrl);
+  try {
+    const operator = new ZkrWallet({ version: 1, l2Key: Buffer.from(feeAccountKey(operatorKey)).toString("hex"), l1Key: operatorKey }, provider);
+    const { index } = await operator.deposit(dep.addresses.rollup, 0n);
+    dep.feeAccount = Number(index);
+    writeFileAtomic.sync(devnet.file, JSON.stringify(dep, null, 2) + "\n");
+    return index;
+  } finally {
+    provider.destroy();
+  }
+}
+
 /** deposit → transfer → withdraw → claim through the running rollup, printing each stage. */
 export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: string) => void = console.log): Promise<void> {
-  const [{ formatEther, parseEther }, { devnetProvider }, { SequencerClient }, { ZkrWallet, devnetAccountKey }, { randomPrivateKey }] = await Promise.all([
+  const [{ formatEther, parseEther }, { devnetProvider }, { SequencerClient }, { ZkrWallet, devnetAccountKey, quoteFee }, { randomPrivateKey }] = await Promise.all([
     import("ethers"), import("../../contracts/provider.js"), import("../../sequencer/client.js"), import("../../sequencer/wallet.js"), import("../../sequencer/model/keys.js"),
   ]);
   const provider = devnetProvider(dep.rpcUrl);
@@ -89,22 +127,26 @@ export async function runDemo(dep: DevnetDeployment, apiUrl: string, say: (l: st
     while ((await client.accountsOf(bob.pk)).length === 0) await new Promise((r) => setTimeout(r, 200));
     say(`${at()} both deposits are in a batch; the accounts exist on L2`);
 
-    const t = await client.submit(await alice.signTransfer(client, da.index, db.index, parseEther("0.25")));
-    say(`${at()} alice → bob 0.25 ETH (L2 transfer ${t.slice(0, 12)}…): pending`);
-    const w = await client.submit(await alice.signWithdraw(client, da.index, parseEther("0.1")));
-    say(`${at()} alice withdraws 0.1 ETH (L2 withdrawal ${w.slice(0, 12)}…): pending`);
+    // The wallet's default fee: the sequencer's minimum, stated before signing.
+    const { fee, feeAccount } = await quoteFee(client, da.index);
+    const paying = fee > 0n ? `, fee ${formatEther(fee)} ETH to account ${feeAccount}` : "";
+    const t = await client.submit(await alice.signTransfer(client, da.index, db.index, parseEther("0.25"), fee));
+    say(`${at()} alice → bob 0.25 ETH${paying} (L2 transfer ${t.slice(0, 12)}…): pending`);
+    const w = await client.submit(await alice.signWithdraw(client, da.index, parseEther("0.1"), fee));
+    say(`${at()} alice withdraws 0.1 ETH${paying} (L2 withdrawal ${w.slice(0, 12)}…): pending`);
     await Promise.all([follow("transfer  ", t), follow("withdrawal", w)]);
     await printed;
 
     const before = await provider.getBalance(alice.l1.address);
     const c = await alice.claim(rollup);
-    const fee = (await provider.getTransactionReceipt(c.txHash))!.fee;
+    const gas = (await provider.getTransactionReceipt(c.txHash))!.fee;
     const after = await provider.getBalance(alice.l1.address);
-    say(`${at()} alice claims ${formatEther(c.amount)} ETH on L1 (tx ${c.txHash.slice(0, 12)}…): L1 balance +${formatEther(after - before + fee)} ETH before gas`);
+    say(`${at()} alice claims ${formatEther(c.amount)} ETH on L1 (tx ${c.txHash.slice(0, 12)}…): L1 balance +${formatEther(after - before + gas)} ETH before gas`);
     for (const [name, wlt, i] of [["alice", alice, da.index], ["bob", bob, db.index]] as const) {
       const a = await client.account(i);
       say(`${name}: L2 account ${i} holds ${formatEther(a.balance)} ETH (nonce ${a.nonce}); L1 claimable ${formatEther(await wlt.claimable(rollup))} ETH`);
     }
+    if (feeAccount !== null) say(`operator: L2 account ${feeAccount} (fees) holds ${formatEther((await client.account(feeAccount)).balance)} ETH`);
     say(`demo done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     provider.destroy();
@@ -121,6 +163,8 @@ export function registerUp(program: Command): void {
     .option("--api-port <port>", "the sequencer API's port (0: any free port)", int("api-port"), 8080)
     .option("--batch-wait <ms>", "longest wait before a partial batch is made", int("batch-wait"), 1000)
     .option("--provers <k>", "prover processes: k batches proved at once, each prover with its share of the cores", int("provers"), 1)
+    .option("--min-fee <eth>", "least fee of a transfer or withdrawal, in ETH, paid to the operator's fee account (0: none)", DEVNET_MIN_FEE)
+    .option("--max-mempool <n>", "pending transactions beyond which the API answers 503 with Retry-After", int("max-mempool"), DEFAULTS.maxMempool)
     .option("--demo", "then run deposit → transfer → withdraw → claim and print each stage")
     .option("--exit-after-demo", "with --demo: stop everything when the demo is done")
     .option("--verbose", "print every prover line")
@@ -128,10 +172,21 @@ export function registerUp(program: Command): void {
     .option("--keep", "keep the chain and the database in --out when stopped, and resume them if kept there (also after a crash)")
     .option("--fresh", "discard a kept chain and database in --out first")
     .action(async (o: UpOptions) => {
-      const [{ progressBars }, { DEV_KEYS_WARNING }, { launchDevnet }, { Sequencer }, { sqliteProofQueue }, { DEFAULTS, DEVNET_L1, defaultVerifyThreads }, { devnetAccountKey }, { UpProvers }] = await Promise.all([
+      const [{ progressBars }, { DEV_KEYS_WARNING }, { launchDevnet }, { Sequencer }, { sqliteProofQueue }, { DEVNET_L1, defaultVerifyThreads }, { devnetAccountKey, createWalletFile, feeAccountKey, ethAmount }, { parseEther }, { retryAfterSeconds }, { FLOAT13, maxFloat }, { UpProvers }] = await Promise.all([
         import("./progress.js"), import("../../circuits/devkeys.js"), import("../../contracts/devnet.js"), import("../../sequencer/sequencer.js"),
-        import("../../sequencer/proofs.js"), import("../../sequencer/config.js"), import("../../sequencer/wallet.js"), import("./up-provers.js"),
+        import("../../sequencer/proofs.js"), import("../../sequencer/config.js"), import("../../sequencer/wallet.js"), import("ethers"), import("../../sequencer/mempool.js"),
+        import("../../sequencer/model/float.js"), import("./up-provers.js"),
       ]);
+      let minFee: bigint;
+      try {
+        minFee = parseEther(o.minFee);
+      } catch {
+        throw new Error(`--min-fee: a decimal number of ETH expected, got ${JSON.stringify(o.minFee)}`);
+      }
+      if (minFee < 0n) throw new Error(`--min-fee: a non-negative amount of ETH expected, got ${o.minFee}`);
+      // A fee slot carries at most this much (Float13): a higher minimum could never be paid.
+      if (minFee > maxFloat(FLOAT13)) throw new Error(`--min-fee: at most ${ethAmount(maxFloat(FLOAT13))} expected (the largest fee a slot carries), got ${o.minFee} ETH`);
+      if (o.maxMempool < 1) throw new Error(`--max-mempool: at least 1 expected, got ${o.maxMempool}`);
       const bars = progressBars();
       const say = (l: string) => bars.log(`${stamp()} ${l}`);
       process.stderr.write(DEV_KEYS_WARNING + "\n");
@@ -143,6 +198,7 @@ export function registerUp(program: Command): void {
       // A new chain needs a new database; a resumed one continues its own.
       if (!devnet.resumed) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
       const endpointsFile = path.join(out, SEQUENCER_FILE);
+      const operatorWallet = path.join(out, OPERATOR_WALLET_FILE);
 
       let seq: Sequencer | undefined;
       let provers: InstanceType<typeof UpProvers> | undefined;
@@ -152,19 +208,31 @@ export function registerUp(program: Command): void {
           await provers?.stop();
           await seq?.stop();
           fs.rmSync(endpointsFile, { force: true });
+          if (!o.keep) fs.rmSync(operatorWallet, { force: true });
           // The chain goes with anvil, so the database that follows it goes too (as the banner says).
           if (!o.keep) for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
           await devnet.stop();
         })());
       let fatal: ((e: Error) => void) | undefined;
       const failed = new Promise<Error>((resolve) => (fatal = resolve));
+      let feeAccount: bigint | undefined;
+      const sequencerConfig = { batchMaxWaitMs: o.batchWait, maxMempool: o.maxMempool };
       try {
+        const operatorKey = devnetAccountKey(0);
+        feeAccount = await ensureFeeAccount(devnet, operatorKey);
+        if (feeAccount !== undefined) {
+          fs.rmSync(operatorWallet, { force: true });
+          createWalletFile(operatorWallet, operatorKey, feeAccountKey(operatorKey));
+        } else {
+          say("devnet     this kept chain has no fee account (kept before zkr up made one): fees are off; --fresh starts a chain with one");
+        }
         seq = await Sequencer.start(
           {
             dbPath, chainId: BigInt(dep.chainId), rollup: dep.addresses.rollup, slots: o.txs, depth: o.depth,
-            batchMaxWaitMs: o.batchWait, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, maxMempool: DEFAULTS.maxMempool, tickMs: DEFAULTS.tickMs,
+            feeAccount, minFees: feeAccount !== undefined && minFee > 0n ? { "0": minFee } : {},
+            ...sequencerConfig, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, tickMs: DEFAULTS.tickMs,
             api: { host: "127.0.0.1", port: o.apiPort }, verifyThreads: defaultVerifyThreads(),
-            l1: { ...DEVNET_L1, rpcUrl: dep.rpcUrl, deployBlock: dep.deployBlock, operatorKey: devnetAccountKey(0) },
+            l1: { ...DEVNET_L1, rpcUrl: dep.rpcUrl, deployBlock: dep.deployBlock, operatorKey },
           },
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
         );
@@ -195,6 +263,13 @@ export function registerUp(program: Command): void {
       const threads = `${provers.threads} thread${provers.threads === 1 ? "" : "s"}`;
       if (o.provers === 1) console.log(`  prover:       pid ${provers.pids[0]} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads})`);
       else console.log(`  provers:      ${o.provers}, pids ${provers.pids.join(", ")} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads} each; ${o.provers} batches proved at once)`);
+      if (feeAccount !== undefined) {
+        const least = minFee > 0n ? `at least ${ethAmount(minFee, { wei: false })} per transfer or withdrawal` : "no minimum";
+        console.log(`  fees:         L2 account ${feeAccount}, the operator's (wallet ${rel(operatorWallet)}); ${least}`);
+      } else {
+        console.log(`  fees:         off (no fee account on this kept chain)`);
+      }
+      console.log(`  mempool:      at most ${o.maxMempool} pending transactions, then 503 with Retry-After: ${retryAfterSeconds(sequencerConfig)}`);
       console.log(`  deployment:   ${rel(devnet.file)}`);
       console.log(`  try:          npx zkr wallet create && npx zkr wallet deposit 1 && npx zkr wallet balance`);
       if (devnet.resumed) console.log(`resumed:      the chain and the database kept in ${rel(out)}`);

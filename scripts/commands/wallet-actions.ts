@@ -7,11 +7,14 @@ import path from "node:path";
 import { formatEther, parseEther } from "ethers";
 import { devnetProvider } from "../../contracts/provider.js";
 import { ApiError, SequencerClient, type AccountView, type TxView } from "../../sequencer/client.js";
-import { ZkrWallet, createWalletFile, devnetAccountKey, ethAmount, inEth, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
+import { ZkrWallet, createWalletFile, devnetAccountKey, ethAmount, feeLine, inEth, quoteFee, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
 import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
 import { SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 
 export interface Common { wallet: string; deployment: string; api?: string; from?: string }
+
+/** What `transfer` and `withdraw` take besides the amount: the fee in ETH, or the sequencer's minimum. */
+interface Paying { fee?: string }
 
 function deployment(o: Common): DevnetDeployment {
   if (!fs.existsSync(o.deployment)) throw new Error(`${o.deployment}: not found; start the devnet with 'npm start' (zkr up)`);
@@ -42,8 +45,8 @@ function weiOf(what: string, s: string): bigint {
 }
 
 /** Parses an ETH amount ("0.5") into wei, rounded down to what the slot carries. */
-function amountOf(kind: "transfer" | "withdraw" | "fee", s: string): bigint {
-  const wei = weiOf(kind === "fee" ? "fee" : "amount", s);
+function amountOf(kind: "transfer" | "withdraw", s: string): bigint {
+  const wei = weiOf("amount", s);
   const r = roundAmount(kind, wei);
   if (r !== wei) console.error(`note: ${s} ETH is not representable in a ${kind} slot; sending ${ethAmount(r)}`);
   return r;
@@ -54,10 +57,31 @@ async function withWallet<T>(o: Common, fn: (w: ZkrWallet, ctx: { dep: DevnetDep
   const provider = devnetProvider(dep.rpcUrl);
   try {
     const w = new ZkrWallet(readWalletFile(o.wallet), provider);
-    return await fn(w, { dep, client: new SequencerClient(apiUrl(o)) });
+    return await fn(w, { dep, client: walletClient(apiUrl(o)) });
   } finally {
     provider.destroy();
   }
+}
+
+/** Times the wallet asks a busy sequencer (503 with Retry-After, e.g. a full mempool) again. */
+const RETRIES = 3;
+
+/** The wallet's client: a busy sequencer's 503 + Retry-After is waited out, a bounded number of times, and said. */
+function walletClient(url: string): SequencerClient {
+  return new SequencerClient(url, {
+    retries: RETRIES,
+    onRetry: (e, ms, attempt) => console.error(`note: the sequencer is busy (${e.code}); retrying in ${ms / 1000} s (retry ${attempt} of ${RETRIES})`),
+  });
+}
+
+/**
+ * The fee of a transaction from `from`, stated before anything is signed: `--fee` rounded down to
+ * a fee slot's value as amounts are, or by default the sequencer's minimum.
+ */
+async function feeOf(client: SequencerClient, from: bigint, o: Paying): Promise<bigint> {
+  const q = await quoteFee(client, from, o.fee === undefined ? undefined : weiOf("fee", o.fee));
+  console.log(feeLine(q));
+  return q.fee;
 }
 
 /** How long the wallet waits for the rollup (a deposit to be batched, a transaction to be verified). */
@@ -117,20 +141,22 @@ export function deposit(eth: string, o: Common & { wait: boolean }): Promise<voi
 }
 
 /** `zkr wallet transfer <eth> --to <index>` */
-export function transfer(eth: string, o: Common & { to: string; fee: string }): Promise<void> {
+export function transfer(eth: string, o: Common & Paying & { to: string }): Promise<void> {
   return withWallet(o, async (w, { client }) => {
         const from = await fromIndex(o, w, client);
-        const tx = await w.signTransfer(client, from, BigInt(o.to), amountOf("transfer", eth), amountOf("fee", o.fee));
+        const amount = amountOf("transfer", eth);
+        const tx = await w.signTransfer(client, from, BigInt(o.to), amount, await feeOf(client, from, o));
         const hash = await client.submit(tx).catch((e: unknown) => { throw inEth(e); });
         console.log(`transfer ${from} → ${o.to}: ${hash} (pending; 'zkr wallet status ${hash}')`);
       });
 }
 
 /** `zkr wallet withdraw <eth>` */
-export function withdraw(eth: string, o: Common & { fee: string }): Promise<void> {
+export function withdraw(eth: string, o: Common & Paying): Promise<void> {
   return withWallet(o, async (w, { client }) => {
         const from = await fromIndex(o, w, client);
-        const tx = await w.signWithdraw(client, from, amountOf("withdraw", eth), amountOf("fee", o.fee));
+        const amount = amountOf("withdraw", eth);
+        const tx = await w.signWithdraw(client, from, amount, await feeOf(client, from, o));
         const hash = await client.submit(tx).catch((e: unknown) => { throw inEth(e); });
         console.log(`withdrawal from ${from}: ${hash} (claim it on L1 once verified)`);
       });

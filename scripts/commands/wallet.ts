@@ -7,8 +7,10 @@
  *   zkr wallet create --l1-key-file k.hex  … or the L1 key in a file of mode 0600 (or ZKR_L1_KEY);
  *                                          never on the command line, where others can read it
  *   zkr wallet deposit 1.5                 L1: deposit 1.5 ETH into a new L2 account
- *   zkr wallet transfer --to 3 0.25        L2: signed transfer, sent to the sequencer
- *   zkr wallet withdraw 0.1                L2: signed withdrawal
+ *   zkr wallet transfer --to 3 0.25        L2: signed transfer, sent to the sequencer; its fee is
+ *                                          the sequencer's minimum (/info) unless --fee says more,
+ *                                          stated before signing
+ *   zkr wallet withdraw 0.1                L2: signed withdrawal (the same fee)
  *   zkr wallet claim                       L1: collect verified withdrawals
  *   zkr wallet exit                        L1: forced exit of the whole balance
  *   zkr wallet balance                     L2 accounts, L1 balance, claimable
@@ -50,13 +52,13 @@ export function registerWallet(program: Command): void {
   common(wallet.command("transfer").description("L2: send ETH to another account").argument("<eth>", "amount in ETH"))
     .requiredOption("--to <index>", "receiving account")
     .option("--from <index>", "sending account (default: the wallet's first)")
-    .option("--fee <eth>", "fee to the operator", "0")
-    .action(async (eth: string, o: Common & { to: string; fee: string }) => (await actions()).transfer(eth, o));
+    .option("--fee <eth>", "fee to the operator's fee account (default: the sequencer's minimum)")
+    .action(async (eth: string, o: Common & { to: string; fee?: string }) => (await actions()).transfer(eth, o));
 
   common(wallet.command("withdraw").description("L2: withdraw ETH to the account's L1 address (then 'claim')").argument("<eth>", "amount in ETH"))
     .option("--from <index>", "account (default: the wallet's first)")
-    .option("--fee <eth>", "fee to the operator", "0")
-    .action(async (eth: string, o: Common & { fee: string }) => (await actions()).withdraw(eth, o));
+    .option("--fee <eth>", "fee to the operator's fee account (default: the sequencer's minimum)")
+    .action(async (eth: string, o: Common & { fee?: string }) => (await actions()).withdraw(eth, o));
 
   common(wallet.command("claim").description("L1: collect the withdrawals verified batches credited"))
     .action(async (o: Common) => (await actions()).claim(o));

@@ -1,4 +1,5 @@
-// GET /batches/:number: a batch, its slots decoded, its L2 transactions' hashes and its L1 status.
+// GET /batches/:number: a batch, its slots decoded (each transfer's and withdrawal's `fee`), its
+// total fee and the account credited with it, its L2 transactions' hashes and its L1 status.
 
 import { decodeBatchData } from "../model/tx.js";
 import { getProofJob } from "../../core/jobs/table.js";
@@ -38,7 +39,7 @@ export function getBatch(ctx: SequencerContext, req: ApiRequest): ApiResponse {
   } : null;
   const body: BatchJson = {
     number: String(b.number), status: b.status, oldRoot: hex32(BigInt(b.old_root)), newRoot: hex32(BigInt(b.new_root)),
-    queueStart: String(b.queue_start), queueEnd: String(b.queue_end), feeAccount: totalFee > 0n ? String(b.fee_account) : null,
+    queueStart: String(b.queue_start), queueEnd: String(b.queue_end), feeAccount: totalFee > 0n ? String(b.fee_account) : null, totalFee: String(totalFee),
     publicInput: hex32(BigInt(b.public_input)), txData: "0x" + Buffer.from(b.tx_data).toString("hex"), slots,
     createdAt: new Date(b.created_at).toISOString(), provenAt: b.proven_at ? new Date(b.proven_at).toISOString() : null,
     l1Tx: b.l1_tx?.toLowerCase() ?? null, l1Block: decimalOrNull(b.l1_block), verifiedBlock: decimalOrNull(b.verified_block), error: b.error, proofJob,

@@ -1,5 +1,5 @@
 // GET /health and GET /info: liveness with the counters a monitor wants, and what a wallet needs
-// to sign (chain id, circuit, fee account, contract).
+// to sign and pay (chain id, circuit, contract, fee account and token, minimum fees).
 
 import type { SequencerContext } from "../context.js";
 import type { ApiResponse } from "./http.js";
@@ -46,8 +46,11 @@ export function info(ctx: SequencerContext): ApiResponse {
     slots: String(c.slots),
     depth: String(c.depth),
     feeAccount: c.feeAccount?.toString() ?? null,
+    feeToken: (c.feeAccount === undefined ? undefined : ctx.state.accounts.get(c.feeAccount)?.tokenId.toString()) ?? null,
+    minFees: Object.fromEntries(Object.entries(c.minFees ?? {}).map(([token, fee]) => [token, fee.toString()])),
     rollup: c.rollup,
     batchMaxWaitMs: String(c.batchMaxWaitMs),
+    maxMempool: String(c.maxMempool),
   };
   return { status: 200, body };
 }

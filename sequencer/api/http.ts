@@ -132,6 +132,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 function sendError(res: http.ServerResponse, e: RequestRejectedError): void {
   const body: ErrorJson = { error: e.code, message: e.shortMessage, ...(e.data ? { data: e.data } : {}) };
+  for (const [k, v] of Object.entries(e.headers ?? {})) res.setHeader(k, v);
   send(res, e.status, body);
 }
 

@@ -97,6 +97,8 @@ export interface BatchJson {
   queueEnd: DecimalString;
   /** The account credited with the batch's fees; null when it collected none. */
   feeAccount: DecimalString | null;
+  /** The sum of its transfers' and withdrawals' fees, credited to `feeAccount` ("0" when none). */
+  totalFee: DecimalString;
   publicInput: Hex32;
   txData: string;
   slots: SlotJson[];
@@ -143,8 +145,17 @@ export interface InfoJson {
   depth: DecimalString;
   /** The account that collects fees; null when none does (fees must then be 0). */
   feeAccount: DecimalString | null;
+  /** The fee account's token, the only one fees can be paid in; null until the account exists. */
+  feeToken: DecimalString | null;
+  /**
+   * The least fee the mempool admits, per token id (`{ "0": "100000000000000" }`); a token not
+   * listed has none. Below it a transaction is refused with 422 `fee_too_low`.
+   */
+  minFees: Record<DecimalString, DecimalString>;
   rollup: string;
   batchMaxWaitMs: DecimalString;
+  /** Pending transactions beyond which `POST /txs` answers 503 `mempool_full` with `Retry-After`. */
+  maxMempool: DecimalString;
 }
 
 /** Every refusal (4xx) and the 500. */

@@ -114,6 +114,25 @@ export function roundDownToFloat(fmt: FloatFormat, value: bigint): bigint {
   return best;
 }
 
+/**
+ * Smallest representable value `≥ value`: what a wallet pays when it must meet a minimum (a fee).
+ * For each exponent the least multiple of `10^e` not below `value` is `⌈value/10^e⌉·10^e`, which
+ * grows with `e`, so the first exponent whose mantissa fits gives the answer.
+ * @throws AmountOutOfRangeError for a negative value, or one above the format's largest.
+ */
+export function roundUpToFloat(fmt: FloatFormat, value: bigint): bigint {
+  if (value < 0n || value > maxFloat(fmt)) {
+    throw new AmountOutOfRangeError({ value, expected: `a non-negative amount of at most ${maxFloat(fmt)} (the largest ${fmt.name})` });
+  }
+  const limit = pow2(fmt.mantBits);
+  for (let e = 0; e < 1 << fmt.expBits; e++) {
+    const m = (value + POW10[e] - 1n) / POW10[e];
+    if (m < limit) return m * POW10[e];
+  }
+  // Not reached: at the largest exponent the mantissa of any value ≤ maxFloat fits.
+  throw new AmountOutOfRangeError({ value, expected: `at most ${maxFloat(fmt)}` });
+}
+
 /** Result of {@link forcedExitFloat}. */
 export interface ForcedExitAmount {
   /** `e << 64 | m` as it goes into the slot (Float69). */
