@@ -4,7 +4,10 @@
  * snarkjs's browser build, each proof verified by snarkjs in Node. Writes
  * bench/results/browser-<date>.{json,md} with the adapter the page used, the browser and the machine.
  *
- *   npx tsx bench/browser.ts [--txs 4 --depth 8] [--backends webgpu,cpu,snarkjs] [--runs 1]
+ *   npm run bench:browser -- [--txs 4 --depth 8] [--backends webgpu,cpu,snarkjs] [--runs 1]
+ *
+ * (Here rather than in bench/ because it drives the page's server: scripts may use bench's helpers,
+ * not the other way round.)
  *
  * Runs in Debian's chromium (scripts/system-deps.sh): without a GPU, WebGPU is SwiftShader's
  * software Vulkan, and its first proof includes compiling every kernel (minutes); with one,
@@ -15,12 +18,12 @@
 import path from "node:path";
 import fs from "node:fs";
 import { Command } from "commander";
-import { devKeys } from "../circuits/devkeys.js";
-import { circuitName } from "../circuits/config.js";
-import { bundleWeb } from "../scripts/web/bundle.js";
-import { findConfigs, startWebServer } from "../scripts/web/server.js";
-import { launchChromium, CHROMIUM } from "../scripts/web/chromium.js";
-import { ROOT, RESULTS_DIR, fmt, loadavg, machine, markdownTable, median, writeJson } from "./lib.js";
+import { devKeys } from "../../circuits/devkeys.js";
+import { circuitName } from "../../circuits/config.js";
+import { bundleWeb } from "./bundle.js";
+import { findConfigs, startWebServer } from "./server.js";
+import { launchChromium, CHROMIUM } from "./chromium.js";
+import { ROOT, RESULTS_DIR, fmt, loadavg, machine, markdownTable, median, writeJson } from "../../bench/lib.js";
 
 const BACKENDS = ["webgpu", "cpu", "snarkjs"] as const;
 type Backend = (typeof BACKENDS)[number];
