@@ -67,6 +67,11 @@ const MIGRATIONS: readonly string[] = [
     sent_at INTEGER NOT NULL, PRIMARY KEY (batch, attempt)
   );
   `,
+  `
+  -- The hashes of the L1 blocks the watcher acted on: the last block of each range it read, and
+  -- every block that held one of the rollup's logs. A reorganisation shows as a hash that changed.
+  CREATE TABLE l1_blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL);
+  `,
 ];
 
 /** The schema version this code writes. */

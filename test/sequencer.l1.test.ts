@@ -1,7 +1,10 @@
 // The sequencer's L1 side against anvil: the watcher acts only on logs with the configured
 // confirmations (2 here), and the submitter replaces a stuck submitBatch (mining paused) with the
 // same nonce and higher fees; once mining resumes exactly one of them lands and the batch is
-// verified after its confirmations.
+// verified after its confirmations. Reorganisations deeper than the confirmations (anvil's
+// snapshot and revert): a verified batch whose blocks are gone is sent again and verified again;
+// a deposit gone from L1 that a batch consumed stops the sequencer with the reason (the last test:
+// the sequencer is stopped after it).
 
 import fs from "node:fs";
 import path from "node:path";
@@ -20,7 +23,12 @@ import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
 import { until } from "./helpers/wait.js";
 
-const log = (l: string) => process.stderr.write(`  ${l}\n`);
+const lines: string[] = [];
+const log = (l: string) => {
+  lines.push(l);
+  process.stderr.write(`  ${l}\n`);
+};
+let fatal: Error | undefined;
 let dir: string;
 let devnet: LaunchedDevnet;
 let provider: JsonRpcProvider;
@@ -38,7 +46,7 @@ beforeAll(async () => {
     dbPath, chainId: BigInt(d.chainId), rollup: d.addresses.rollup, slots: 4, depth: 8, batchMaxWaitMs: 200, maxUnprovenBatches: 8, maxMempool: 1000, tickMs: 50,
     api: { host: "127.0.0.1", port: 0 },
     l1: { ...DEVNET_L1, rpcUrl: d.rpcUrl, deployBlock: d.deployBlock, operatorKey: devnetAccountKey(0), pollMs: 100, confirmations: 2, stuckTxMs: 1500 },
-  }, { proofs: sqliteProofQueue, log });
+  }, { proofs: sqliteProofQueue, log, onFatal: (e) => (fatal = e) });
   prover = await startProverService({ db: dbPath, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
 });
 
@@ -111,4 +119,64 @@ test("a sequencer configured for another chain, or for an address that is not th
   expect(await start({ rollup: d.addresses.verifier })).toMatch(/L1: the contract at 0x[0-9a-fA-F]{40} is not a zkr rollup \(configured: domain \d+, depth 8, 4 slots\)/);
   expect(await start({ depth: 16 })).toMatch(/L1: the contract at 0x[0-9a-fA-F]{40} is not this rollup \(domain \d+, depth 8, 4 slots; configured: domain \d+, depth 16, 4 slots\)/);
   expect(await start({ rollup: "0x000000000000000000000000000000000000dEaD" })).toMatch(/L1: no contract at 0x000000000000000000000000000000000000dEaD on chain 31337/);
+});
+
+const status = (n: number) => (seq.ctx.db.prepare("SELECT status FROM batches WHERE number = ?").get(n) as { status: string } | undefined)?.status;
+const mine = (n: number) => provider.send("anvil_mine", ["0x" + n.toString(16)]);
+
+test("a reorganisation deeper than the confirmations that takes a verified batch's blocks: rewound, sent again, verified again", async () => {
+  const d = devnet.deployment;
+  const carol = new ZkrWallet({ version: 1, l2Key: Buffer.from(user("carol").sk).toString("hex"), l1Key: devnetAccountKey(3) }, provider);
+  await carol.deposit(d.addresses.rollup, 10n ** 17n);
+  // The deposit confirmed and batched; its submitBatch waits in the pool (mining paused).
+  await provider.send("evm_setAutomine", [false]);
+  await mine(2);
+  await until("batch 1 sent", () => status(1) === "submitting", 180_000);
+  const snap = await provider.send("evm_snapshot", []);
+  await mine(3);
+  await until("batch 1 verified", () => status(1) === "verified", 60_000);
+  const before = seq.ctx.db.prepare("SELECT verified_block FROM batches WHERE number = 1").get() as { verified_block: number };
+  expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(2n);
+
+  // L1 goes back to before batch 1's submission was mined: 3 blocks, deeper than 2 confirmations.
+  await provider.send("evm_revert", [snap]);
+  await provider.send("evm_setAutomine", [true]);
+  expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(1n);
+  await until("the reorganisation seen", () => lines.some((l) => l.startsWith("L1 reorganised:")), 60_000);
+  const seen = lines.find((l) => l.startsWith("L1 reorganised:"))!;
+  expect(seen).toMatch(/^L1 reorganised: block \d+ is no longer on the chain; rewound to block \d+ \(0 unbatched L1 request\(s\) to read again, 1 batch\(es\) no longer verified, 1 to send again\)$/);
+  expect(status(1)).not.toBe("verified");
+  // Sent again (the same signed bytes, or a replacement with the same nonce), mined, confirmed.
+  await until("batch 1 verified again", async () => {
+    await mine(1);
+    return status(1) === "verified";
+  }, 180_000);
+  expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(2n);
+  const after = seq.ctx.db.prepare("SELECT verified_block FROM batches WHERE number = 1").get() as { verified_block: number };
+  expect(after.verified_block).toBeGreaterThanOrEqual(before.verified_block - 3);
+  // every block the watcher keeps is the chain's
+  for (const b of seq.ctx.db.prepare("SELECT number, hash FROM l1_blocks").all() as { number: number; hash: string }[]) {
+    expect({ block: b.number, hash: (await provider.getBlock(b.number))?.hash }).toEqual({ block: b.number, hash: b.hash });
+  }
+  expect(fatal).toBeUndefined();
+});
+
+test("a deposit a batch consumed, gone from L1 in a deep reorganisation, stops the sequencer with the reason and changes nothing", async () => {
+  const d = devnet.deployment;
+  const snap = await provider.send("evm_snapshot", []);
+  const dave = new ZkrWallet({ version: 1, l2Key: Buffer.from(user("dave").sk).toString("hex"), l1Key: devnetAccountKey(4) }, provider);
+  const dep = await dave.deposit(d.addresses.rollup, 10n ** 17n);
+  await mine(2);
+  await until("batch 2 made from the deposit", () => status(2) !== undefined, 60_000);
+  await provider.send("evm_revert", [snap]);
+  await mine(3);
+  await until("the sequencer to stop", () => fatal !== undefined, 60_000);
+  expect(fatal!.message).toMatch(new RegExp(`^L1 reorganised below block \\d+, deeper than the 2 confirmations this sequencer waits for: L1 request 2 \\(block ${dep.block}, tx ${dep.txHash}\\), which batch 2 consumed, may no longer be on L1\\. Stopped before building on it`));
+  // The rewind was one transaction: refused whole (the sequencer closed its database when it stopped).
+  const db = openDatabase(path.join(dir, "sequencer.db"));
+  try {
+    expect(db.prepare("SELECT (SELECT COUNT(*) FROM l1_requests) AS requests, (SELECT COUNT(*) FROM batches) AS batches").get()).toEqual({ requests: 3, batches: 3 });
+  } finally {
+    db.close();
+  }
 });

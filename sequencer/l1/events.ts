@@ -17,6 +17,7 @@ export interface L1RequestLog {
   request: L1Request;
   queueHash: bigint;
   block: number;
+  blockHash: string;
   txHash: string;
   logIndex: number;
 }
@@ -32,6 +33,7 @@ export interface BatchVerifiedLog {
   feeAccount: number;
   txData: Uint8Array;
   block: number;
+  blockHash: string;
   txHash: string;
   logIndex: number;
 }
@@ -54,7 +56,7 @@ export async function readRollupLogs(provider: Provider, rollup: string, from: n
     const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
     if (!parsed) continue;
     const a = parsed.args;
-    const where = { block: log.blockNumber, txHash: log.transactionHash, logIndex: log.index };
+    const where = { block: log.blockNumber, blockHash: log.blockHash, txHash: log.transactionHash, logIndex: log.index };
     if (parsed.name === "L1Request") {
       out.push({
         kind: "l1Request",

@@ -31,7 +31,7 @@ export function feedL1(s: Sequencer, mirror: L1Queue, requests: L1Request[], blo
   const logs: L1RequestLog[] = requests.map((request, i) => {
     const position = mirror.length;
     const queueHash = mirror.append(request);
-    return { kind: "l1Request", position, request, queueHash, block, txHash: "0x" + String(block * 1000 + i).padStart(64, "0"), logIndex: i };
+    return { kind: "l1Request", position, request, queueHash, block, blockHash: "0x" + String(block).padStart(64, "0"), txHash: "0x" + String(block * 1000 + i).padStart(64, "0"), logIndex: i };
   });
   const w = new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" });
   w.apply(logs, block);
@@ -45,7 +45,7 @@ export function verifyOnL1(s: Sequencer, batchNumber: number, block: number): vo
   const b = s.ctx.db.prepare("SELECT * FROM batches WHERE number = ?").get(batchNumber) as BatchRow;
   const log: BatchVerifiedLog = {
     kind: "batchVerified", batchNumber, oldRoot: BigInt(b.old_root), newRoot: BigInt(b.new_root), queueStart: b.queue_start, queueEnd: b.queue_end,
-    feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block, txHash: "0x" + String(block * 1000 + batchNumber).padStart(64, "0"), logIndex: 0,
+    feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block, blockHash: "0x" + String(block).padStart(64, "0"), txHash: "0x" + String(block * 1000 + batchNumber).padStart(64, "0"), logIndex: 0,
   };
   new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" }).apply([log], block);
 }
