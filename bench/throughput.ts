@@ -7,7 +7,8 @@
  * transaction from the L1 receipts, and the provers' utilisation; one run per K, each on a fresh
  * devnet. Writes bench/results/throughput-<date>.{json,md,svg} with the machine.
  *
- *   npx tsx bench/throughput.ts [--txs 4 --depth 8] [--provers 1,2] [--accounts 8] [--transfers 64]
+ *   npx zkr bench throughput [--txs 4 --depth 8] [--provers 1,2] [--accounts 8] [--transfers 64]
+ *   npm run bench:throughput -- …   (the same)
  *
  * Everything runs on this machine: the provers share its cores with anvil, the sequencer and the
  * load (bench/README.md says what 2 cores can and cannot show).
@@ -16,13 +17,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Command } from "commander";
 import { parseEther } from "ethers";
 import { devnetProvider } from "../contracts/provider.js";
 import { ApiError, SequencerClient, type TxView } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
 import { randomPrivateKey } from "../sequencer/model/keys.js";
-import { ROOT, RESULTS_DIR, fmt, loadavg, machine, markdownTable, writeJson } from "./lib.js";
+import { ROOT, fmt, loadavg, machine, markdownTable, writeJson } from "./lib.js";
 import { linesSvg } from "./plot.js";
 
 const STAGES = ["in_batch", "proven", "submitted", "verified"] as const;
@@ -31,26 +31,20 @@ const RANK: Record<TxView["stage"], number> = { pending: 0, dropped: -1, in_batc
 /** anvil's accounts 1–9 make the deposits (0 is the operator). */
 const L1_ACCOUNTS = 9;
 
-const o = new Command()
-  .option("--txs <n>", "slots per batch", "4")
-  .option("--depth <n>", "tree depth", "8")
-  .option("--provers <list>", "prover processes, one run each", "1,2")
-  .option("--accounts <n>", "L2 accounts sending transfers (deposits from anvil's accounts 1–9)", "8")
-  .option("--transfers <n>", "transfers in all, shared out between the accounts", "64")
-  .option("--out <dir>", "where to write the results", RESULTS_DIR)
-  .parse()
-  .opts<{ txs: string; depth: string; provers: string; accounts: string; transfers: string; out: string }>();
-const config = { txs: Number(o.txs), depth: Number(o.depth) };
-const proverCounts = o.provers.split(",").map(Number);
-const nAccounts = Number(o.accounts);
-const nTransfers = Number(o.transfers);
-for (const [k, v] of Object.entries({ txs: config.txs, depth: config.depth, accounts: nAccounts, transfers: nTransfers, ...Object.fromEntries(proverCounts.map((p, i) => [`provers[${i}]`, p])) })) {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${k}: a positive integer expected, got ${v}`);
+/** What {@link runThroughput} takes. */
+export interface ThroughputOptions {
+  config: { txs: number; depth: number };
+  /** Prover processes, one run each. */
+  provers: number[];
+  accounts: number;
+  transfers: number;
+  out: string;
 }
+
 const say = (l: string) => console.error(`throughput  ${l}`);
 
 /** `zkr up` on free ports in its own folder; resolves once it is running. */
-async function startUp(dir: string, provers: number): Promise<{ child: ChildProcess; rpcUrl: string; rollup: string; apiUrl: string; output: () => string }> {
+async function startUp(config: ThroughputOptions["config"], dir: string, provers: number): Promise<{ child: ChildProcess; rpcUrl: string; rollup: string; apiUrl: string; output: () => string }> {
   const args = ["bin/zkr.js", "up", "--port", "0", "--api-port", "0", "--out", dir, "--txs", String(config.txs), "--depth", String(config.depth), "--provers", String(provers)];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
@@ -99,10 +93,11 @@ interface RunResult {
   curve: { t: number; verified: number }[];
 }
 
-async function run(provers: number): Promise<RunResult> {
+async function run(o: ThroughputOptions, provers: number): Promise<RunResult> {
+  const { config, accounts: nAccounts, transfers: nTransfers } = o;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkr-throughput-"));
   say(`${provers} prover(s): starting zkr up (rollup_${config.txs}x${config.depth})`);
-  const up = await startUp(dir, provers);
+  const up = await startUp(config, dir, provers);
   const threads = Number(/(\d+) threads?/.exec(up.output().split("\n").find((l) => /provers?: /.test(l)) ?? "")?.[1] ?? NaN);
   const provider = devnetProvider(up.rpcUrl);
   const client = new SequencerClient(up.apiUrl);
@@ -205,59 +200,71 @@ async function run(provers: number): Promise<RunResult> {
   }
 }
 
-const loadBefore = loadavg();
-const date = new Date().toISOString();
-const runs: RunResult[] = [];
-for (const k of proverCounts) runs.push(await run(k));
-const record = {
-  schema: "zkr-throughput/1",
-  date,
-  configuration: { name: `rollup_${config.txs}x${config.depth}`, ...config },
-  load: { accounts: nAccounts, transfers: nTransfers, amount: "0.001 ETH each, to the next account" },
-  machine: machine(),
-  loadavg: { before: loadBefore, after: loadavg() },
-  runs,
-  notes: [
-    "one machine: anvil, the sequencer, the K provers and the load share its cores; K provers each get cores/K worker threads",
-    "tx/s: transfers ÷ seconds from the first submission to the last L1 verification (deposits before the load are not counted)",
-  ],
-};
-const stamp = date.replace(/[:]/g, "").replace(/\..*/, "");
-const file = path.join(o.out, `throughput-${stamp}.json`);
-writeJson(file, record);
-const ms = (x: number) => fmt(x);
-const md = [
-  `# End-to-end throughput: ${record.configuration.name}, ${nTransfers} transfers from ${nAccounts} accounts`,
-  "",
-  `- machine: ${record.machine.cpu}, ${record.machine.cores} cores, ${record.machine.memoryGiB} GiB; load ${loadBefore.join(" ")} → ${record.loadavg.after.join(" ")}`,
-  `- from submission through the API to verification on L1 (anvil), every part on this machine`,
-  "",
-  markdownTable(
-    ["provers", "threads each", "tx/s", "wall s", "batches", "tx/batch", "in batch p50/p90", "proven p50/p90", "verified p50/p90/max", "gas/tx", "calldata B/tx", "prover busy"],
-    runs.map((r) => [
-      String(r.provers), String(r.threadsPerProver), fmt(r.txPerSecond), fmt(r.wallSeconds), String(r.batches), fmt(r.fill),
-      `${ms(r.latency.in_batch.p50)} / ${ms(r.latency.in_batch.p90)}`, `${ms(r.latency.proven.p50)} / ${ms(r.latency.proven.p90)}`,
-      `${ms(r.latency.verified.p50)} / ${ms(r.latency.verified.p90)} / ${ms(r.latency.verified.max)}`,
-      fmt(r.gasPerTx), fmt(r.calldataBytesPerTx), `${Math.round(r.proverUtilisation * 100)}%`,
-    ]),
-    ["r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
-  ),
-  "",
-  "Latencies in seconds from each transfer's submission.",
-  "",
-].join("\n");
-fs.writeFileSync(file.replace(/\.json$/, ".md"), md);
-const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
-fs.writeFileSync(
-  file.replace(/\.json$/, ".svg"),
-  linesSvg({
-    title: `Transfers verified on L1 over time: ${record.configuration.name}`,
-    subtitle: `${nTransfers} transfers from ${nAccounts} accounts, submitted at t = 0; ${record.machine.cores} cores`,
-    xLabel: "seconds since the first submission",
-    yLabel: "transfers verified on L1",
-    series: runs.map((r, i) => ({ label: `${r.provers} prover${r.provers === 1 ? "" : "s"}: ${fmt(r.txPerSecond)} tx/s`, color: colors[i % colors.length], points: [{ x: 0, y: 0 }, ...r.curve.map((c) => ({ x: c.t, y: c.verified }))], attrs: { provers: String(r.provers) } })),
-  }),
-);
-console.log(md);
-console.log(`written: ${path.relative(process.cwd(), file)}, .md and .svg`);
-process.exit(0);
+/** Runs one devnet per prover count, writes throughput-<date>.{json,md,svg} into `o.out` and prints the table. */
+export async function runThroughput(o: ThroughputOptions): Promise<{ json: string }> {
+  const { config, accounts: nAccounts, transfers: nTransfers } = o;
+  for (const [k, v] of Object.entries({ txs: config.txs, depth: config.depth, accounts: nAccounts, transfers: nTransfers, ...Object.fromEntries(o.provers.map((p, i) => [`provers[${i}]`, p])) })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`--${k.replace(/\[.*/, "")}: a positive integer expected, got ${v}`);
+  }
+  const loadBefore = loadavg();
+  const date = new Date().toISOString();
+  const runs: RunResult[] = [];
+  for (const k of o.provers) runs.push(await run(o, k));
+  const record = {
+    schema: "zkr-throughput/1",
+    date,
+    configuration: { name: `rollup_${config.txs}x${config.depth}`, ...config },
+    load: { accounts: nAccounts, transfers: nTransfers, amount: "0.001 ETH each, to the next account" },
+    machine: machine(),
+    loadavg: { before: loadBefore, after: loadavg() },
+    runs,
+    notes: [
+      "one machine: anvil, the sequencer, the K provers and the load share its cores; K provers each get cores/K worker threads",
+      "tx/s: transfers ÷ seconds from the first submission to the last L1 verification (deposits before the load are not counted)",
+    ],
+  };
+  const stamp = date.replace(/[:]/g, "").replace(/\..*/, "");
+  const file = path.join(o.out, `throughput-${stamp}.json`);
+  writeJson(file, record);
+  const ms = (x: number) => fmt(x);
+  const md = [
+    `# End-to-end throughput: ${record.configuration.name}, ${nTransfers} transfers from ${nAccounts} accounts`,
+    "",
+    `- machine: ${record.machine.cpu}, ${record.machine.cores} cores, ${record.machine.memoryGiB} GiB; load ${loadBefore.join(" ")} → ${record.loadavg.after.join(" ")}`,
+    `- from submission through the API to verification on L1 (anvil), every part on this machine`,
+    "",
+    markdownTable(
+      ["provers", "threads each", "tx/s", "wall s", "batches", "tx/batch", "in batch p50/p90", "proven p50/p90", "verified p50/p90/max", "gas/tx", "calldata B/tx", "prover busy"],
+      runs.map((r) => [
+        String(r.provers), String(r.threadsPerProver), fmt(r.txPerSecond), fmt(r.wallSeconds), String(r.batches), fmt(r.fill),
+        `${ms(r.latency.in_batch.p50)} / ${ms(r.latency.in_batch.p90)}`, `${ms(r.latency.proven.p50)} / ${ms(r.latency.proven.p90)}`,
+        `${ms(r.latency.verified.p50)} / ${ms(r.latency.verified.p90)} / ${ms(r.latency.verified.max)}`,
+        fmt(r.gasPerTx), fmt(r.calldataBytesPerTx), `${Math.round(r.proverUtilisation * 100)}%`,
+      ]),
+      ["r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    "Latencies in seconds from each transfer's submission.",
+    "",
+  ].join("\n");
+  fs.writeFileSync(file.replace(/\.json$/, ".md"), md);
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
+  fs.writeFileSync(
+    file.replace(/\.json$/, ".svg"),
+    linesSvg({
+      title: `Transfers verified on L1 over time: ${record.configuration.name}`,
+      subtitle: `${nTransfers} transfers from ${nAccounts} accounts, submitted at t = 0; ${record.machine.cores} cores`,
+      xLabel: "seconds since the first submission",
+      yLabel: "transfers verified on L1",
+      series: runs.map((r, i) => ({ label: `${r.provers} prover${r.provers === 1 ? "" : "s"}: ${fmt(r.txPerSecond)} tx/s`, color: colors[i % colors.length], points: [{ x: 0, y: 0 }, ...r.curve.map((c) => ({ x: c.t, y: c.verified }))], attrs: { provers: String(r.provers) } })),
+    }),
+  );
+  console.log(md);
+  console.log(`written: ${path.relative(process.cwd(), file)}, .md and .svg`);
+  return { json: file };
+}
+
+/** The options as `zkr bench throughput` (scripts/commands/bench.ts) parses them. */
+export function throughputOptions(o: { txs: string; depth: string; provers: string; accounts: string; transfers: string; out: string }): ThroughputOptions {
+  return { config: { txs: Number(o.txs), depth: Number(o.depth) }, provers: o.provers.split(",").map(Number), accounts: Number(o.accounts), transfers: Number(o.transfers), out: o.out };
+}

@@ -29,8 +29,21 @@ interface BenchCliOptions {
 }
 
 export function registerBench(program: Command): void {
-  program
-    .command("bench")
+  const bench = program.command("bench");
+  bench
+    .command("throughput")
+    .description("the whole rollup end to end: signed transfers through the API of a zkr up --provers K until L1 verifies them; tx/s, latency per stage, gas per tx (bench/throughput.ts)")
+    .option("--txs <n>", "slots per batch", "4")
+    .option("--depth <n>", "tree depth", "8")
+    .option("--provers <list>", "prover processes, one run each", "1,2")
+    .option("--accounts <n>", "L2 accounts sending transfers (deposits from anvil's accounts 1–9)", "8")
+    .option("--transfers <n>", "transfers in all, shared out between the accounts", "64")
+    .option("--out <dir>", "folder of the result files", RESULTS_DIR)
+    .action(async (o: { txs: string; depth: string; provers: string; accounts: string; transfers: string; out: string }) => {
+      const { runThroughput, throughputOptions } = await import("../../bench/throughput.js");
+      await runThroughput(throughputOptions(o));
+    });
+  bench
     .description(descriptionOf("bench"))
     .option("--quick", `small sizes (${DEFAULTS.quick.sizes}), one configuration (${DEFAULTS.quick.configs}), fewer runs: minutes on 2 cores`)
     .option("--sizes <list>", `log2 kernel sizes, or none (default ${DEFAULTS.full.sizes}, as memory allows)`)
