@@ -45,6 +45,18 @@ export function xmlEscape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
 
+/** The opening of a chart: the svg element, its title, a white background, the heading and subtitle at `left`. */
+function svgHead(W: number, H: number, left: number, c: { title: string; subtitle?: string }): string[] {
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
+    `<title>${xmlEscape(c.title)}</title>`,
+    `<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="bold">${xmlEscape(c.title)}</text>`,
+  ];
+  if (c.subtitle) out.push(`<text x="${left}" y="40" fill="#555555">${xmlEscape(c.subtitle)}</text>`);
+  return out;
+}
+
 const r1 = (v: number): string => (Math.round(v * 10) / 10).toString();
 const valid = (p: { x: number; y: number }) => p.x > 0 && p.y > 0 && Number.isFinite(p.x) && Number.isFinite(p.y);
 
@@ -78,12 +90,7 @@ export function logLogSvg(c: LogLogChart): string {
   const xTick = c.xTick ?? ((x: number) => String(x));
   const yTick = c.yTick ?? ((y: number) => String(y));
 
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
-  out.push(`<title>${xmlEscape(c.title)}</title>`);
-  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="${pm.left}" y="22" font-size="15" font-weight="bold">${xmlEscape(c.title)}</text>`);
-  if (c.subtitle) out.push(`<text x="${pm.left}" y="40" fill="#555555">${xmlEscape(c.subtitle)}</text>`);
+  const out = svgHead(W, H, pm.left, c);
 
   c.panels.forEach((panel, i) => {
     const ox = (i % cols) * PW;
@@ -175,12 +182,7 @@ export function linesSvg(c: LinesChart): string {
   const ph = PH - pm.top - pm.bottom;
   const X = (x: number) => left + (x / xt[xt.length - 1]) * pw;
   const Y = (y: number) => ptop + ph - (y / yt[yt.length - 1]) * ph;
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`);
-  out.push(`<title>${xmlEscape(c.title)}</title>`);
-  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`);
-  out.push(`<text x="${pm.left}" y="22" font-size="15" font-weight="bold">${xmlEscape(c.title)}</text>`);
-  if (c.subtitle) out.push(`<text x="${pm.left}" y="40" fill="#555555">${xmlEscape(c.subtitle)}</text>`);
+  const out = svgHead(W, H, pm.left, c);
   out.push(`<g class="grid" stroke="#e3e3e3" stroke-width="1">`);
   for (const x of xt) out.push(`<line x1="${r1(X(x))}" y1="${ptop}" x2="${r1(X(x))}" y2="${ptop + ph}"/>`);
   for (const y of yt) out.push(`<line x1="${left}" y1="${r1(Y(y))}" x2="${left + pw}" y2="${r1(Y(y))}"/>`);

@@ -3,7 +3,7 @@
  * the Markdown table and the SVG plot. Nothing here times anything.
  */
 import { summarize, markdownTable, fmt } from "../bench/lib.js";
-import { logLogSvg, xmlEscape } from "../bench/plot.js";
+import { linesSvg, logLogSvg, xmlEscape } from "../bench/plot.js";
 import { SCHEMA, checkRun, renderMarkdown, renderPlot, runStem, type BenchRun, type KernelRow } from "../bench/report.js";
 
 const stats = (...runs: number[]) => summarize(runs);
@@ -186,6 +186,34 @@ describe("bench SVG plot", () => {
     expect(fast[0][1]).toBeGreaterThan(slow[0][1]); // SVG y grows downwards
     // equal log distances: 4 → 16 is two doublings, 10 → 1000 two decades: the same slope as 1 → 100
     expect(slow[1][1] - slow[0][1]).toBeCloseTo(fast[1][1] - fast[0][1], 5);
+  });
+
+  test("a linear step chart (throughput): axes from 0 with round ticks, each count held until the next point, a legend per series", () => {
+    const svg = linesSvg({
+      title: "verified <over> time", xLabel: "s", yLabel: "n",
+      series: [
+        { label: "1 prover", color: "#1f77b4", points: [{ x: 0, y: 0 }, { x: 10, y: 4 }, { x: 20, y: 8 }], attrs: { provers: "1" } },
+        { label: "2 provers", color: "#d62728", points: [{ x: 0, y: 0 }, { x: 30, y: 8 }], attrs: { provers: "2" } },
+      ],
+    });
+    assertWellFormed(svg);
+    expect(svg).toContain("verified &lt;over&gt; time");
+    const pts = (k: string) => new RegExp(`data-provers="${k}"><polyline [^>]*points="([^"]*)"`).exec(svg)![1].split(" ").map((p) => p.split(",").map(Number));
+    const one = pts("1");
+    // a step per point after the first: horizontal at the old count, then up to the new one
+    expect(one).toHaveLength(5);
+    expect(one[1][1]).toBe(one[0][1]);
+    expect(one[2][0]).toBe(one[1][0]);
+    expect(one[2][1]).toBeLessThan(one[1][1]); // SVG y grows downwards
+    // x ticks 0…30 in round steps, y ticks 0…8
+    expect(svg).toMatch(/>0<\/text>/);
+    expect(svg).toMatch(/>30<\/text>/);
+    expect(svg).toMatch(/>8<\/text>/);
+    const legend = svg.slice(svg.indexOf('<g class="legend">'));
+    expect([...legend.matchAll(/<text [^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(["1 prover", "2 provers"]);
+    // the later series ends further right at the same count
+    expect(pts("2").at(-1)![0]).toBeGreaterThan(one.at(-1)![0]);
+    expect(pts("2").at(-1)![1]).toBeCloseTo(one.at(-1)![1], 5);
   });
 
   test("an empty run still renders a valid frame that says so", () => {
