@@ -71,7 +71,15 @@ export class Mempool {
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
     );
     this.byHash = ctx.db.prepare("SELECT status FROM txs WHERE hash = ?");
-    for (const r of ctx.db.prepare("SELECT from_idx, amount, fee FROM txs WHERE status = 'pending'").iterate() as IterableIterator<Pick<TxRow, "from_idx" | "amount" | "fee">>) {
+    this.recount();
+  }
+
+  /** Counts the pending transactions from the database again (at start, and after batches were undone). */
+  recount(): void {
+    this.count.clear();
+    this.debit.clear();
+    this.size = 0;
+    for (const r of this.ctx.db.prepare("SELECT from_idx, amount, fee FROM txs WHERE status = 'pending'").iterate() as IterableIterator<Pick<TxRow, "from_idx" | "amount" | "fee">>) {
       this.add(BigInt(r.from_idx), BigInt(r.amount) + BigInt(r.fee));
     }
     this.resetForcedExits();

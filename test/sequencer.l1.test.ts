@@ -3,8 +3,7 @@
 // same nonce and higher fees; once mining resumes exactly one of them lands and the batch is
 // verified after its confirmations. Reorganisations deeper than the confirmations (anvil's
 // snapshot and revert): a verified batch whose blocks are gone is sent again and verified again;
-// a deposit gone from L1 that a batch consumed stops the sequencer with the reason (the last test:
-// the sequencer is stopped after it).
+// a deposit gone from L1 that batches consumed makes those batches again without it.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -20,6 +19,7 @@ import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
+import { SequencerClient } from "../sequencer/client.js";
 import { tmpDir } from "./helpers/sequencer.js";
 import { until } from "./helpers/wait.js";
 
@@ -144,7 +144,7 @@ test("a reorganisation deeper than the confirmations that takes a verified batch
   expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(1n);
   await until("the reorganisation seen", () => lines.some((l) => l.startsWith("L1 reorganised:")), 60_000);
   const seen = lines.find((l) => l.startsWith("L1 reorganised:"))!;
-  expect(seen).toMatch(/^L1 reorganised: block \d+ is no longer on the chain; rewound to block \d+ \(0 unbatched L1 request\(s\) to read again, 1 batch\(es\) no longer verified, 1 to send again\)$/);
+  expect(seen).toMatch(/^L1 reorganised: block \d+ is no longer on the chain; rewound to block \d+ \(0 L1 request\(s\) to read again, 1 batch\(es\) no longer verified, 1 to send again\)$/);
   expect(status(1)).not.toBe("verified");
   // Sent again (the same signed bytes, or a replacement with the same nonce), mined, confirmed.
   await until("batch 1 verified again", async () => {
@@ -161,22 +161,46 @@ test("a reorganisation deeper than the confirmations that takes a verified batch
   expect(fatal).toBeUndefined();
 });
 
-test("a deposit a batch consumed, gone from L1 in a deep reorganisation, stops the sequencer with the reason and changes nothing", async () => {
+test("a deposit gone from L1 in a deep reorganisation, after batches consumed it: those batches are made again without it; the L2 transfers in them are proved once, the one that needed the deposit dropped", async () => {
   const d = devnet.deployment;
-  const snap = await provider.send("evm_snapshot", []);
+  const client = new SequencerClient(seq.url);
+  const rollup = rollupAt(d.addresses.rollup, provider);
+  const alice = new ZkrWallet({ version: 1, l2Key: Buffer.from(user("alice").sk).toString("hex"), l1Key: devnetAccountKey(1) }, provider);
   const dave = new ZkrWallet({ version: 1, l2Key: Buffer.from(user("dave").sk).toString("hex"), l1Key: devnetAccountKey(4) }, provider);
+  const aliceBefore = (await client.account(0n)).balance;
+  const snap = await provider.send("evm_snapshot", []);
   const dep = await dave.deposit(d.addresses.rollup, 10n ** 17n);
   await mine(2);
-  await until("batch 2 made from the deposit", () => status(2) !== undefined, 60_000);
+  await until("batch 2 made from dave's deposit", () => status(2) !== undefined, 60_000);
+  expect(dep.index).toBe(2n);
+  // Two transfers in the next batch: alice → carol, and dave → alice from the account the deposit made.
+  const t1 = await client.submit(await alice.signTransfer(client, 0n, 1n, 10n ** 15n));
+  const t2 = await client.submit(await dave.signTransfer(client, 2n, 0n, 10n ** 15n));
+  await until("both transfers in a batch after batch 2", async () => (await Promise.all([t1, t2].map((h) => client.tx(h)))).every((t) => (t.batch ?? 0) >= 3), 60_000);
+  const fee1 = (await client.tx(t1)).fee;
+
+  // L1 loses the deposit: back to before it, then 3 new blocks (deeper than 2 confirmations).
   await provider.send("evm_revert", [snap]);
   await mine(3);
-  await until("the sequencer to stop", () => fatal !== undefined, 60_000);
-  expect(fatal!.message).toMatch(new RegExp(`^L1 reorganised below block \\d+, deeper than the 2 confirmations this sequencer waits for: L1 request 2 \\(block ${dep.block}, tx ${dep.txHash}\\), which batch 2 consumed, may no longer be on L1\\. Stopped before building on it`));
-  // The rewind was one transaction: refused whole (the sequencer closed its database when it stopped).
-  const db = openDatabase(path.join(dir, "sequencer.db"));
-  try {
-    expect(db.prepare("SELECT (SELECT COUNT(*) FROM l1_requests) AS requests, (SELECT COUNT(*) FROM batches) AS batches").get()).toEqual({ requests: 3, batches: 3 });
-  } finally {
-    db.close();
-  }
+  await until("the reorganisation seen", () => lines.some((l) => l.includes("made again")), 60_000);
+  expect(lines.find((l) => l.includes("made again"))).toMatch(/^L1 reorganised: block \d+ is no longer on the chain; rewound to block \d+ \(1 L1 request\(s\) to read again, \d+ batch\(es\) no longer verified, \d+ to send again, batches 2–\d+ made again from their 2 L2 transaction\(s\), back in the mempool\)$/);
+
+  // alice's transfer is made again into a batch L1 verifies; dave's cannot be: his account is gone.
+  await until("alice's transfer verified again", async () => {
+    await mine(1);
+    return (await client.tx(t1)).stage === "verified";
+  }, 180_000);
+  const again = await client.tx(t2);
+  expect(again.stage).toBe("dropped");
+  expect(again.reason).toMatch(/account 2/);
+  await expect(client.account(2n)).rejects.toThrow(/404/);
+  expect((await client.account(0n)).balance).toBe(aliceBefore - 10n ** 15n - fee1);
+  // L1 and the sequencer agree: every batch verified, the same root.
+  await until("every batch verified", async () => {
+    await mine(1);
+    return (seq.ctx.db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status != 'verified'").get() as { n: number }).n === 0;
+  }, 180_000);
+  expect(await rollup.batchNumber()).toBe(seq.ctx.state.batchNumber);
+  expect(await rollup.stateRoot()).toBe(seq.ctx.state.root);
+  expect(fatal).toBeUndefined();
 });

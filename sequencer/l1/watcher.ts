@@ -7,19 +7,24 @@
 // (l1_blocks: each range's last block, and every block that held a log). Before each read, the
 // last block's hash is compared with the chain's; when it changed, the watcher walks back to the
 // newest kept block still on the chain (the fork) and rewinds what came after it, in one
-// transaction: L1 requests no batch has consumed are forgotten (read again if the new chain has
-// them), a batch verified after the fork is verified no more, and one submitted after the fork goes
-// back to `submitting`, so that the submitter finds its transaction again or broadcasts the signed
-// bytes once more (same nonce). An L1 request a batch already consumed that the new chain lacks
-// cannot be rewound without rebuilding those batches: the watcher stops the sequencer with what
-// happened and what to do, before anything builds on it.
+// transaction: the L1 requests of later blocks are forgotten (read again if the new chain has
+// them, possibly at other positions), a batch verified after the fork is verified no more, and one
+// submitted after the fork goes back to `submitting`, so that the submitter finds its transaction
+// again or broadcasts the signed bytes once more (same nonce). When a batch had consumed one of
+// the forgotten requests, it and every later batch are undone: the state is replayed from the
+// batches before it, their L2 transactions return to the mempool in their first order, and the
+// batcher makes the batches again from what L1 now holds (a transaction that no longer fits, say
+// from an account whose deposit is gone, is dropped with the reason). Nothing is lost or doubled:
+// no undone batch can be verified on the new chain, since its queue hash is not L1's.
 
 import type { Provider } from "ethers";
 import { getMeta, setMeta } from "../db.js";
 import { StateCorruptError } from "../errors.js";
 import type { SequencerContext } from "../context.js";
 import type { L1Config } from "../config.js";
-import { loadQueue, type BatchRow } from "../store.js";
+import { loadQueue, saveAccount, type BatchRow } from "../store.js";
+import { RollupState } from "../model/state.js";
+import { replayBatch } from "../sync.js";
 import { queueEntryFields } from "../model/queue.js";
 import { readRollupLogs, type RollupLog } from "./events.js";
 import { hex32 } from "../../core/bytes.js";
@@ -80,33 +85,58 @@ export class L1Watcher {
   /** Forgets what L1 blocks after `fork` said (see the file's header); one transaction. */
   rewind(fork: number, last: number): void {
     const { db } = this.ctx;
+    let rebuilt: { from: number; batches: number; txs: number; state: RollupState } | undefined;
     db.transaction(() => {
-      const gone = db.prepare("SELECT position, block, tx_hash FROM l1_requests WHERE block > ? ORDER BY position").all(fork) as { position: number; block: number; tx_hash: string }[];
-      if (gone.length) {
-        const used = db.prepare("SELECT number, queue_end FROM batches WHERE queue_end > ? ORDER BY number LIMIT 1").get(gone[0].position) as { number: number; queue_end: number } | undefined;
-        if (used) {
-          const r = gone[0];
-          throw new StateCorruptError(
-            `L1 reorganised below block ${fork + 1}, deeper than the ${this.l1.confirmations} confirmations this sequencer waits for: ` +
-              `L1 request ${r.position} (block ${r.block}, tx ${r.tx_hash}), which batch ${used.number} consumed, may no longer be on L1. ` +
-              `Stopped before building on it: once the chain settles, rebuild the database from L1 ('zkr sync --db <new file>') and start from it, and wait for more confirmations (l1.confirmations).`,
-          );
-        }
-        db.prepare("DELETE FROM l1_requests WHERE block > ?").run(fork);
-      }
       const unverified = db.prepare("UPDATE batches SET status = 'submitted', verified_block = NULL WHERE status = 'verified' AND verified_block > ?").run(fork).changes;
       const resend = db.prepare("UPDATE batches SET status = 'submitting', l1_block = NULL WHERE status IN ('submitted', 'verified') AND l1_block > ?").run(fork).changes;
+      const gone = db.prepare("SELECT position FROM l1_requests WHERE block > ? ORDER BY position LIMIT 1").get(fork) as { position: number } | undefined;
+      // The first batch that consumed a request L1 no longer holds: it and every later one are made again.
+      const used = gone && (db.prepare("SELECT number FROM batches WHERE queue_end > ? ORDER BY number LIMIT 1").get(gone.position) as { number: number } | undefined);
+      if (used) rebuilt = this.unmakeBatches(used.number);
+      const requests = db.prepare("DELETE FROM l1_requests WHERE block > ?").run(fork).changes;
       db.prepare("DELETE FROM l1_blocks WHERE number > ?").run(fork);
       setMeta(db, "l1_block", fork);
       this.ctx.log(
-        `L1 reorganised: block ${last} is no longer on the chain; rewound to block ${fork} (${gone.length} unbatched L1 request(s) to read again, ` +
-          `${unverified} batch(es) no longer verified, ${resend} to send again)`,
+        `L1 reorganised: block ${last} is no longer on the chain; rewound to block ${fork} (${requests} L1 request(s) to read again, ` +
+          `${unverified} batch(es) no longer verified, ${resend} to send again` +
+          (rebuilt ? `, batches ${rebuilt.from}–${rebuilt.from + rebuilt.batches - 1} made again from their ${rebuilt.txs} L2 transaction(s), back in the mempool)` : ")"),
       );
     })();
-    if (this.ctx.queue.length !== loadQueue(db).length) {
-      this.ctx.queue = loadQueue(db);
-      this.ctx.mempool.resetForcedExits();
+    if (rebuilt) this.ctx.state = rebuilt.state;
+    this.ctx.queue = loadQueue(db);
+    if (rebuilt) this.ctx.mempool.recount();
+    this.ctx.mempool.resetForcedExits();
+  }
+
+  /**
+   * Undoes batches `from` on (inside the caller's transaction): the state is replayed from the
+   * stored batches before `from` (each must land on its stored root), their L2 transactions go
+   * back to pending in their first order (the batcher drops, with the reason, those that no longer
+   * fit), their proof jobs and submissions are deleted. None of them may be verified on this chain.
+   */
+  private unmakeBatches(from: number): { from: number; batches: number; txs: number; state: RollupState } {
+    const { db, config } = this.ctx;
+    const verified = db.prepare("SELECT number FROM batches WHERE number >= ? AND status = 'verified' LIMIT 1").get(from) as { number: number } | undefined;
+    if (verified) throw new StateCorruptError(`L1 reorganised: batch ${verified.number} is verified on L1 but consumed an L1 request that L1 no longer holds`);
+    const state = new RollupState({ depth: config.depth, chainId: config.chainId, rollup: config.rollup });
+    const queue = loadQueue(db);
+    for (const b of db.prepare("SELECT * FROM batches WHERE number < ? ORDER BY number").iterate(from) as IterableIterator<BatchRow>) {
+      replayBatch(state, queue, {
+        kind: "batchVerified", batchNumber: b.number, oldRoot: BigInt(b.old_root), newRoot: BigInt(b.new_root), queueStart: b.queue_start, queueEnd: b.queue_end,
+        feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block: 0, blockHash: "", txHash: "", logIndex: 0,
+      }, config.slots);
     }
+    const batches = db.prepare("SELECT COUNT(*) AS n FROM batches WHERE number >= ?").get(from) as { n: number };
+    const txs = db.prepare("UPDATE txs SET status = 'pending', batch = NULL, slot = NULL WHERE status = 'batched' AND batch >= ?").run(from).changes;
+    db.prepare("DELETE FROM proof_jobs WHERE batch_number >= ?").run(from);
+    db.prepare("DELETE FROM submissions WHERE batch >= ?").run(from);
+    db.prepare("DELETE FROM batches WHERE number >= ?").run(from);
+    db.prepare("DELETE FROM accounts").run();
+    for (const [i, a] of state.accounts) saveAccount(db, i, a);
+    setMeta(db, "batch_number", state.batchNumber);
+    setMeta(db, "queue_next", state.queueNext);
+    setMeta(db, "root", state.root);
+    return { from, batches: batches.n, txs, state };
   }
 
   /** Records the logs of blocks up to `to`, whose hash is `toHash` (one transaction). */
