@@ -42,7 +42,7 @@ export interface DevnetDeployment {
 export interface UpEndpoints {
   apiUrl: string;
   dbPath: string;
-  /** The provers' pids (`zkr up --provers`); -1 for one being started again. */
-  proverPids: number[];
+  /** The provers' pids (`zkr up --provers`); null for one being started again. */
+  proverPids: (number | null)[];
   pid: number;
 }

@@ -8,6 +8,11 @@ import { FileFormatError } from "./container.js";
 import { P as BN254_Q, R as BN254_R } from "./bn254.js";
 import { leToBigint } from "./bytes.js";
 
+/** BN254's scalar field has 2^28-th roots of unity: no larger domain exists. */
+const MAX_POWER = 28;
+/** Bytes of the header's points: α₁, β₁, δ₁ (64 each) and β₂, γ₂, δ₂ (128 each). */
+const HEADER_POINTS = 3 * 64 + 3 * 128;
+
 /** Header of a Groth16 `.zkey`. */
 export interface ZkeyInfo {
   nVars: number;
@@ -55,8 +60,10 @@ export function readZkeyCounts(file: string, protocol: Uint8Array, groth16: Uint
   const o = 8 + n8q + n8r;
   const info = { nVars: u32(groth16, o), nPublic: u32(groth16, o + 4), domainSize: u32(groth16, o + 8), power: 0 };
   info.power = Math.log2(info.domainSize);
-  if (!Number.isInteger(info.power)) throw new FileFormatError(file, `domain size ${info.domainSize}: a power of two expected`);
+  if (!Number.isInteger(info.power) || info.power > MAX_POWER) throw new FileFormatError(file, `domain size ${info.domainSize}: a power of two up to 2^${MAX_POWER} expected`);
   if (info.nPublic + 1 > info.nVars) throw new FileFormatError(file, `${info.nPublic} public signals for ${info.nVars} wires`);
+  // α₁, β₁, β₂, γ₂, δ₁, δ₂ follow the counts
+  if (groth16.length < o + 12 + HEADER_POINTS) throw new FileFormatError(file, `Groth16 header section: ${o + 12 + HEADER_POINTS} bytes expected, got ${groth16.length}`);
   return { ...info, pointsAt: o + 12 };
 }
 

@@ -152,18 +152,28 @@ class StreamBytes {
     return true;
   }
 
-  /** The next `n` bytes, copied (once) into `n` new bytes; fewer when the stream ends first. */
+  /**
+   * The next `n` bytes, in one new array; fewer when the stream ends first. The array is made
+   * once the bytes have arrived, so a file that only claims a huge section costs nothing.
+   */
   async take(n: number): Promise<Uint8Array> {
-    const out = new Uint8Array(n);
+    const parts: Uint8Array[] = [];
     let filled = 0;
     while (filled < n && (await this.more())) {
       const k = Math.min(n - filled, this.chunk.length - this.at);
-      out.set(this.chunk.subarray(this.at, this.at + k), filled);
+      parts.push(this.chunk.subarray(this.at, this.at + k));
       this.at += k;
       filled += k;
     }
     this.offset += filled;
-    return filled === n ? out : out.subarray(0, filled);
+    if (parts.length === 1) return parts[0].slice();
+    const out = new Uint8Array(filled);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
   }
 
   /** Passes over `n` bytes; returns how many there were. */
@@ -191,8 +201,9 @@ const MAX_HEADER_SECTION = 1 << 16;
  * or a Blob's stream), in one pass and in file order, each section copied once into its own array.
  * `size` is the file's size when known (a Content-Length, a Blob's size). The header sections
  * must come first, as snarkjs writes them: each point section's size is then checked against the
- * header's counts before its bytes are allocated, so a hostile file cannot make the page reserve
- * gigabytes. Sections the prover does not use (10, contributions) are passed over.
+ * header's counts, and a section's array is made only once its bytes have arrived, so a small
+ * hostile file cannot make the page reserve gigabytes (a large one costs what it sends). Sections
+ * the prover does not use (10, contributions) are passed over.
  */
 export async function readZkeyStream(stream: ReadableStream<Uint8Array>, name: string, o: { size?: number; progress?: ReadProgress } = {}): Promise<ProvingKey> {
   const reader = stream.getReader();
@@ -216,6 +227,8 @@ export async function readZkeyStream(stream: ReadableStream<Uint8Array>, name: s
       }
       if (s.type <= 2) {
         if (s.size > MAX_HEADER_SECTION) throw new FileFormatError(name, `${ZKEY_SECTIONS[s.type as ZkeySectionId]} section: ${s.size} bytes, far more than a header`);
+      } else if (s.type === 4) {
+        if (s.size < 4 || (s.size - 4) % 44 !== 0) throw new FileFormatError(name, `coefficients section: 4 + 44·k bytes expected, got ${s.size}`);
       } else if (!info) {
         throw new FileFormatError(name, `section ${s.type} (${ZKEY_SECTIONS[s.type as ZkeySectionId]}) comes before the header sections; a zkey read as a stream needs them first, as snarkjs writes them`);
       } else {

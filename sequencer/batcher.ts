@@ -24,7 +24,7 @@ import { checkSignedTx, type SignedTxAccounts } from "./model/check-tx.js";
 import { ZkrError } from "../core/errors.js";
 import type { Tx } from "./model/tx.js";
 import { setMeta } from "./db.js";
-import { saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
+import { reorgCheck, saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
 import { crashPoint, type SequencerContext } from "./context.js";
 import { proofJobSpec } from "./proofs.js";
 import { StateCorruptError } from "./errors.js";
@@ -39,6 +39,8 @@ export function batchDue(ctx: SequencerContext, now = Date.now()): BatchDue {
   const l1 = queue.length - Number(state.queueNext);
   const l2 = mempool.size;
   if (l1 + l2 === 0) return { due: false, reason: "nothing waits" };
+  const reorg = reorgCheck(db);
+  if (reorg) return { due: false, reason: `L1 reorganised: reading L1 again up to block ${reorg.until} first` };
   const unproven = (db.prepare("SELECT COUNT(*) AS n FROM batches WHERE status = 'created'").get() as { n: number }).n;
   if (unproven >= config.maxUnprovenBatches) return { due: false, reason: `${unproven} batches wait for proofs` };
   if (l1 + l2 >= config.slots) return { due: true, l1, l2 };

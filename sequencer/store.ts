@@ -111,3 +111,20 @@ export function loadQueue(db: Db): L1Queue {
   }
   return queue;
 }
+
+/** Meta key of a reorganisation being read again (see {@link reorgCheck}). */
+export const REORG_CHECK = "reorg_check";
+
+/** A reorganisation that took L1 requests batches had consumed, while L1 is read again. */
+export interface ReorgCheck {
+  /** The last block read before the reorganisation: L1 is read again as far before batches are judged. */
+  until: number;
+  /** Position → the running queue hash after it, as the batches consumed it. */
+  hashes: Record<string, string>;
+}
+
+/** The reorganisation being read again, if any: meanwhile no batch is made or sent (batcher, submitter). */
+export function reorgCheck(db: Db): ReorgCheck | undefined {
+  const v = getMeta(db, REORG_CHECK);
+  return v === undefined ? undefined : (JSON.parse(v) as ReorgCheck);
+}

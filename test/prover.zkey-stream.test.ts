@@ -104,6 +104,11 @@ test("a point section larger than the header implies is refused before it is rea
   const s = streamOf(hostile, 256);
   await expect(readZkeyStream(s, "served.zkey")).rejects.toThrow(/B2 section: \d+ bytes expected, got 1099511627776/);
   expect(s.pulled()).toBeLessThan(at + 12 + 256 + 1);
+  // the coefficients' size is 4 + 44·k, whatever the header says
+  const coefs = bytes.slice();
+  const [, at4] = sections(coefs).find(([t]) => t === 4)!;
+  new DataView(coefs.buffer).setBigUint64(at4 + 4, (1n << 40n) + 1n, true);
+  await expect(readZkeyStream(streamOf(coefs, 256), "served.zkey")).rejects.toThrow(/coefficients section: 4 \+ 44·k bytes expected, got 1099511627777/);
   // a header section claiming megabytes is not a header
   const big = bytes.slice();
   new DataView(big.buffer).setBigUint64(sections(big)[1][1] + 4, 1n << 30n, true);

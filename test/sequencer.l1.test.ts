@@ -161,6 +161,37 @@ test("a reorganisation deeper than the confirmations that takes a verified batch
   expect(fatal).toBeUndefined();
 });
 
+test("a reorganisation that mines the same deposit again at the same position: the batch that consumed it stands, sent again and verified", async () => {
+  const d = devnet.deployment;
+  const rollup = rollupAt(d.addresses.rollup, provider);
+  const erin = new ZkrWallet({ version: 1, l2Key: Buffer.from(user("erin").sk).toString("hex"), l1Key: devnetAccountKey(5) }, provider);
+  const snap = await provider.send("evm_snapshot", []);
+  const dep = await erin.deposit(d.addresses.rollup, 10n ** 17n);
+  const raw = (await provider.send("eth_getRawTransactionByHash", [dep.txHash])) as string;
+  const position = Number((seq.ctx.db.prepare("SELECT MAX(position) AS p FROM l1_requests").get() as { p: number | null }).p ?? -1) + 1;
+  await until("the deposit's batch verified", async () => {
+    await mine(1);
+    const b = seq.ctx.db.prepare("SELECT number, status FROM batches WHERE queue_end > ? ORDER BY number LIMIT 1").get(position) as { number: number; status: string } | undefined;
+    return b?.status === "verified";
+  }, 180_000);
+  const batch = seq.ctx.db.prepare("SELECT number, new_root FROM batches WHERE queue_end > ? ORDER BY number LIMIT 1").get(position) as { number: number; new_root: string };
+  const heard = lines.length;
+
+  // The chain forgets the deposit and the batch, then mines the same signed deposit again.
+  await provider.send("evm_revert", [snap]);
+  await provider.broadcastTransaction(raw);
+  await until("L1 read again, the batch standing and verified again", async () => {
+    await mine(1);
+    return lines.slice(heard).some((l) => l.includes("every L1 request the batches consumed is back where it was")) && status(batch.number) === "verified";
+  }, 180_000);
+  expect(lines.slice(heard).some((l) => l.includes("undone"))).toBe(false);
+  const after = seq.ctx.db.prepare("SELECT number, new_root FROM batches WHERE number = ?").get(batch.number) as { number: number; new_root: string };
+  expect(after).toEqual(batch);
+  expect((await new SequencerClient(seq.url).accountsOf(user("erin").pk)).map((a) => a.index)).toEqual([dep.index]);
+  expect(await rollup.stateRoot()).toBe(seq.ctx.state.root);
+  expect(fatal).toBeUndefined();
+});
+
 test("a deposit gone from L1 in a deep reorganisation, after batches consumed it: those batches are made again without it; the L2 transfers in them are proved once, the one that needed the deposit dropped", async () => {
   const d = devnet.deployment;
   const client = new SequencerClient(seq.url);
@@ -171,19 +202,23 @@ test("a deposit gone from L1 in a deep reorganisation, after batches consumed it
   const snap = await provider.send("evm_snapshot", []);
   const dep = await dave.deposit(d.addresses.rollup, 10n ** 17n);
   await mine(2);
-  await until("batch 2 made from dave's deposit", () => status(2) !== undefined, 60_000);
-  expect(dep.index).toBe(2n);
-  // Two transfers in the next batch: alice → carol, and dave → alice from the account the deposit made.
+  await until("a batch made from dave's deposit", async () => (await client.account(dep.index).then(() => true, () => false)), 60_000);
+  const depBatch = (seq.ctx.db.prepare("SELECT MAX(number) AS n FROM batches").get() as { n: number }).n;
+  // Two transfers in a later batch: alice → carol, and dave → alice from the account the deposit made.
   const t1 = await client.submit(await alice.signTransfer(client, 0n, 1n, 10n ** 15n));
-  const t2 = await client.submit(await dave.signTransfer(client, 2n, 0n, 10n ** 15n));
-  await until("both transfers in a batch after batch 2", async () => (await Promise.all([t1, t2].map((h) => client.tx(h)))).every((t) => (t.batch ?? 0) >= 3), 60_000);
+  const t2 = await client.submit(await dave.signTransfer(client, dep.index, 0n, 10n ** 15n));
+  await until("both transfers in a batch after it", async () => (await Promise.all([t1, t2].map((h) => client.tx(h)))).every((t) => (t.batch ?? 0) > depBatch), 60_000);
   const fee1 = (await client.tx(t1)).fee;
 
   // L1 loses the deposit: back to before it, then 3 new blocks (deeper than 2 confirmations).
   await provider.send("evm_revert", [snap]);
-  await mine(3);
-  await until("the reorganisation seen", () => lines.some((l) => l.includes("made again")), 60_000);
-  expect(lines.find((l) => l.includes("made again"))).toMatch(/^L1 reorganised: block \d+ is no longer on the chain; rewound to block \d+ \(1 L1 request\(s\) to read again, \d+ batch\(es\) no longer verified, \d+ to send again, batches 2–\d+ made again from their 2 L2 transaction\(s\), back in the mempool\)$/);
+  // Nothing is batched or sent until L1 is read again as far as before; then batches 2 on are undone.
+  await until("L1 read again and the batches undone", async () => {
+    await mine(1);
+    return lines.some((l) => l.startsWith("L1 read again") && l.includes("undone"));
+  }, 120_000);
+  expect(lines.filter((l) => l.startsWith("L1 reorganised:")).at(-1)).toMatch(/\(1 L1 request\(s\) to read again, \d+ batch\(es\) no longer verified, \d+ to send again; 1 of them consumed by batches: no batch is made or sent until L1 is read again up to block \d+\)$/);
+  expect(lines.find((l) => l.startsWith("L1 read again") && l.includes("undone"))).toMatch(/^L1 read again up to block \d+: L1 request 3 is not what batch \d+ consumed; batches \d+–\d+ undone, their 2 L2 transaction\(s\) back in the mempool, 1 dropped \(they name an account a lost deposit made\); batches are made again$/);
 
   // alice's transfer is made again into a batch L1 verifies; dave's cannot be: his account is gone.
   await until("alice's transfer verified again", async () => {
@@ -192,8 +227,8 @@ test("a deposit gone from L1 in a deep reorganisation, after batches consumed it
   }, 180_000);
   const again = await client.tx(t2);
   expect(again.stage).toBe("dropped");
-  expect(again.reason).toMatch(/account 2/);
-  await expect(client.account(2n)).rejects.toThrow(/404/);
+  expect(again.reason).toBe(`L1 reorganised: account ${dep.index} was made by a deposit the new chain does not hold as it was; sign again once it exists`);
+  await expect(client.account(dep.index)).rejects.toThrow(/404/);
   expect((await client.account(0n)).balance).toBe(aliceBefore - 10n ** 15n - fee1);
   // L1 and the sequencer agree: every batch verified, the same root.
   await until("every batch verified", async () => {

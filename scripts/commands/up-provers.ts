@@ -29,7 +29,7 @@ export interface UpProversOptions {
   /** A prover that keeps dying. */
   onFatal: (e: Error) => void;
   /** The provers' pids changed (one was started again). */
-  onChange?: (pids: number[]) => void;
+  onChange?: (pids: (number | null)[]) => void;
 }
 
 export class UpProvers {
@@ -52,9 +52,9 @@ export class UpProvers {
     for (let i = 0; i < this.o.count; i++) this.spawn(i);
   }
 
-  /** The running provers' pids, in order (-1 for one being started again). */
-  get pids(): number[] {
-    return this.children.map((c) => (c && c.exitCode === null && c.signalCode === null ? (c.pid ?? -1) : -1));
+  /** The running provers' pids, in order (null for one being started again: never -1, which kill() takes as "every process"). */
+  get pids(): (number | null)[] {
+    return this.children.map((c) => (c && c.exitCode === null && c.signalCode === null ? (c.pid ?? null) : null));
   }
 
   /** The name a prover's lines carry. */
@@ -81,6 +81,10 @@ export class UpProvers {
     child.stdout!.on("data", forward);
     child.stderr!.on("data", forward);
     child.once("exit", (code, signal) => this.exited(i, code ?? signal ?? "?"));
+    // A spawn that fails (no such file, too many processes) ends like an exit: started again, or zkr up stops.
+    child.once("error", (err) => {
+      if (child.exitCode === null && child.signalCode === null && child.pid === undefined) this.exited(i, err.message);
+    });
     this.children[i] = child;
   }
 

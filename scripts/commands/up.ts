@@ -237,7 +237,7 @@ export function registerUp(program: Command): void {
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
         );
         const apiUrl = seq.url;
-        const endpoints = (pids: number[]): UpEndpoints => ({ apiUrl, dbPath, proverPids: pids, pid: process.pid });
+        const endpoints = (pids: (number | null)[]): UpEndpoints => ({ apiUrl, dbPath, proverPids: pids, pid: process.pid });
         provers = new UpProvers({
           dbPath, circuit: `${o.txs}x${o.depth}`, count: o.provers, verbose: !!o.verbose, say,
           onFatal: (e) => fatal?.(e),

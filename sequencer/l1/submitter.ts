@@ -19,7 +19,7 @@ import { proofCalldata } from "../../contracts/deploy.js";
 import { Rollup__factory, type Rollup } from "../../contracts/types/index.js";
 import { crashPoint, type SequencerContext } from "../context.js";
 import type { L1Config } from "../config.js";
-import type { BatchRow } from "../store.js";
+import { reorgCheck, type BatchRow } from "../store.js";
 import { StateCorruptError } from "../errors.js";
 
 interface SubmissionRow {
@@ -52,6 +52,8 @@ export class L1Submitter {
   /** One step of the state machine (see the header). Returns true when it did something. */
   async step(): Promise<boolean> {
     const { db } = this.ctx;
+    // A reorganisation took requests batches consumed: which batches stand is known once L1 is read again.
+    if (reorgCheck(db)) return false;
     const b = db.prepare("SELECT * FROM batches WHERE status IN ('created', 'proven', 'submitting') ORDER BY number LIMIT 1").get() as BatchRow | undefined;
     if (!b || b.status === "created") return false;
     if (b.status === "submitting") return this.follow(b);

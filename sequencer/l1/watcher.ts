@@ -10,19 +10,22 @@
 // transaction: the L1 requests of later blocks are forgotten (read again if the new chain has
 // them, possibly at other positions), a batch verified after the fork is verified no more, and one
 // submitted after the fork goes back to `submitting`, so that the submitter finds its transaction
-// again or broadcasts the signed bytes once more (same nonce). When a batch had consumed one of
-// the forgotten requests, it and every later batch are undone: the state is replayed from the
-// batches before it, their L2 transactions return to the mempool in their first order, and the
-// batcher makes the batches again from what L1 now holds (a transaction that no longer fits, say
-// from an account whose deposit is gone, is dropped with the reason). Nothing is lost or doubled:
-// no undone batch can be verified on the new chain, since its queue hash is not L1's.
+// again or broadcasts the signed bytes once more (same nonce). When batches had consumed some of
+// the forgotten requests, nothing is batched or sent until L1 is read again as far as before (a
+// real reorganisation usually mines the same requests again, at the same positions): then the
+// batches whose requests came back with the same running hashes stand, and from the first one
+// that lost one, the batches are undone: the state is replayed from the batches before it, their
+// L2 transactions return to the mempool in their first order (one from or to an account an undone
+// batch created is dropped with the reason: its index may be someone else's on the new chain), and
+// the batcher makes them again from what L1 now holds. Nothing is lost or doubled: an undone
+// batch cannot be verified on the new chain, since its queue hash is not L1's.
 
 import type { Provider } from "ethers";
 import { getMeta, setMeta } from "../db.js";
 import { StateCorruptError } from "../errors.js";
 import type { SequencerContext } from "../context.js";
 import type { L1Config } from "../config.js";
-import { loadQueue, saveAccount, type BatchRow } from "../store.js";
+import { REORG_CHECK, loadQueue, reorgCheck, saveAccount, type BatchRow, type ReorgCheck } from "../store.js";
 import { RollupState } from "../model/state.js";
 import { replayBatch } from "../sync.js";
 import { queueEntryFields } from "../model/queue.js";
@@ -51,12 +54,16 @@ export class L1Watcher {
       const to = Math.min(safe, from + this.l1.logChunk - 1);
       const end = await this.hashAt(to);
       const logs = await readRollupLogs(this.provider, this.ctx.config.rollup, from, to);
-      // The chain changed under the read: read again at the next poll.
+      // The chain changed under the read (the range's end, or the blocks acted on before it): read again at the next poll.
+      const kept = this.ctx.db.prepare("SELECT hash FROM l1_blocks WHERE number = ?").get(from - 1) as { hash: string } | undefined;
       if (!end || (await this.hashAt(to)) !== end || logs.some((l) => l.block === to && l.blockHash !== end)) return n;
+      if (kept && (await this.provider.getBlock(from))?.parentHash !== kept.hash) return n;
       this.apply(logs, to, end);
       n += logs.length;
       from = to + 1;
     }
+    const check = this.pendingCheck();
+    if (check && this.lastBlock >= check.until) this.finishCheck(check);
     return n;
   }
 
@@ -70,7 +77,11 @@ export class L1Watcher {
     const last = this.lastBlock;
     const kept = db.prepare("SELECT hash FROM l1_blocks WHERE number = ?").get(last) as { hash: string } | undefined;
     // Nothing read yet, or a database from before block hashes were kept.
-    if (!kept || (await this.hashAt(last)) === kept.hash) return;
+    if (!kept) return;
+    const now = await this.hashAt(last);
+    if (now === kept.hash) return;
+    // A node that does not serve the block yet (a lagging replica) is not a reorganisation; a chain shorter than it is.
+    if (now === undefined && (await this.provider.getBlockNumber()) >= last) return;
     const rows = db.prepare("SELECT number, hash FROM l1_blocks WHERE number < ? ORDER BY number DESC").all(last) as { number: number; hash: string }[];
     let fork = this.l1.deployBlock - 1;
     for (const r of rows) {
@@ -82,39 +93,84 @@ export class L1Watcher {
     this.rewind(fork, last);
   }
 
+  private pendingCheck(): ReorgCheck | undefined {
+    return reorgCheck(this.ctx.db);
+  }
+
   /** Forgets what L1 blocks after `fork` said (see the file's header); one transaction. */
   rewind(fork: number, last: number): void {
-    const { db } = this.ctx;
-    let rebuilt: { from: number; batches: number; txs: number; state: RollupState } | undefined;
+    const { db, state } = this.ctx;
     db.transaction(() => {
       const unverified = db.prepare("UPDATE batches SET status = 'submitted', verified_block = NULL WHERE status = 'verified' AND verified_block > ?").run(fork).changes;
-      const resend = db.prepare("UPDATE batches SET status = 'submitting', l1_block = NULL WHERE status IN ('submitted', 'verified') AND l1_block > ?").run(fork).changes;
-      const gone = db.prepare("SELECT position FROM l1_requests WHERE block > ? ORDER BY position LIMIT 1").get(fork) as { position: number } | undefined;
-      // The first batch that consumed a request L1 no longer holds: it and every later one are made again.
-      const used = gone && (db.prepare("SELECT number FROM batches WHERE queue_end > ? ORDER BY number LIMIT 1").get(gone.position) as { number: number } | undefined);
-      if (used) rebuilt = this.unmakeBatches(used.number);
+      // Sent again from the recorded submission; one without a record (restored by 'zkr sync', or found on L1) waits for its log again.
+      const resend = db.prepare(
+        "UPDATE batches SET status = 'submitting', l1_block = NULL WHERE status IN ('submitted', 'verified') AND l1_block > ? AND EXISTS (SELECT 1 FROM submissions WHERE batch = batches.number)",
+      ).run(fork).changes;
+      db.prepare("UPDATE batches SET l1_block = NULL WHERE status = 'submitted' AND l1_block > ?").run(fork);
+      // Requests batches consumed: their running hashes, to compare once the new chain is read as far.
+      const consumed = db.prepare("SELECT position, queue_hash FROM l1_requests WHERE block > ? AND position < ? ORDER BY position").all(fork, Number(state.queueNext)) as { position: number; queue_hash: string }[];
+      if (consumed.length) {
+        const before = this.pendingCheck();
+        const hashes = Object.fromEntries(consumed.map((r) => [r.position, r.queue_hash]));
+        // A second reorganisation before the first is read again keeps the first's hashes: they are what the batches consumed.
+        const check: ReorgCheck = { until: Math.max(last, before?.until ?? 0), hashes: { ...hashes, ...before?.hashes } };
+        setMeta(db, REORG_CHECK, JSON.stringify(check));
+      }
       const requests = db.prepare("DELETE FROM l1_requests WHERE block > ?").run(fork).changes;
       db.prepare("DELETE FROM l1_blocks WHERE number > ?").run(fork);
       setMeta(db, "l1_block", fork);
       this.ctx.log(
         `L1 reorganised: block ${last} is no longer on the chain; rewound to block ${fork} (${requests} L1 request(s) to read again, ` +
           `${unverified} batch(es) no longer verified, ${resend} to send again` +
-          (rebuilt ? `, batches ${rebuilt.from}–${rebuilt.from + rebuilt.batches - 1} made again from their ${rebuilt.txs} L2 transaction(s), back in the mempool)` : ")"),
+          (consumed.length ? `; ${consumed.length} of them consumed by batches: no batch is made or sent until L1 is read again up to block ${last})` : ")"),
       );
     })();
-    if (rebuilt) this.ctx.state = rebuilt.state;
     this.ctx.queue = loadQueue(db);
-    if (rebuilt) this.ctx.mempool.recount();
     this.ctx.mempool.resetForcedExits();
+  }
+
+  /**
+   * Once L1 is read again as far as before the reorganisation: the batches whose consumed requests
+   * came back (same positions, same running hashes) stand; from the first one that lost one, the
+   * batches are undone and made again from what L1 now holds. One transaction.
+   */
+  private finishCheck(check: ReorgCheck): void {
+    const { db, queue } = this.ctx;
+    let undone: ReturnType<L1Watcher["unmakeBatches"]> | undefined;
+    db.transaction(() => {
+      const lost = Object.entries(check.hashes)
+        .map(([p, h]) => [Number(p), h] as const)
+        .sort((x, y) => x[0] - y[0])
+        .find(([p, h]) => p >= queue.length || queue.hashAt(p + 1).toString() !== h);
+      if (lost) {
+        const first = db.prepare("SELECT number FROM batches WHERE queue_end > ? ORDER BY number LIMIT 1").get(lost[0]) as { number: number };
+        undone = this.unmakeBatches(first.number, lost[0]);
+      }
+      db.prepare("DELETE FROM meta WHERE key = ?").run(REORG_CHECK);
+    })();
+    if (undone) {
+      this.ctx.state = undone.state;
+      this.ctx.mempool.recount();
+      this.ctx.mempool.resetForcedExits();
+      this.ctx.log(
+        `L1 read again up to block ${check.until}: L1 request ${undone.position} is not what batch ${undone.from} consumed; ` +
+          `batches ${undone.from}–${undone.from + undone.batches - 1} undone, their ${undone.txs} L2 transaction(s) back in the mempool` +
+          (undone.dropped ? `, ${undone.dropped} dropped (they name an account a lost deposit made)` : "") + "; batches are made again",
+      );
+    } else {
+      this.ctx.log(`L1 read again up to block ${check.until}: every L1 request the batches consumed is back where it was; batching resumes`);
+    }
   }
 
   /**
    * Undoes batches `from` on (inside the caller's transaction): the state is replayed from the
    * stored batches before `from` (each must land on its stored root), their L2 transactions go
    * back to pending in their first order (the batcher drops, with the reason, those that no longer
-   * fit), their proof jobs and submissions are deleted. None of them may be verified on this chain.
+   * fit), their proof jobs and submissions are deleted. A transaction from or to an account that
+   * one of the undone batches created is dropped: the index may belong to someone else on the new
+   * chain. None of the batches may be verified on this chain.
    */
-  private unmakeBatches(from: number): { from: number; batches: number; txs: number; state: RollupState } {
+  private unmakeBatches(from: number, position: number): { from: number; position: number; batches: number; txs: number; dropped: number; state: RollupState } {
     const { db, config } = this.ctx;
     const verified = db.prepare("SELECT number FROM batches WHERE number >= ? AND status = 'verified' LIMIT 1").get(from) as { number: number } | undefined;
     if (verified) throw new StateCorruptError(`L1 reorganised: batch ${verified.number} is verified on L1 but consumed an L1 request that L1 no longer holds`);
@@ -128,6 +184,12 @@ export class L1Watcher {
     }
     const batches = db.prepare("SELECT COUNT(*) AS n FROM batches WHERE number >= ?").get(from) as { n: number };
     const txs = db.prepare("UPDATE txs SET status = 'pending', batch = NULL, slot = NULL WHERE status = 'batched' AND batch >= ?").run(from).changes;
+    let dropped = 0;
+    const drop = db.prepare("UPDATE txs SET status = 'dropped', reason = ? WHERE status = 'pending' AND (from_idx = ? OR to_idx = ?)");
+    for (const i of this.ctx.state.accounts.keys()) {
+      if (state.accounts.has(i)) continue;
+      dropped += drop.run(`L1 reorganised: account ${i} was made by a deposit the new chain does not hold as it was; sign again once it exists`, Number(i), Number(i)).changes;
+    }
     db.prepare("DELETE FROM proof_jobs WHERE batch_number >= ?").run(from);
     db.prepare("DELETE FROM submissions WHERE batch >= ?").run(from);
     db.prepare("DELETE FROM batches WHERE number >= ?").run(from);
@@ -136,7 +198,7 @@ export class L1Watcher {
     setMeta(db, "batch_number", state.batchNumber);
     setMeta(db, "queue_next", state.queueNext);
     setMeta(db, "root", state.root);
-    return { from, batches: batches.n, txs, state };
+    return { from, position, batches: batches.n, txs, dropped, state };
   }
 
   /** Records the logs of blocks up to `to`, whose hash is `toHash` (one transaction). */

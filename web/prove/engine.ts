@@ -111,8 +111,9 @@ export async function loadKey(zkey: Blob | string, name: string, progress?: (p: 
   }
   const r = await fetchOk(zkey);
   if (!r.body) throw new Error(`${zkey}: an empty answer`);
-  const length = r.headers.get("content-length");
-  const size = length === null ? undefined : Number(length);
+  // The size is checked against the bytes only when it is the file's: a compressed answer's is not.
+  const length = r.headers.get("content-encoding") ? null : r.headers.get("content-length");
+  const size = length !== null && Number.isSafeInteger(Number(length)) ? Number(length) : undefined;
   report(0, size ?? 0);
   return readZkeyStream(r.body, name, { size, progress: report });
 }
