@@ -31,7 +31,7 @@
 // there is dropped with its reason, and so are the same account's later nonces.
 
 import { TxType, L1Kind } from "./model/constants.js";
-import { BadSignatureError } from "./model/errors.js";
+import { BadSignatureError, UnknownAccountError } from "./model/errors.js";
 import { checkSignedTx } from "./model/check-tx.js";
 import { signatureMessage, type SignedTx } from "./model/tx.js";
 import type { Signature } from "./model/keys.js";
@@ -173,7 +173,9 @@ export class Mempool {
 
   /** What the signature check of a (checked) transaction needs. @throws RequestRejectedError for a malformed message. */
   signatureItem(tx: SignedTx & { sig: Signature }): SignatureItem {
-    const a = this.ctx.state.accounts.get(tx.from)!;
+    const a = this.ctx.state.accounts.get(tx.from);
+    // Checked on arrival, but gone since: batches undone after an L1 reorganisation.
+    if (!a) throw rejectionOf(new UnknownAccountError({ account: tx.from, op: tx.type === TxType.Transfer ? "transfer from" : "withdraw from" }))!;
     try {
       return { msg: signatureMessage(tx, this.ctx.state.domain), sig: tx.sig, pk: [a.ax, a.ay] };
     } catch (e) {
@@ -227,8 +229,20 @@ export class Mempool {
     const out: Array<Error | string> = new Array(group.length);
     let ok: boolean[];
     try {
-      const items = group.map((w) => this.signatureItem(w.tx));
-      ok = this.pool ? await this.pool.verify(items) : this.verifyMany(items);
+      // A transaction refused while its item is made (its account gone meanwhile) is answered alone.
+      const items: (SignatureItem | undefined)[] = group.map((w, i) => {
+        try {
+          return this.signatureItem(w.tx);
+        } catch (e) {
+          if (!(e instanceof RequestRejectedError)) throw e;
+          out[i] = e;
+          return undefined;
+        }
+      });
+      const made = items.filter((x): x is SignatureItem => x !== undefined);
+      const verified = made.length === 0 ? [] : this.pool ? await this.pool.verify(made) : this.verifyMany(made);
+      let k = 0;
+      ok = items.map((x) => (x === undefined ? false : verified[k++]));
     } catch (e) {
       for (const w of group) w.done(e as Error);
       return;
@@ -237,6 +251,7 @@ export class Mempool {
     try {
       this.ctx.db.transaction(() => {
         group.forEach((w, i) => {
+          if (out[i] !== undefined) return;
           if (!ok[i]) {
             out[i] = this.badSignature(w.tx);
             return;
