@@ -149,6 +149,11 @@ export function fmt(x: number, digits = 3): string {
   return x.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
 }
 
+/** The time part of a result file's name: an ISO date to the second, without colons (2026-12-03T101752). */
+export function resultStamp(isoDate: string): string {
+  return isoDate.slice(0, 19).replace(/:/g, "");
+}
+
 /** Writes `data` as indented JSON, creating the folder. */
 export function writeJson(file: string, data: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fmt, markdownTable, writeJson, type Machine, type Stats } from "./lib.js";
+import { fmt, markdownTable, resultStamp, writeJson, type Machine, type Stats } from "./lib.js";
 import { logLogSvg, type Panel, type Series } from "./plot.js";
 
 /** Version of the JSON layout below; bump it when a field changes meaning. */
@@ -236,7 +236,7 @@ export function renderPlot(run: BenchRun): string {
 
 /** File stem of a run: bench-<date>T<time>[-quick]. */
 export function runStem(run: BenchRun): string {
-  return `bench-${run.date.slice(0, 19).replace(/:/g, "")}${run.quick ? "-quick" : ""}`;
+  return `bench-${resultStamp(run.date)}${run.quick ? "-quick" : ""}`;
 }
 
 /** Writes the run's JSON, Markdown and SVG side by side; returns their paths. */

@@ -22,7 +22,7 @@ import { devnetProvider } from "../contracts/provider.js";
 import { ApiError, SequencerClient, type TxView } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey } from "../sequencer/wallet.js";
 import { randomPrivateKey } from "../sequencer/model/keys.js";
-import { ROOT, fmt, loadavg, machine, markdownTable, writeJson } from "./lib.js";
+import { ROOT, fmt, resultStamp, loadavg, machine, markdownTable, writeJson } from "./lib.js";
 import { linesSvg } from "./plot.js";
 
 const STAGES = ["in_batch", "proven", "submitted", "verified"] as const;
@@ -223,8 +223,7 @@ export async function runThroughput(o: ThroughputOptions): Promise<{ json: strin
       "tx/s: transfers ÷ seconds from the first submission to the last L1 verification (deposits before the load are not counted)",
     ],
   };
-  const stamp = date.replace(/[:]/g, "").replace(/\..*/, "");
-  const file = path.join(o.out, `throughput-${stamp}.json`);
+  const file = path.join(o.out, `throughput-${resultStamp(date)}.json`);
   writeJson(file, record);
   const ms = (x: number) => fmt(x);
   const md = [

@@ -23,7 +23,7 @@ import { circuitName } from "../../circuits/config.js";
 import { bundleWeb } from "./bundle.js";
 import { findConfigs, startWebServer } from "./server.js";
 import { launchChromium, CHROMIUM } from "./chromium.js";
-import { ROOT, RESULTS_DIR, fmt, loadavg, machine, markdownTable, median, writeJson } from "../../bench/lib.js";
+import { ROOT, RESULTS_DIR, fmt, resultStamp, loadavg, machine, markdownTable, median, writeJson } from "../../bench/lib.js";
 
 const BACKENDS = ["webgpu", "cpu", "snarkjs"] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -133,8 +133,7 @@ const record = {
     "the first proof on webgpu includes compiling the kernels (the page opens the backend on the first proof)",
   ],
 };
-const stamp = record.date.replace(/[:]/g, "").replace(/\..*/, "");
-const file = path.join(o.out, `browser-${stamp}.json`);
+const file = path.join(o.out, `browser-${resultStamp(record.date)}.json`);
 writeJson(file, record);
 const md = [
   `# Proofs in the browser: ${name} (2^${keys.power})`,

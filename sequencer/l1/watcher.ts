@@ -55,9 +55,9 @@ export class L1Watcher {
       const end = await this.hashAt(to);
       const logs = await readRollupLogs(this.provider, this.ctx.config.rollup, from, to);
       // The chain changed under the read (the range's end, or the blocks acted on before it): read again at the next poll.
-      const kept = this.ctx.db.prepare("SELECT hash FROM l1_blocks WHERE number = ?").get(from - 1) as { hash: string } | undefined;
+      const kept = this.keptHash(from - 1);
       if (!end || (await this.hashAt(to)) !== end || logs.some((l) => l.block === to && l.blockHash !== end)) return n;
-      if (kept && (await this.provider.getBlock(from))?.parentHash !== kept.hash) return n;
+      if (kept && (await this.provider.getBlock(from))?.parentHash !== kept) return n;
       this.apply(logs, to, end);
       n += logs.length;
       from = to + 1;
@@ -65,6 +65,11 @@ export class L1Watcher {
     const check = this.pendingCheck();
     if (check && this.lastBlock >= check.until) this.finishCheck(check);
     return n;
+  }
+
+  /** The hash kept for a block the watcher acted on, if any. */
+  private keptHash(block: number): string | undefined {
+    return (this.ctx.db.prepare("SELECT hash FROM l1_blocks WHERE number = ?").get(block) as { hash: string } | undefined)?.hash;
   }
 
   private async hashAt(block: number): Promise<string | undefined> {
@@ -75,11 +80,11 @@ export class L1Watcher {
   async checkReorg(): Promise<void> {
     const { db } = this.ctx;
     const last = this.lastBlock;
-    const kept = db.prepare("SELECT hash FROM l1_blocks WHERE number = ?").get(last) as { hash: string } | undefined;
+    const kept = this.keptHash(last);
     // Nothing read yet, or a database from before block hashes were kept.
     if (!kept) return;
     const now = await this.hashAt(last);
-    if (now === kept.hash) return;
+    if (now === kept) return;
     // A node that does not serve the block yet (a lagging replica) is not a reorganisation; a chain shorter than it is.
     if (now === undefined && (await this.provider.getBlockNumber()) >= last) return;
     const rows = db.prepare("SELECT number, hash FROM l1_blocks WHERE number < ? ORDER BY number DESC").all(last) as { number: number; hash: string }[];
@@ -151,7 +156,6 @@ export class L1Watcher {
     if (undone) {
       this.ctx.state = undone.state;
       this.ctx.mempool.recount();
-      this.ctx.mempool.resetForcedExits();
       this.ctx.log(
         `L1 read again up to block ${check.until}: L1 request ${undone.position} is not what batch ${undone.from} consumed; ` +
           `batches ${undone.from}–${undone.from + undone.batches - 1} undone, their ${undone.txs} L2 transaction(s) back in the mempool` +
