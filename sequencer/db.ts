@@ -72,6 +72,19 @@ const MIGRATIONS: readonly string[] = [
   -- every block that held one of the rollup's logs. A reorganisation shows as a hash that changed.
   CREATE TABLE l1_blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL);
   `,
+  `
+  -- What the explorer and the operator's dashboard read (sequencer/api): the gas each batch's
+  -- submitBatch used (from its receipt) and when L1 verified it (ms, this machine's clock).
+  ALTER TABLE batches ADD COLUMN gas_used INTEGER;
+  ALTER TABLE batches ADD COLUMN verified_at INTEGER;
+  -- Lookups the API pages through: an account's transactions (as sender, as recipient) and L1
+  -- requests newest first, the batch that consumed a queue position, the accounts of an L1 address.
+  CREATE INDEX txs_from ON txs (from_idx, received_at);
+  CREATE INDEX txs_to ON txs (to_idx, received_at) WHERE to_idx IS NOT NULL;
+  CREATE INDEX l1_requests_account ON l1_requests (account, seen_at);
+  CREATE INDEX batches_queue_end ON batches (queue_end);
+  CREATE INDEX accounts_eth_addr ON accounts (eth_addr);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -33,6 +33,8 @@ export interface BatchRow {
   number: number; old_root: string; new_root: string; queue_start: number; queue_end: number; fee_account: number;
   tx_data: Buffer; public_input: string; status: BatchStatus; proof: string | null; created_at: number;
   proven_at: number | null; l1_tx: string | null; l1_block: number | null; verified_block: number | null; error: string | null;
+  /** Gas its submitBatch used, once its receipt was seen; when L1 verified it (ms). */
+  gas_used: number | null; verified_at: number | null;
 }
 
 export function accountFromRow(r: AccountRow): Account {

@@ -4,7 +4,7 @@
 import {
   AmountOutOfRangeError, FLOAT13, FLOAT32, FLOAT56, FeeOutOfRangeError, FieldRangeError, InvalidTxError,
   SNARK_FIELD, TX_BYTES, TxType, decodeBatchData, decodeTx, encodeBatchData, encodeFloat, encodeTx, forcedExitFloat,
-  privateKeyFromSeed, publicKey, signTx, signatureMessage, txDataToBigint, verifyTxSignature,
+  privateKeyFromSeed, publicKey, signTx, signatureMessage, slotTypes, txDataToBigint, verifyTxSignature,
   type DecodedTx, type FloatFormat, type TransferTx, type WithdrawTx,
 } from "../sequencer/model/index.js";
 import { createHash } from "node:crypto";
@@ -174,6 +174,10 @@ describe("slot encoding", () => {
     txs.forEach((tx, i) => expect(data.subarray(12 * i, 12 * i + 12)).toEqual(encodeTx(tx)));
     expect(decodeBatchData(data)).toEqual(txs);
     expect(decodeBatchData(new Uint8Array(0))).toEqual([]);
+    // The cheap count of the API's lists reads the same types from the tags alone.
+    expect(slotTypes(data)).toEqual(txs.map((tx) => tx.type));
+    expect(slotTypes(new Uint8Array(0))).toEqual([]);
+    expect(() => slotTypes(data.subarray(0, 25))).toThrow(/multiple of 12 bytes expected, got 25/);
     expect(() => decodeBatchData(data.subarray(0, 25))).toThrow(/multiple of 12 bytes expected, got 25/);
     const bad = data.slice();
     bad[12 * 7] = 0xe0;

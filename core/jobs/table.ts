@@ -52,6 +52,13 @@ CREATE TABLE IF NOT EXISTS proof_jobs (
   proven_at        INTEGER
 );
 CREATE INDEX IF NOT EXISTS proof_jobs_status ON proof_jobs (status, batch_number);
+-- What lists of jobs show (the sequencer's GET /batches and GET /operator), read from these indexes
+-- alone: in the table, a row's columns after its input (hundreds of KB at production sizes) are
+-- reached only by walking the input's overflow pages, on the sequencer's one thread.
+CREATE INDEX IF NOT EXISTS proof_jobs_summary ON proof_jobs (
+  batch_number, status, attempts, max_attempts, worker, backend, fallback_from, proving_ms, lease_expires_at, created_at, updated_at, proven_at, last_error
+);
+CREATE INDEX IF NOT EXISTS proof_jobs_worker ON proof_jobs (worker, updated_at, status, backend);
 `;
 
 /** A row as stored. */
@@ -221,6 +228,43 @@ export function listProofJobs(db: Db, opts: { status?: ProofJobStatus; last?: nu
     .prepare(`SELECT * FROM (SELECT ${JOB_COLUMNS} FROM proof_jobs ${where} ORDER BY batch_number DESC LIMIT ?) ORDER BY batch_number`)
     .all(...(opts.status ? [opts.status] : []), opts.last ?? -1) as Row[];
   return rows.map(toJob);
+}
+
+/** A job as lists show it: no input, no proof. `backend`, `provingMs`, `fallbackFrom` once proven. */
+export interface ProofJobSummary {
+  batchNumber: number;
+  status: ProofJobStatus;
+  attempts: number;
+  maxAttempts: number;
+  worker: string | null;
+  lastError: string | null;
+  backend: string | null;
+  provingMs: number | null;
+  fallbackFrom: string | null;
+  leaseExpiresAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  provenAt: number | null;
+}
+
+/**
+ * Job summaries, newest batch first: at most `last`, below batch `below` (default: all), of one
+ * status or any. Read from the proof_jobs_summary index only (see the schema), so a list costs no
+ * walk through the jobs' inputs.
+ */
+export function proofJobSummaries(db: Db, opts: { last: number; below?: number; status?: ProofJobStatus }): ProofJobSummary[] {
+  const rows = db.prepare(
+    `SELECT batch_number, status, attempts, max_attempts, worker, backend, fallback_from, proving_ms, lease_expires_at, created_at, updated_at, proven_at, last_error
+     FROM proof_jobs INDEXED BY proof_jobs_summary WHERE batch_number < ? ${opts.status ? "AND status = ?" : ""} ORDER BY batch_number DESC LIMIT ?`,
+  ).all(opts.below ?? Number.MAX_SAFE_INTEGER, ...(opts.status ? [opts.status] : []), opts.last) as Array<Omit<Row, "input" | "lease_token" | "proof" | "public_signals" | "circuit_txs" | "circuit_depth" | "public_input" | "forwarded_at">>;
+  return rows.map((r) => {
+    const proven = r.status === "proven";
+    return {
+      batchNumber: r.batch_number, status: r.status, attempts: r.attempts, maxAttempts: r.max_attempts, worker: r.worker, lastError: r.last_error,
+      backend: proven ? r.backend ?? "" : null, provingMs: proven ? r.proving_ms ?? 0 : null, fallbackFrom: proven ? r.fallback_from : null,
+      leaseExpiresAt: r.lease_expires_at, createdAt: r.created_at, updatedAt: r.updated_at, provenAt: r.proven_at,
+    };
+  });
 }
 
 /** Jobs that ended `failed`, in batch order (the sequencer should alert on any). */

@@ -181,7 +181,7 @@ export class L1Submitter {
   private async mined(b: BatchRow, a: SubmissionRow, receipt: TransactionReceipt): Promise<boolean> {
     const { db } = this.ctx;
     if (receipt.status === 1) {
-      db.prepare("UPDATE batches SET status = 'submitted', l1_tx = ?, l1_block = ? WHERE number = ? AND status = 'submitting'").run(a.tx_hash, receipt.blockNumber, b.number);
+      db.prepare("UPDATE batches SET status = 'submitted', l1_tx = ?, l1_block = ?, gas_used = ? WHERE number = ? AND status = 'submitting'").run(a.tx_hash, receipt.blockNumber, receipt.gasUsed, b.number);
       this.ctx.log(`batch ${b.number}: mined in block ${receipt.blockNumber} (${receipt.gasUsed} gas)`);
       return true;
     }

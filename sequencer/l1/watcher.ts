@@ -39,6 +39,9 @@ export class L1Watcher {
     private readonly l1: L1Config,
   ) {}
 
+  /** The chain's head as last read (before confirmations), for the operator's dashboard; undefined before the first read. */
+  head: number | undefined;
+
   /** The last L1 block whose logs are recorded. */
   get lastBlock(): number {
     return Number(getMeta(this.ctx.db, "l1_block") ?? this.l1.deployBlock - 1);
@@ -48,6 +51,7 @@ export class L1Watcher {
   async poll(): Promise<number> {
     await this.checkReorg();
     const head = await this.provider.getBlockNumber();
+    this.head = head;
     const safe = head - this.l1.confirmations;
     let n = 0;
     for (let from = this.lastBlock + 1; from <= safe; ) {
@@ -58,13 +62,28 @@ export class L1Watcher {
       const kept = this.keptHash(from - 1);
       if (!end || (await this.hashAt(to)) !== end || logs.some((l) => l.block === to && l.blockHash !== end)) return n;
       if (kept && (await this.provider.getBlock(from))?.parentHash !== kept) return n;
-      this.apply(logs, to, end);
+      this.apply(logs, to, end, await this.gasOf(logs));
       n += logs.length;
       from = to + 1;
     }
     const check = this.pendingCheck();
     if (check && this.lastBlock >= check.until) this.finishCheck(check);
     return n;
+  }
+
+  /**
+   * The gas each verified batch's submitBatch used, from its receipt: the submitter records it when
+   * it sees the receipt first, but a batch often reaches the watcher's BatchVerified log before
+   * (the devnet mines at once), or was sent by another process. One receipt per verified batch.
+   */
+  private async gasOf(logs: RollupLog[]): Promise<Map<string, bigint>> {
+    const gas = new Map<string, bigint>();
+    for (const l of logs) {
+      if (l.kind !== "batchVerified") continue;
+      const r = await this.provider.getTransactionReceipt(l.txHash);
+      if (r) gas.set(l.txHash, r.gasUsed);
+    }
+    return gas;
   }
 
   /** The hash kept for a block the watcher acted on, if any. */
@@ -106,12 +125,12 @@ export class L1Watcher {
   rewind(fork: number, last: number): void {
     const { db, state } = this.ctx;
     db.transaction(() => {
-      const unverified = db.prepare("UPDATE batches SET status = 'submitted', verified_block = NULL WHERE status = 'verified' AND verified_block > ?").run(fork).changes;
+      const unverified = db.prepare("UPDATE batches SET status = 'submitted', verified_block = NULL, verified_at = NULL WHERE status = 'verified' AND verified_block > ?").run(fork).changes;
       // Sent again from the recorded submission; one without a record (restored by 'zkr sync', or found on L1) waits for its log again.
       const resend = db.prepare(
-        "UPDATE batches SET status = 'submitting', l1_block = NULL WHERE status IN ('submitted', 'verified') AND l1_block > ? AND EXISTS (SELECT 1 FROM submissions WHERE batch = batches.number)",
+        "UPDATE batches SET status = 'submitting', l1_block = NULL, gas_used = NULL WHERE status IN ('submitted', 'verified') AND l1_block > ? AND EXISTS (SELECT 1 FROM submissions WHERE batch = batches.number)",
       ).run(fork).changes;
-      db.prepare("UPDATE batches SET l1_block = NULL WHERE status = 'submitted' AND l1_block > ?").run(fork);
+      db.prepare("UPDATE batches SET l1_block = NULL, gas_used = NULL WHERE status = 'submitted' AND l1_block > ?").run(fork);
       // Requests batches consumed: their running hashes, to compare once the new chain is read as far.
       const consumed = db.prepare("SELECT position, queue_hash FROM l1_requests WHERE block > ? AND position < ? ORDER BY position").all(fork, Number(state.queueNext)) as { position: number; queue_hash: string }[];
       if (consumed.length) {
@@ -205,8 +224,11 @@ export class L1Watcher {
     return { from, position, batches: batches.n, txs, dropped, state };
   }
 
-  /** Records the logs of blocks up to `to`, whose hash is `toHash` (one transaction). */
-  apply(logs: RollupLog[], to: number, toHash?: string): void {
+  /**
+   * Records the logs of blocks up to `to`, whose hash is `toHash` (one transaction). `gasUsed`: the
+   * gas of verified batches' L1 transactions, by transaction hash, where their receipts were read.
+   */
+  apply(logs: RollupLog[], to: number, toHash?: string, gasUsed: ReadonlyMap<string, bigint> = new Map()): void {
     const { db } = this.ctx;
     let appended = 0;
     try {
@@ -237,7 +259,8 @@ export class L1Watcher {
             if (!row) throw new StateCorruptError(`L1 verified batch ${log.batchNumber}, which this database does not hold (rebuild the database from L1 with 'zkr sync --db')`);
             if (BigInt(row.new_root) !== log.newRoot) throw new StateCorruptError(`batch ${log.batchNumber}: root ${hex32(log.newRoot)} on L1, ${hex32(BigInt(row.new_root))} here`);
             if (row.status !== "verified") {
-              db.prepare("UPDATE batches SET status = 'verified', verified_block = ?, l1_tx = ?, l1_block = ?, error = NULL WHERE number = ?").run(log.block, log.txHash, log.block, log.batchNumber);
+              db.prepare("UPDATE batches SET status = 'verified', verified_block = ?, l1_tx = ?, l1_block = ?, error = NULL, verified_at = ?, gas_used = COALESCE(?, gas_used) WHERE number = ?")
+                .run(log.block, log.txHash, log.block, Date.now(), gasUsed.get(log.txHash) ?? null, log.batchNumber);
               this.ctx.log(`batch ${log.batchNumber}: verified on L1 in block ${log.block}`);
             }
           }

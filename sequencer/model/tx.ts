@@ -288,6 +288,21 @@ export function decodeBatchData(bytes: Uint8Array): DecodedTx[] {
   return txs;
 }
 
+/**
+ * The type of each slot of a batch's data, read from its tag alone (the top bits of the slot's
+ * first byte, big-endian): a cheap count for lists and charts, with no check of the other fields
+ * (decodeBatchData checks them).
+ */
+export function slotTypes(bytes: Uint8Array): TxType[] {
+  if (!(bytes instanceof Uint8Array) || bytes.length % TX_BYTES !== 0) {
+    throw new InvalidTxError({ reason: `a multiple of ${TX_BYTES} bytes expected, got ${bytes instanceof Uint8Array ? bytes.length : typeof bytes}` });
+  }
+  const shift = Number(SHIFT_TYPE) - 8 * (TX_BYTES - 1);
+  const out: TxType[] = [];
+  for (let off = 0; off < bytes.length; off += TX_BYTES) out.push((bytes[off] >> shift) as TxType);
+  return out;
+}
+
 /** The float format of each amount field, for callers that round amounts before building a tx. */
 export const AMOUNT_FORMAT: Readonly<Record<TxType.Transfer | TxType.Withdraw | TxType.ForcedExit, FloatFormat>> = {
   [TxType.Transfer]: FLOAT32,

@@ -39,15 +39,17 @@ export function feedL1(s: Sequencer, mirror: L1Queue, requests: L1Request[], blo
 
 /**
  * Records that L1 verified a batch, as the watcher does from a confirmed BatchVerified log (block
- * and transaction hash made up): the batch becomes `verified`, with its L1 transaction and block.
+ * and transaction hash made up): the batch becomes `verified`, with its L1 transaction and block,
+ * and `gasUsed` when given (the watcher reads it from the transaction's receipt).
  */
-export function verifyOnL1(s: Sequencer, batchNumber: number, block: number): void {
+export function verifyOnL1(s: Sequencer, batchNumber: number, block: number, gasUsed?: bigint): void {
   const b = s.ctx.db.prepare("SELECT * FROM batches WHERE number = ?").get(batchNumber) as BatchRow;
   const log: BatchVerifiedLog = {
     kind: "batchVerified", batchNumber, oldRoot: BigInt(b.old_root), newRoot: BigInt(b.new_root), queueStart: b.queue_start, queueEnd: b.queue_end,
     feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block, blockHash: "0x" + String(block).padStart(64, "0"), txHash: "0x" + String(block * 1000 + batchNumber).padStart(64, "0"), logIndex: 0,
   };
-  new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" }).apply([log], block);
+  const gas = new Map(gasUsed === undefined ? [] : [[log.txHash, gasUsed]]);
+  new L1Watcher(s.ctx, undefined as unknown as Provider, { ...DEVNET_L1, rpcUrl: "", deployBlock: 0, operatorKey: "" }).apply([log], block, undefined, gas);
 }
 
 /** A hash of every table a request could change: equal before and after means nothing changed. */
