@@ -78,7 +78,7 @@ async function measure(config: { txs: number; depth: number }): Promise<Row> {
     const operator = signers[0];
     const dep = await deployRollup({ deployer: operator, exodusBlocks: 10, slots: N, depth: config.depth, artifacts: compiled, log });
     const rollup = dep.rollup;
-    const token = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, operator).deploy("TT", "TT", 0)) as Contract;
+    const token = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, operator).deploy("TT", "TT", 18, 0)) as Contract;
     await token.waitForDeployment();
     await (await rollup.registerToken(await token.getAddress())).wait();
     const state = new RollupState({ depth: config.depth, chainId: dep.chainId, rollup: dep.addresses.rollup });

@@ -165,20 +165,42 @@ export function compileRollup(): Artifact {
 
 /**
  * Compiles one contract of `contracts/test/` (test-only contracts such as `TestToken`) with the same
- * settings and writes `build/contracts/test/<Name>.json`.
+ * settings and writes `build/contracts/test/<Name>.json`. With `reuse`, an artefact already there
+ * from the same source, compiler and settings is returned instead (solc-js takes about 0.4 s even
+ * for a small contract: the devnet's token is compiled once, not at every launch); a contract that
+ * imports the rollup is always compiled.
  * @throws SolcError with solc's messages when compilation fails.
  */
-export function compileTestContract(contractName: string, opts: { outDir?: string } = {}): Artifact {
+export function compileTestContract(contractName: string, opts: { outDir?: string; reuse?: boolean } = {}): Artifact {
   const file = `${contractName}.sol`;
   const content = fs.readFileSync(path.join(CONTRACTS_DIR, "test", file), "utf8");
   // A test contract may build on the rollup (`import "Rollup.sol"`).
   const sources: Record<string, { content: string }> = { [file]: { content } };
   if (/import\s+"Rollup\.sol"/.test(content)) sources["Rollup.sol"] = rollupSource();
-  const artifact = artifactOf(solcCompile(sources), sources, file, contractName, `test/${file}`);
   const outDir = opts.outDir ?? path.join(ARTIFACTS_DIR, "test");
+  const outFile = path.join(outDir, `${contractName}.json`);
+  if (opts.reuse && Object.keys(sources).length === 1) {
+    const kept = currentArtifact(outFile, contractName, sha256(content));
+    if (kept) return kept;
+  }
+  const artifact = artifactOf(solcCompile(sources), sources, file, contractName, `test/${file}`);
   fs.mkdirSync(outDir, { recursive: true });
-  writeFileAtomic.sync(path.join(outDir, `${contractName}.json`), JSON.stringify(artifact, null, 2) + "\n");
+  writeFileAtomic.sync(outFile, JSON.stringify(artifact, null, 2) + "\n");
   return artifact;
+}
+
+/** The artefact in `file` if this compiler with these settings made it from a source of SHA-256 `sourceSha256`; otherwise undefined. */
+function currentArtifact(file: string, contractName: string, sourceSha256: string): Artifact | undefined {
+  let a: Artifact;
+  try {
+    a = JSON.parse(fs.readFileSync(file, "utf8")) as Artifact;
+  } catch {
+    return undefined;
+  }
+  const c = a.compiler;
+  const current = a.contractName === contractName && a.sourceSha256 === sourceSha256 && typeof a.bytecode === "string" && a.bytecode.length > 2 &&
+    c?.name === "solc-js" && c.version === solc.version() && c.evmVersion === EVM_VERSION && c.optimizerRuns === OPTIMIZER_RUNS;
+  return current ? a : undefined;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

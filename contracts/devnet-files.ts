@@ -31,11 +31,25 @@ export interface DevnetDeployment {
    * from the operator's L1 account); absent on a chain `zkr up` did not start.
    */
   feeAccount?: number;
+  /**
+   * The ERC-20 tokens the devnet registered on the rollup (contracts/devnet-token.ts: zUSD, token 1,
+   * minted to anvil's development accounts); absent in files older than that.
+   */
+  tokens?: DevnetToken[];
   /** SHA-256 of each artefact file the deployment came from. */
   artefacts: Record<string, { file: string; sha256: string }>;
   anvilPid: number;
   pid: number;
   startedAt: string;
+}
+
+/** An ERC-20 registered on a devnet's rollup, as deployment.json records it. */
+export interface DevnetToken {
+  /** Its token id on the rollup (0 is ETH). */
+  id: number;
+  address: string;
+  symbol: string;
+  decimals: number;
 }
 
 /** What `sequencer.json` holds. */

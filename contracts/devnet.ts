@@ -1,7 +1,8 @@
 /**
  * A local devnet as a library: makes (or reuses) the insecure dev keys of a configuration,
  * compiles the contracts, starts anvil on 127.0.0.1, deploys Poseidon(6), Poseidon(4), the verifier
- * and the rollup (anvil's account 0 deploys and operates), and writes the deployment to
+ * and the rollup (anvil's account 0 deploys and operates), registers the devnet's ERC-20 (zUSD,
+ * ./devnet-token.ts) and funds anvil's accounts with it, and writes the deployment to
  * `deployment.json` (temp file + rename) for the other commands. `zkr devnet`, `zkr up` and the
  * end-to-end tests start it.
  */
@@ -14,13 +15,14 @@ import { sha256File } from "../core/files.js";
 import { claimFolder, type FolderClaim } from "../core/instance.js";
 import type { OnProgress } from "../core/progress.js";
 import { startAnvil, type Anvil } from "./anvil.js";
-import { compileContracts } from "./compile.js";
+import { compileContracts, compileTestContract } from "./compile.js";
 import { deployRollup } from "./deploy.js";
+import { deployDevnetToken } from "./devnet-token.js";
 import { devnetProvider } from "./provider.js";
 import { ANVIL_STATE_FILE, DEPLOYMENT_FILE, type DevnetDeployment } from "./devnet-files.js";
 import { ZkrError } from "../core/errors.js";
 
-export { DEVNET_DIR, DEPLOYMENT_FILE, ANVIL_STATE_FILE, type DevnetDeployment } from "./devnet-files.js";
+export { DEVNET_DIR, DEPLOYMENT_FILE, ANVIL_STATE_FILE, type DevnetDeployment, type DevnetToken } from "./devnet-files.js";
 
 /** Options of {@link launchDevnet}. */
 export interface LaunchDevnetOptions {
@@ -60,8 +62,9 @@ export interface LaunchedDevnet {
 
 /**
  * Makes (or reuses) the dev keys, compiles the contracts, starts anvil and deploys the rollup
- * (anvil's account 0 deploys and operates); writes deployment.json. Used by `zkr devnet` and
- * `zkr up`. A signal before the deployment is written still stops anvil.
+ * (anvil's account 0 deploys and operates) and the devnet's token; writes deployment.json. A kept
+ * chain is resumed as it was, with the tokens it had. Used by `zkr devnet` and `zkr up`. A signal
+ * before the deployment is written still stops anvil.
  */
 export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevnet> {
   const say = o.log ?? (() => {});
@@ -132,6 +135,8 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
     }
     const deployer = await provider.getSigner(0);
     const dep = await deployRollup({ deployer, slots: o.txs, depth: o.depth, artifacts: compiled, log: say });
+    const holders = (await provider.send("eth_accounts", [])) as string[];
+    const token = await deployDevnetToken({ deployer, rollupAddress: dep.addresses.rollup, artifact: compileTestContract("TestToken", { reuse: true }), holders, log: say });
     const artefacts = artefactsOf(compiled, keys);
     deployment = {
       rpcUrl: anvil.url,
@@ -141,6 +146,7 @@ export async function launchDevnet(o: LaunchDevnetOptions): Promise<LaunchedDevn
       addresses: dep.addresses,
       genesisRoot: dep.genesisRoot.toString(),
       deployBlock: dep.blockNumber,
+      tokens: [token],
       artefacts,
       anvilPid: anvil.process.pid ?? -1,
       pid: process.pid,

@@ -4,7 +4,7 @@
 // wallet states them before signing. Nothing here touches a file or a Node-only module, so one
 // source serves Node and the browser.
 
-import { HDNodeWallet, Wallet as EthWallet, formatEther, getBytes, type Provider } from "ethers";
+import { Contract, HDNodeWallet, Wallet as EthWallet, ZeroAddress, formatEther, getBytes, type ContractRunner, type ContractTransactionResponse, type Provider } from "ethers";
 import { publicKey, type PrivateKey, type PublicKey } from "./model/keys.js";
 import { TxType } from "./model/constants.js";
 import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat, roundUpToFloat } from "./model/float.js";
@@ -43,25 +43,97 @@ export function ethAmount(wei: bigint, opts: { wei?: boolean } = {}): string {
   return `${formatEther(wei)} ETH${opts.wei === false ? "" : ` (${wei} wei)`}`;
 }
 
+/** How a token's amounts are written: its symbol, its decimals, and the name of its smallest unit. */
+export interface TokenUnits {
+  symbol: string;
+  decimals: number;
+  /** The smallest unit's name (`wei` for ETH); "units" when not given. */
+  unit?: string;
+}
+
+/** A token of the rollup: ETH (id 0) or a registered ERC-20, as {@link registeredTokens} reads it. */
+export interface TokenInfo extends TokenUnits {
+  id: bigint;
+  /** The ERC-20's address; the zero address for ETH. */
+  address: string;
+}
+
+/** Token 0: ETH, in wei. */
+export const ETH_TOKEN: TokenInfo = Object.freeze({ id: 0n, address: ZeroAddress, symbol: "ETH", decimals: 18, unit: "wei" });
+
+/** The largest amount there can be, in any token: balances stay below 2^128 units. */
+export const MAX_AMOUNT = (1n << 128n) - 1n;
+
+/** `units` as a decimal number of the token, exactly: at least one digit after the point, as formatEther writes (`12.5`, `1.0`). */
+function formatUnitsExact(units: bigint, decimals: number): string {
+  const sign = units < 0n ? "-" : "";
+  const digits = (units < 0n ? -units : units).toString();
+  if (decimals === 0) return sign + digits;
+  const padded = digits.padStart(decimals + 1, "0");
+  return `${sign}${padded.slice(0, -decimals)}.${padded.slice(-decimals).replace(/0+$/, "") || "0"}`;
+}
+
+/**
+ * An amount of a token as the wallet shows it, with the exact units after it where the figure
+ * alone could hide a difference: `12.5 zUSD (12500000 units)`; for ETH ({@link ETH_TOKEN}) what
+ * {@link ethAmount} writes.
+ */
+export function tokenAmount(units: bigint, token: TokenUnits, opts: { units?: boolean } = {}): string {
+  return `${formatUnitsExact(units, token.decimals)} ${token.symbol}${opts.units === false ? "" : ` (${units} ${token.unit ?? "units"})`}`;
+}
+
+/**
+ * Reads an amount a user typed (`12.5`, `.5`, `7`) in the token's units, exactly. Zeros past the
+ * token's decimals are fine; other digits there are refused, never rounded.
+ * @param what names the value in errors (`amount`, `fee`).
+ * @throws WalletError for anything but a plain non-negative decimal number (no exponent, sign,
+ * separator or hex), more decimals than the token has, or {@link MAX_AMOUNT} units or more.
+ */
+export function parseTokenAmount(text: string, token: TokenUnits, what = "amount"): bigint {
+  const s = text.trim();
+  const m = /^(-?)(?:([0-9]+)(?:\.([0-9]*))?|\.([0-9]+))$/.exec(s);
+  if (!m) throw new WalletError(`${what}: a decimal number of ${token.symbol} expected (like 12.5), got ${JSON.stringify(text)}`);
+  if (m[1]) throw new WalletError(`${what}: a non-negative amount of ${token.symbol} expected, got ${s}`);
+  const whole = m[2] ?? "0";
+  const fraction = (m[3] ?? m[4] ?? "").replace(/0+$/, "");
+  if (fraction.length > token.decimals) {
+    throw new WalletError(token.decimals === 0
+      ? `${what}: a whole number expected (${token.symbol} has no decimals), got ${s}`
+      : `${what}: at most ${token.decimals} decimals expected (${token.symbol} has ${token.decimals}), got ${s}`);
+  }
+  const units = BigInt(whole + fraction.padEnd(token.decimals, "0"));
+  if (units > MAX_AMOUNT) throw new WalletError(`${what}: at most ${tokenAmount(MAX_AMOUNT, token)} expected (balances stay below 2^128 ${token.unit ?? "units"}), got ${s}`);
+  return units;
+}
+
 /**
  * A refusal from the sequencer whose message quotes amounts (`data`: wei) as the wallet says it,
  * in ETH; any other error as it came. The wallet's amounts are ETH, so its errors are too.
  */
 export function inEth(err: unknown): unknown {
+  return inToken(err, ETH_TOKEN);
+}
+
+/**
+ * A refusal from the sequencer whose message quotes amounts (`data`: the account's units) in the
+ * account's token, as the wallet states its amounts; any other error as it came.
+ */
+export function inToken(err: unknown, token: TokenUnits): unknown {
   if (!(err instanceof ApiError) || !err.data) return err;
   const d = err.data;
-  const wei = (k: string) => BigInt(d[k]);
+  const units = (k: string) => BigInt(d[k]);
+  const amount = (x: bigint, units = true) => tokenAmount(x, token, { units });
   if (err.code === "insufficient_balance" && d.required !== undefined && d.balance !== undefined) {
-    const pending = d.pending !== undefined ? wei("pending") : 0n;
-    const spendable = wei("balance") - pending;
-    const why = pending > 0n ? `: its balance ${ethAmount(wei("balance"), { wei: false })} less ${ethAmount(pending, { wei: false })} pending` : "";
-    return new WalletError(`insufficient balance: account ${d.account} can spend ${ethAmount(spendable)}${why}; this transaction needs ${ethAmount(wei("required"))} (amount and fee)`, { cause: err });
+    const pending = d.pending !== undefined ? units("pending") : 0n;
+    const spendable = units("balance") - pending;
+    const why = pending > 0n ? `: its balance ${amount(units("balance"), false)} less ${amount(pending, false)} pending` : "";
+    return new WalletError(`insufficient balance: account ${d.account} can spend ${amount(spendable)}${why}; this transaction needs ${amount(units("required"))} (amount and fee)`, { cause: err });
   }
   if (err.code === "fee_too_low" && d.field !== undefined && d.value !== undefined && d.minimum !== undefined) {
-    return new WalletError(`${d.field}: at least ${ethAmount(wei("minimum"))} (the sequencer's minimum) expected, got ${ethAmount(wei("value"))}`, { cause: err });
+    return new WalletError(`${d.field}: at least ${amount(units("minimum"))} (the sequencer's minimum) expected, got ${amount(units("value"))}`, { cause: err });
   }
   if (d.field !== undefined && d.value !== undefined && /amount|fee/.test(d.field)) {
-    return new WalletError(`${d.field}: ${d.expected ?? "another value"} expected, got ${ethAmount(wei("value"))}`, { cause: err });
+    return new WalletError(`${d.field}: ${d.expected ?? "another value"} expected, got ${amount(units("value"))}`, { cause: err });
   }
   return err;
 }
@@ -86,28 +158,92 @@ export interface FeeQuote {
 /**
  * The fee of a transaction from account `from`: `requested` rounded down to what a fee slot
  * carries (Float13), as amounts are; by default the sequencer's minimum for the account's token
- * (`/info`), rounded up to a fee slot's value so that it meets it.
+ * (`/info`), rounded up to a fee slot's value so that it meets it. A fee is paid in the account's
+ * token, and only the fee account's token can pay one: an account of another token pays 0 unless
+ * the sequencer sets a minimum for its token. `token` (the account's; default ETH) writes the
+ * amounts of the errors.
  * @throws WalletError when the fee (rounded) is below the sequencer's minimum, before anything is signed.
  */
-export async function quoteFee(client: SequencerClient, from: bigint, requested?: bigint): Promise<FeeQuote> {
+export async function quoteFee(client: SequencerClient, from: bigint, requested?: bigint, token: TokenUnits = ETH_TOKEN): Promise<FeeQuote> {
   const [acct, info] = await Promise.all([client.account(from), client.info()]);
+  const amount = (x: bigint, units = true) => tokenAmount(x, token, { units });
   const minimum = info.minFees.get(acct.tokenId) ?? 0n;
   const fee = requested === undefined ? roundUpToFloat(FLOAT13, minimum) : roundAmount("fee", requested);
-  const rounded = requested !== undefined && fee !== requested ? `, ${ethAmount(requested, { wei: false })} rounded down to a fee slot's value` : "";
-  if (fee < minimum) throw new WalletError(`fee: at least ${ethAmount(minimum)} (the sequencer's minimum) expected, got ${ethAmount(fee)}${rounded}`);
+  const rounded = requested !== undefined && fee !== requested ? `, ${amount(requested, false)} rounded down to a fee slot's value` : "";
+  if (fee < minimum) throw new WalletError(`fee: at least ${amount(minimum)} (the sequencer's minimum) expected, got ${amount(fee)}${rounded}`);
   // What the sequencer would refuse (bad_fee) is refused here, before signing.
   if (fee > 0n && (info.feeAccount === null || (info.feeToken !== null && info.feeToken !== acct.tokenId))) {
     const why = info.feeAccount === null ? "no account collects fees" : `fees are collected in token ${info.feeToken}, account ${from} holds token ${acct.tokenId}`;
-    throw new WalletError(`fee: 0 expected (${why}), got ${ethAmount(fee)}${requested === undefined ? " (the sequencer's minimum for this token, which it cannot pay)" : rounded}`);
+    throw new WalletError(`fee: 0 expected (${why}), got ${amount(fee)}${requested === undefined ? " (the sequencer's minimum for this token, which it cannot pay)" : rounded}`);
   }
   return { fee, minimum, feeAccount: info.feeAccount, ...(rounded ? { requested } : {}) };
 }
 
-/** How a wallet states a fee before it signs: `fee 0.0001 ETH (100000000000000 wei) to account 0, the sequencer's minimum`. */
-export function feeLine(q: FeeQuote): string {
-  if (q.fee === 0n) return q.feeAccount === null ? "fee 0 ETH (no account collects fees)" : "fee 0 ETH (the sequencer sets no minimum)";
-  const why = q.requested !== undefined ? `, ${ethAmount(q.requested, { wei: false })} rounded down to a fee slot's value` : q.fee === q.minimum ? ", the sequencer's minimum" : "";
-  return `fee ${ethAmount(q.fee)} to account ${q.feeAccount}${why}`;
+/**
+ * How a wallet states a fee before it signs: `fee 0.0001 ETH (100000000000000 wei) to account 0,
+ * the sequencer's minimum`; `token` is the paying account's (default ETH).
+ */
+export function feeLine(q: FeeQuote, token: TokenUnits = ETH_TOKEN): string {
+  if (q.fee === 0n) return `fee 0 ${token.symbol} (${q.feeAccount === null ? "no account collects fees" : "the sequencer sets no minimum"})`;
+  const why = q.requested !== undefined ? `, ${tokenAmount(q.requested, token, { units: false })} rounded down to a fee slot's value` : q.fee === q.minimum ? ", the sequencer's minimum" : "";
+  return `fee ${tokenAmount(q.fee, token)} to account ${q.feeAccount}${why}`;
+}
+
+/** The ERC-20 calls the wallet makes: metadata (optional in ERC-20), balance, allowance, approval. */
+const ERC20_ABI = [
+  "function symbol() view returns (string)",
+  "function decimals() view returns (uint8)",
+  "function balanceOf(address owner) view returns (uint256)",
+  "function allowance(address owner, address spender) view returns (uint256)",
+  "function approve(address spender, uint256 amount) returns (bool)",
+] as const;
+
+/** An ERC-20 at `address`, with the calls the wallet makes. */
+function erc20(address: string, runner: ContractRunner): Contract {
+  return new Contract(address, ERC20_ABI, runner);
+}
+
+/**
+ * The rollup's tokens, read from L1: ETH (id 0) and each registered ERC-20 (`tokenCount`,
+ * `tokenAddress`), with its `symbol()` and `decimals()`. Both are optional in ERC-20: a token
+ * without them is listed as `#<id>` with 0 decimals, its amounts then shown in units, exactly.
+ */
+export async function registeredTokens(runner: ContractRunner, rollupAddress: string): Promise<TokenInfo[]> {
+  const rollup = Rollup__factory.connect(rollupAddress, runner);
+  const count = await rollup.tokenCount();
+  const ids = Array.from({ length: Number(count) - 1 }, (_, i) => BigInt(i + 1));
+  return [ETH_TOKEN, ...(await Promise.all(ids.map(async (id) => readToken(runner, id, await rollup.tokenAddress(id)))))];
+}
+
+/** The ERC-20 at `address`, registered as `id`: its symbol and decimals, or `#<id>` and 0 where it has none. */
+async function readToken(runner: ContractRunner, id: bigint, address: string): Promise<TokenInfo> {
+  const t = erc20(address, runner);
+  const [symbol, decimals] = await Promise.all([
+    (t.symbol() as Promise<string>).catch(() => `#${id}`),
+    (t.decimals() as Promise<bigint>).then(Number, () => 0),
+  ]);
+  return { id, address, symbol, decimals };
+}
+
+/** What a deposit returns once mined: the new account and the L1 request that makes it. */
+export interface Deposited {
+  /** The new account's index. */
+  index: bigint;
+  txHash: string;
+  block: number;
+  /** Wei paid for the account's creation, besides the amount. */
+  createFee: bigint;
+  /** The amount the L1 queue records (for a fee-on-transfer token: what arrived). */
+  amount: bigint;
+}
+
+/** The L1 request a mined deposit queued. */
+function queued(rollup: Rollup, receipt: { hash: string; blockNumber: number; logs: ReadonlyArray<{ topics: ReadonlyArray<string>; data: string }> }, what: string): Omit<Deposited, "createFee"> {
+  for (const l of receipt.logs) {
+    const p = rollup.interface.parseLog(l);
+    if (p?.name === "L1Request") return { index: p.args.accountIndex as bigint, txHash: receipt.hash, block: receipt.blockNumber, amount: p.args.amount as bigint };
+  }
+  throw new WalletError(`${what} ${receipt.hash}: no L1Request log`);
 }
 
 /** A loaded wallet bound to a chain. */
@@ -126,11 +262,16 @@ export class ZkrWallet {
     return Rollup__factory.connect(address, this.l1);
   }
 
+  /** The rollup's tokens, ETH first ({@link registeredTokens}). */
+  async tokens(rollupAddress: string): Promise<TokenInfo[]> {
+    return registeredTokens(this.#provider("tokens"), rollupAddress);
+  }
+
   /**
    * Deposits `amount` wei of ETH into a new account owned by this wallet's keys, paying the
-   * contract's creation fee on top. Returns its index once mined.
+   * contract's creation fee on top. Returns its index once mined, and the amount queued.
    */
-  async deposit(rollupAddress: string, amount: bigint): Promise<{ index: bigint; txHash: string; block: number; createFee: bigint }> {
+  async deposit(rollupAddress: string, amount: bigint): Promise<Deposited> {
     const rollup = this.rollup(rollupAddress);
     const createFee = await rollup.createFee();
     if (this.l1.provider) {
@@ -140,17 +281,87 @@ export class ZkrWallet {
       }
     }
     const receipt = (await (await rollup.deposit(this.pk[0], this.pk[1], { value: amount + createFee })).wait())!;
-    for (const l of receipt.logs) {
-      const p = rollup.interface.parseLog(l);
-      if (p?.name === "L1Request") return { index: p.args.accountIndex as bigint, txHash: receipt.hash, block: receipt.blockNumber, createFee };
-    }
-    throw new WalletError(`deposit ${receipt.hash}: no L1Request log`);
+    return { ...queued(rollup, receipt, "deposit"), createFee };
+  }
+
+  /**
+   * Deposits `amount` units of token `tokenId` into a new account of that token owned by this
+   * wallet's keys, paying the contract's creation fee in ETH. First, before anything is sent, it
+   * checks that the token is registered and that this L1 address holds the amount and the fee;
+   * then it approves the rollup for exactly `amount` when the allowance is short of it (an approval
+   * sets the allowance, it does not add to it; one that covers the amount already is used as it
+   * is) and deposits. Token 0 is ETH: {@link deposit}. Returns the account's index once mined and
+   * the amount queued, which for a fee-on-transfer token is what arrived.
+   * @throws WalletError for an unknown token, 2^128 units or more, or an L1 balance short of the
+   * amount or of the fee, with nothing sent.
+   */
+  async depositToken(rollupAddress: string, tokenId: bigint, amount: bigint): Promise<Deposited> {
+    if (tokenId === 0n) return this.deposit(rollupAddress, amount);
+    const rollup = this.rollup(rollupAddress);
+    const token = await this.#token(rollup, tokenId, "deposit");
+    const createFee = await rollup.createFee();
+    const provider = this.#provider("deposit");
+    await this.#checkTokenBalance(token, amount, "deposit");
+    const eth = await provider.getBalance(this.l1.address);
+    if (eth < createFee) throw new WalletError(`deposit: an L1 balance of at least ${ethAmount(createFee)} expected for the account creation fee (before gas), ${this.l1.address} holds ${ethAmount(eth)}`);
+    await this.#approve(token, rollupAddress, amount);
+    const receipt = (await (await rollup.depositToken(tokenId, amount, this.pk[0], this.pk[1], { value: createFee })).wait())!;
+    return { ...queued(rollup, receipt, "deposit"), createFee };
   }
 
   /** Adds ETH to an existing account. */
   async topUp(rollupAddress: string, index: bigint, amount: bigint): Promise<string> {
     const r = (await (await this.rollup(rollupAddress).topUp(index, { value: amount })).wait())!;
     return r.hash;
+  }
+
+  /**
+   * Adds `amount` units of account `index`'s token to it (anyone may top up any account); the
+   * same checks and approval as {@link depositToken}, and an account of ETH is topped up in ETH.
+   * Returns the L1 transaction's hash once mined.
+   * @throws WalletError for an unknown account, a zero amount, or an L1 balance short of it, with nothing sent.
+   */
+  async topUpToken(rollupAddress: string, index: bigint, amount: bigint): Promise<string> {
+    const rollup = this.rollup(rollupAddress);
+    const next = await rollup.nextAccountIndex();
+    if (index >= next) throw new WalletError(`top-up: account ${index} does not exist on the rollup (${next === 0n ? "it has no accounts yet" : `it has accounts 0–${next - 1n}`})`);
+    const [, tokenId] = await rollup.accounts(index);
+    const token = await this.#token(rollup, tokenId, "top-up");
+    if (amount === 0n) throw new WalletError(`top-up: a positive amount expected, got ${tokenAmount(0n, token)}`);
+    await this.#checkTokenBalance(token, amount, "top-up");
+    if (tokenId === 0n) return this.topUp(rollupAddress, index, amount);
+    await this.#approve(token, rollupAddress, amount);
+    return (await (await rollup.topUpToken(index, amount)).wait())!.hash;
+  }
+
+  #provider(what: string): Provider {
+    if (!this.l1.provider) throw new WalletError(`${what}: the wallet has no L1 provider`);
+    return this.l1.provider;
+  }
+
+  /** Token `tokenId` of the rollup, which must be registered; ETH for 0. */
+  async #token(rollup: Rollup, tokenId: bigint, what: string): Promise<TokenInfo> {
+    if (tokenId === 0n) return ETH_TOKEN;
+    const count = await rollup.tokenCount();
+    if (tokenId < 0n || tokenId >= count) throw new WalletError(`${what}: token ${tokenId} is not registered on the rollup (it has tokens 0–${count - 1n}; 0 is ETH)`);
+    return readToken(this.#provider(what), tokenId, await rollup.tokenAddress(tokenId));
+  }
+
+  /** Refuses, before anything is sent, an amount the protocol cannot carry or this L1 address does not hold. */
+  async #checkTokenBalance(token: TokenInfo, amount: bigint, what: string): Promise<void> {
+    if (amount < 0n) throw new WalletError(`${what}: a non-negative amount expected, got ${tokenAmount(amount, token)}`);
+    if (amount > MAX_AMOUNT) throw new WalletError(`${what}: at most ${tokenAmount(MAX_AMOUNT, token)} expected (balances stay below 2^128 ${token.unit ?? "units"}), got ${tokenAmount(amount, token, { units: false })}`);
+    const provider = this.#provider(what);
+    const have = token.id === 0n ? await provider.getBalance(this.l1.address) : ((await erc20(token.address, provider).balanceOf(this.l1.address)) as bigint);
+    if (have < amount) throw new WalletError(`${what}: an L1 balance of at least ${tokenAmount(amount, token)} expected, ${this.l1.address} holds ${tokenAmount(have, token)}`);
+  }
+
+  /** Sets the rollup's allowance to `amount` unless it covers it already. */
+  async #approve(token: TokenInfo, spender: string, amount: bigint): Promise<void> {
+    const t = erc20(token.address, this.l1);
+    if (((await t.allowance(this.l1.address, spender)) as bigint) >= amount) return;
+    const r = await ((await t.approve(spender, amount)) as ContractTransactionResponse).wait();
+    if (r?.status !== 1) throw new WalletError(`approve of ${tokenAmount(amount, token)} for the rollup: the L1 transaction ${r?.hash} failed`);
   }
 
   /** Asks L1 to pay out the account's whole balance (only its L1 address may). */

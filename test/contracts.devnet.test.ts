@@ -1,5 +1,7 @@
 // `zkr devnet` as a child process on a free port (--port 0): it writes deployment.json, the rollup
-// answers at the written address, and SIGINT stops anvil, removes the file and exits 0.
+// answers at the written address with its test ERC-20 (zUSD) registered as token 1 and held by
+// anvil's accounts, and SIGINT stops anvil, removes the file and exits 0. The token's artefact is
+// compiled once and reused while its source and compiler stay the same.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -7,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { Contract } from "ethers";
 import { ROOT } from "../circuits/build.js";
+import { compileTestContract } from "../contracts/compile.js";
 import { devnetProvider } from "../contracts/provider.js";
 
 let tmp: string;
@@ -68,11 +71,22 @@ test("zkr devnet deploys, writes deployment.json, and stops cleanly on SIGINT", 
     expect(await rollup.operator()).toBe(dep.operator);
     expect((await rollup.stateRoot()).toString()).toBe(dep.genesisRoot);
     expect(await rollup.verifier()).toBe(dep.addresses.verifier);
+    // The test ERC-20, registered as token 1, a million of it in each of anvil's accounts 0–9.
+    expect(dep.tokens).toEqual([{ id: 1, address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/), symbol: "zUSD", decimals: 6 }]);
+    const tokens = new Contract(dep.addresses.rollup, ["function tokenCount() view returns (uint256)", "function tokenAddress(uint256) view returns (address)"], provider);
+    expect(await tokens.tokenCount()).toBe(2n);
+    expect(await tokens.tokenAddress(1)).toBe(dep.tokens[0].address);
+    const zUSD = new Contract(dep.tokens[0].address, ["function balanceOf(address) view returns (uint256)", "function symbol() view returns (string)", "function decimals() view returns (uint8)"], provider);
+    expect([await zUSD.symbol(), await zUSD.decimals()]).toEqual(["zUSD", 6n]);
+    const accounts = (await provider.send("eth_accounts", [])) as string[];
+    expect(accounts).toHaveLength(10);
+    for (const a of accounts) expect(await zUSD.balanceOf(a)).toBe(10n ** 12n);
   } finally {
     provider.destroy();
   }
   await waitFor("the printed summary", () => (stdout.includes("Ctrl-C") ? true : undefined), 10_000);
   expect(stdout).toContain(dep.addresses.rollup);
+  expect(stdout).toContain(`token 1:     ${dep.tokens[0].address} (zUSD, 6 decimals`);
 
   child.kill("SIGINT");
   expect(await exited).toEqual({ code: 0, signal: null });
@@ -81,4 +95,20 @@ test("zkr devnet deploys, writes deployment.json, and stops cleanly on SIGINT", 
   const after = devnetProvider(dep.rpcUrl);
   await expect(after.send("eth_chainId", [])).rejects.toThrow();
   after.destroy();
+});
+
+test("compileTestContract reuses an artefact only when its source, compiler and settings are the ones here", () => {
+  const out = path.join(tmp, "artefacts");
+  const fresh = compileTestContract("TestToken", { outDir: out });
+  const file = path.join(out, "TestToken.json");
+  const written = fs.statSync(file).mtimeMs;
+  expect(compileTestContract("TestToken", { outDir: out, reuse: true })).toEqual(fresh);
+  expect(fs.statSync(file).mtimeMs).toBe(written);
+  // From another source (or another compiler): compiled again, and the file replaced.
+  for (const stale of [{ ...fresh, sourceSha256: "0".repeat(64), bytecode: "0x00" }, { ...fresh, compiler: { ...fresh.compiler, version: "0.0.0" }, bytecode: "0x00" }]) {
+    fs.writeFileSync(file, JSON.stringify(stale));
+    expect(compileTestContract("TestToken", { outDir: out, reuse: true })).toEqual(fresh);
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(fresh);
+  }
+  fs.rmSync(out, { recursive: true });
 });

@@ -189,7 +189,7 @@ test("withdraw + forced exit: tampered proofs revert with InvalidProof, the real
 test("ERC-20: registerToken, depositToken, topUpToken with named errors; fee-on-transfer credits what arrives; a token withdrawal is claimed", async () => {
   const tokenArt = compileTestContract("TestToken");
   const deployToken = async (name: string, feeBps: number) => {
-    const c = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, operator).deploy(name, name, feeBps)) as Contract;
+    const c = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, operator).deploy(name, name, 18, feeBps)) as Contract;
     await c.waitForDeployment();
     return c;
   };

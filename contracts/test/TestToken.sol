@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-/// @title Minimal ERC-20 for tests: anyone may mint. With `feeBps` > 0 every transfer burns that
-/// share of the amount (a fee-on-transfer token: the recipient gets less than was sent).
-/// Never deploy it anywhere that matters.
+/// @title Minimal ERC-20 for tests and the devnet (zUSD, contracts/devnet-token.ts): anyone may
+/// mint. `decimals` is the deployer's choice, so that wallets meet tokens other than 18-decimal
+/// ones. With `feeBps` > 0 every transfer burns that share of the amount (a fee-on-transfer token:
+/// the recipient gets less than was sent). Never deploy it anywhere that matters.
 contract TestToken {
     string public name;
     string public symbol;
-    uint8 public constant decimals = 18;
+    uint8 public immutable decimals;
     uint256 public totalSupply;
     uint256 public immutable feeBps;
 
@@ -20,10 +21,11 @@ contract TestToken {
     error InsufficientBalance(address from, uint256 balance, uint256 needed);
     error InsufficientAllowance(address owner, address spender, uint256 allowance, uint256 needed);
 
-    constructor(string memory name_, string memory symbol_, uint256 feeBps_) {
+    constructor(string memory name_, string memory symbol_, uint8 decimals_, uint256 feeBps_) {
         require(feeBps_ <= 10_000, "fee");
         name = name_;
         symbol = symbol_;
+        decimals = decimals_;
         feeBps = feeBps_;
     }
 
@@ -31,6 +33,15 @@ contract TestToken {
         totalSupply += amount;
         balanceOf[to] += amount;
         emit Transfer(address(0), to, amount);
+    }
+
+    /// `amount` to each of `to`, in one transaction (the devnet funds its development accounts so).
+    function mintEach(address[] calldata to, uint256 amount) external {
+        totalSupply += amount * to.length;
+        for (uint256 i = 0; i < to.length; i++) {
+            balanceOf[to[i]] += amount;
+            emit Transfer(address(0), to[i], amount);
+        }
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {

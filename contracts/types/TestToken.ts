@@ -32,6 +32,7 @@ export interface TestTokenInterface extends Interface {
       | "decimals"
       | "feeBps"
       | "mint"
+      | "mintEach"
       | "name"
       | "symbol"
       | "totalSupply"
@@ -59,6 +60,10 @@ export interface TestTokenInterface extends Interface {
     functionFragment: "mint",
     values: [AddressLike, BigNumberish]
   ): string;
+  encodeFunctionData(
+    functionFragment: "mintEach",
+    values: [AddressLike[], BigNumberish]
+  ): string;
   encodeFunctionData(functionFragment: "name", values?: undefined): string;
   encodeFunctionData(functionFragment: "symbol", values?: undefined): string;
   encodeFunctionData(
@@ -80,6 +85,7 @@ export interface TestTokenInterface extends Interface {
   decodeFunctionResult(functionFragment: "decimals", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "feeBps", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "mint", data: BytesLike): Result;
+  decodeFunctionResult(functionFragment: "mintEach", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "name", data: BytesLike): Result;
   decodeFunctionResult(functionFragment: "symbol", data: BytesLike): Result;
   decodeFunctionResult(
@@ -196,6 +202,12 @@ export interface TestToken extends BaseContract {
     "nonpayable"
   >;
 
+  mintEach: TypedContractMethod<
+    [to: AddressLike[], amount: BigNumberish],
+    [void],
+    "nonpayable"
+  >;
+
   name: TypedContractMethod<[], [string], "view">;
 
   symbol: TypedContractMethod<[], [string], "view">;
@@ -245,6 +257,13 @@ export interface TestToken extends BaseContract {
     nameOrSignature: "mint"
   ): TypedContractMethod<
     [to: AddressLike, amount: BigNumberish],
+    [void],
+    "nonpayable"
+  >;
+  getFunction(
+    nameOrSignature: "mintEach"
+  ): TypedContractMethod<
+    [to: AddressLike[], amount: BigNumberish],
     [void],
     "nonpayable"
   >;

@@ -1,7 +1,8 @@
 /**
  * `zkr devnet`: a local chain with the rollup deployed. Makes (or reuses) the insecure dev keys of
  * a configuration, compiles the contracts, starts anvil on 127.0.0.1, deploys Poseidon(6), the
- * verifier and the rollup (anvil's account 0 deploys and operates), and writes the deployment to
+ * verifier and the rollup (anvil's account 0 deploys and operates), registers a test ERC-20 (zUSD,
+ * token 1, a million to each of anvil's accounts), and writes the deployment to
  * `build/devnet/deployment.json` (temp file + rename) for the other commands. Ctrl-C (SIGINT) or
  * SIGTERM stops anvil and removes the file; the chain's state is not kept.
  */
@@ -33,6 +34,7 @@ export function registerDevnet(program: Command): void {
       console.log(`verifier:    ${deployment.addresses.verifier}`);
       console.log(`poseidon6:   ${deployment.addresses.poseidon6}`);
       console.log(`poseidon4:   ${deployment.addresses.poseidon4}`);
+      for (const t of deployment.tokens ?? []) console.log(`token ${t.id}:     ${t.address} (${t.symbol}, ${t.decimals} decimals; anvil's accounts hold it)`);
       console.log(`operator:    ${deployment.operator} (anvil account 0)`);
       console.log(`deployment:  ${path.relative(process.cwd(), outFile) || outFile}`);
       console.log(o.keep ? "Ctrl-C stops the chain (kept: 'zkr devnet --keep' resumes it)." : "Ctrl-C stops the chain (its state is not kept; --keep keeps it).");

@@ -75,7 +75,7 @@ export async function startChain(o: ChainOptions): Promise<ChainWorld> {
   const dep = await deployRollup({ deployer: signers[0], slots, depth, exodusBlocks: o.exodusBlocks, createFee: o.createFee, artifacts });
   const rollup = dep.rollup;
   const tokenArt = compileTestContract("TestToken");
-  const token = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, signers[0]).deploy("Mintable", "MINT", 0)) as Contract;
+  const token = (await new ContractFactory(tokenArt.abi as never, tokenArt.bytecode, signers[0]).deploy("Mintable", "MINT", 18, 0)) as Contract;
   await token.waitForDeployment();
   const tokenAddress = await token.getAddress();
   await (await rollup.registerToken(tokenAddress)).wait();

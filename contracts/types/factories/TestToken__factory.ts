@@ -19,6 +19,11 @@ const _abi = [
         type: "string",
       },
       {
+        internalType: "uint8",
+        name: "decimals_",
+        type: "uint8",
+      },
+      {
         internalType: "uint256",
         name: "feeBps_",
         type: "uint256",
@@ -231,6 +236,24 @@ const _abi = [
       },
     ],
     name: "mint",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address[]",
+        name: "to",
+        type: "address[]",
+      },
+      {
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "mintEach",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",
