@@ -29,6 +29,11 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
+    // The browser pages run in a browser (web/app: Preact components in .tsx).
+    files: ["web/**/*.ts", "web/**/*.tsx"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     files: ["test/**/*.ts"],
     languageOptions: { globals: { ...globals.jest } },
   },

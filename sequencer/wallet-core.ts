@@ -4,7 +4,7 @@
 // wallet states them before signing. Nothing here touches a file or a Node-only module, so one
 // source serves Node and the browser.
 
-import { Contract, HDNodeWallet, Wallet as EthWallet, ZeroAddress, formatEther, getBytes, type ContractRunner, type ContractTransactionResponse, type Provider } from "ethers";
+import { Contract, HDNodeWallet, Wallet as EthWallet, ZeroAddress, formatEther, getBytes, type ContractRunner, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 import { publicKey, type PrivateKey, type PublicKey } from "./model/keys.js";
 import { TxType } from "./model/constants.js";
 import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat, roundUpToFloat } from "./model/float.js";
@@ -246,16 +246,29 @@ function queued(rollup: Rollup, receipt: { hash: string; blockNumber: number; lo
   throw new WalletError(`${what} ${receipt.hash}: no L1Request log`);
 }
 
+/** An L1 signer whose address is known without asking (ethers' Wallet, and the JsonRpcSigner a BrowserProvider gives). */
+export type L1Signer = Signer & { readonly address: string };
+
 /** A loaded wallet bound to a chain. */
 export class ZkrWallet {
   readonly sk: PrivateKey;
   readonly pk: PublicKey;
-  readonly l1: EthWallet;
+  /** What signs on L1: the file's key, or a signer the caller gives (a browser's injected provider). */
+  readonly l1: L1Signer;
 
-  constructor(file: WalletFile, provider?: Provider) {
-    this.sk = getBytes("0x" + file.l2Key);
+  /** From a wallet file's keys, or from an L2 key and a signer for L1 (`l1`, with its provider). */
+  constructor(keys: WalletFile | { l2Key: string; l1: L1Signer }, provider?: Provider) {
+    this.sk = getBytes("0x" + keys.l2Key);
     this.pk = publicKey(this.sk);
-    this.l1 = new EthWallet(file.l1Key, provider);
+    this.l1 = "l1" in keys ? keys.l1 : new EthWallet(keys.l1Key, provider);
+  }
+
+  /** This L1 address's balance of token `tokenId` (ETH for 0), in the token's smallest unit. */
+  async l1Balance(rollupAddress: string, tokenId = 0n): Promise<bigint> {
+    const provider = this.#provider("L1 balance");
+    if (tokenId === 0n) return provider.getBalance(this.l1.address);
+    const token = await this.#token(Rollup__factory.connect(rollupAddress, provider), tokenId, "L1 balance");
+    return (await erc20(token.address, provider).balanceOf(this.l1.address)) as bigint;
   }
 
   rollup(address: string): Rollup {

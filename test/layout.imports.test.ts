@@ -18,8 +18,10 @@ const ALLOWED: Record<string, readonly string[]> = {
   contracts: ["core", "sequencer/model", "circuits"],
   sequencer: ["core", "sequencer/model", "contracts"],
   bench: ["core", "sequencer/model", "circuits", "prover", "contracts", "sequencer"],
-  // The browser pages: the shared prover and core, bundled for the browser (scripts/web/bundle.ts).
-  web: ["core", "prover"],
+  // The browser pages: the shared prover and core (the prover page, scripts/web/bundle.ts), and the
+  // model, the wallet library, the API's client and types and the contract bindings (the app,
+  // scripts/web/app.ts), bundled for the browser.
+  web: ["core", "sequencer/model", "contracts", "sequencer", "prover"],
   scripts: ["core", "sequencer/model", "circuits", "prover", "contracts", "sequencer", "bench"],
   bin: ["scripts"],
   types: [],
@@ -27,7 +29,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 };
 
 const SKIP_DIRS = new Set(["node_modules", "build", ".git", "types-generated"]);
-const SOURCE = /\.(ts|mts|cts|js|mjs|cjs)$/;
+const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 
 /** The layer a repository path belongs to, or null for files outside every layer (config files). */
 export function layerOf(rel: string): string | null {

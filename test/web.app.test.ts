@@ -1,0 +1,265 @@
+/**
+ * The web app (web/app) as a person uses it, in Debian's chromium against a real `zkr up` on free
+ * ports: a key made in the page, deposit → transfer → withdraw → claim done entirely through the
+ * pages, each stage seen in the explorer, the dashboard showing the proof jobs, and a proof job
+ * that failed for good (a prover with the wrong witness generator) retried from the dashboard.
+ * Refusals: a wrong passphrase, an amount above the balance, an unknown account, a wrong operator
+ * token; each with a clear message and nothing sent. Then the basics of access: keyboard, labels,
+ * contrast, phone width.
+ *
+ * ZKR_SCREENSHOTS=<dir> saves a screenshot of each page there (docs/app holds the README's).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { Wallet, parseEther } from "ethers";
+import { tmpDir } from "./helpers/sequencer.js";
+import { until } from "./helpers/wait.js";
+import { launchChromium, pageLog } from "./helpers/browser.js";
+import { devnetProvider } from "../contracts/provider.js";
+import { devnetAccountKey } from "../sequencer/wallet.js";
+import { SequencerClient } from "../sequencer/client.js";
+import { ROOT } from "../core/paths.js";
+
+const SHOTS = process.env.ZKR_SCREENSHOTS;
+const PASSPHRASE = "correct horse battery";
+
+let dir: string;
+let up: ChildProcess;
+let upOut = "";
+const provers: ChildProcess[] = [];
+let apiUrl: string;
+let rpcUrl: string;
+let token: string;
+let dbPath: string;
+let browser: Browser;
+let page: Page;
+let log: string[];
+
+/** Starts `zkr prover` on the rollup's database; `extra`: its options. */
+function startProver(extra: string[]): ChildProcess {
+  const p = spawn(process.execPath, ["bin/zkr.js", "prover", "--db", dbPath, "--threads", "1", ...extra], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  p.stdout!.resume();
+  p.stderr!.resume();
+  provers.push(p);
+  return p;
+}
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once("exit", r));
+  p.kill("SIGTERM");
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 20_000))]);
+  if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
+}
+
+async function shot(name: string): Promise<void> {
+  if (!SHOTS) return;
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  dir = tmpDir("zkr-app-");
+  // No prover of zkr up's own: the test brings a failing one, then a good one.
+  up = spawn(process.execPath, ["bin/zkr.js", "up", "--port", "0", "--api-port", "0", "--out", dir, "--provers", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  up.stdout!.on("data", (c: Buffer) => (upOut += c.toString()));
+  up.stderr!.on("data", (c: Buffer) => (upOut += c.toString()));
+  const [b] = await Promise.all([
+    launchChromium({ webgpu: false }),
+    until("zkr up to be running", () => upOut.includes("zkr is running") || up.exitCode !== null, 600_000, () => upOut),
+  ]);
+  browser = b;
+  expect(upOut).toContain("zkr is running");
+  const seq = JSON.parse(fs.readFileSync(path.join(dir, "sequencer.json"), "utf8")) as { apiUrl: string; dbPath: string; operatorToken: string };
+  rpcUrl = (JSON.parse(fs.readFileSync(path.join(dir, "deployment.json"), "utf8")) as { rpcUrl: string }).rpcUrl;
+  ({ apiUrl, dbPath, operatorToken: token } = seq);
+  // The banner says where the app and the dashboard are.
+  expect(upOut).toContain(`app:          ${apiUrl}/app/`);
+  expect(upOut).toContain(`dashboard:    ${apiUrl}/app/#/operator?token=${token}`);
+  page = await browser.newPage();
+  log = pageLog(page);
+}, 900_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const p of provers) await stop(p);
+  if (up) await stop(up);
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+/** Fills a wallet action's form and asks for its review; returns the review's text (or throws the form's error). */
+async function review(form: string, fields: Record<string, string>): Promise<string> {
+  const f = page.locator(`form#${form}`);
+  for (const [name, value] of Object.entries(fields)) {
+    const el = f.locator(`[name=${name}]`);
+    if ((await el.evaluate((e) => e.tagName)) === "SELECT") await el.selectOption(value);
+    else await el.fill(value);
+  }
+  await f.locator("button[type=submit]").click();
+  await until(`${form}: a review or an error`, async () => (await f.locator(".review, .error").count()) > 0, 60_000);
+  if ((await f.locator(".error").count()) > 0) throw new Error(await f.locator(".error").innerText());
+  return f.locator(".review").innerText();
+}
+
+/** Confirms the reviewed action of `form`. */
+async function confirm(form: string): Promise<void> {
+  const f = page.locator(`form#${form}`);
+  await f.locator(".review button.primary").click();
+  await until(`${form}: sent`, async () => (await f.locator(".review").count()) === 0, 120_000);
+  const err = f.locator(".error");
+  if ((await err.count()) > 0) throw new Error(await err.innerText());
+}
+
+/** The stage badge of the newest wallet activity that mentions `text`. */
+async function activityStage(text: string): Promise<string> {
+  const item = page.locator("ul.activity li", { hasText: text }).first();
+  return (await item.locator(".badge").count()) ? item.locator(".badge").innerText() : "";
+}
+
+async function waitActivity(text: string, stage: string, timeoutMs = 300_000): Promise<void> {
+  await until(`activity "${text}" to be ${stage}`, async () => (await activityStage(text)) === stage, timeoutMs, () => `${upOut.slice(-2000)}\n${log.join("\n")}`);
+}
+
+test("deposit → transfer → withdraw → claim through the pages; each stage in the explorer; a failed proof retried from the dashboard", async () => {
+  const client = new SequencerClient(apiUrl);
+  const provider = devnetProvider(rpcUrl);
+  try {
+    // A prover with another circuit's witness generator: every job it takes fails for good.
+    const wrongWasm = path.join(ROOT, "build", "circuits", "rollup_1x4", "rollup_js", "rollup.wasm");
+    expect(fs.existsSync(wrongWasm)).toBe(true);
+    const bad = startProver(["--wasm", wrongWasm, "--worker-id", "bad-prover"]);
+
+    // A key made in the page, encrypted with a passphrase.
+    await page.goto(`${apiUrl}/app/#/wallet`);
+    await page.getByLabel("Passphrase (at least 8 characters)").fill(PASSPHRASE);
+    await page.getByLabel("Passphrase again").fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.waitForSelector("form#deposit");
+
+    // Deposit 1 ETH from anvil's account 1: stated before it is sent.
+    await page.selectOption("select[name=l1account]", "1");
+    const dep = await review("deposit", { token: "0", amount: "1" });
+    expect(dep).toMatch(/Deposit 1 ETH into a new L2 account of your key, from 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/);
+    expect(dep).toMatch(/account creation fee/);
+    await confirm("deposit");
+    await until("the deposit in the activity", async () => (await page.locator("ul.activity li", { hasText: "Deposit of 1 ETH" }).count()) === 1);
+
+    // The dashboard shows the failed job with its error; a wrong token is refused; the right one retries.
+    const dash = await browser.newPage();
+    const dashLog = pageLog(dash);
+    await dash.goto(`${apiUrl}/app/#/operator`);
+    await until("a failed proof job on the dashboard", async () => (await dash.locator("tr[data-job] .badge", { hasText: "failed" }).count()) > 0, 300_000, () => dashLog.join("\n"));
+    const failedRow = dash.locator("tr[data-job]", { has: dash.locator(".badge", { hasText: "failed" }) }).first();
+    expect(await failedRow.innerText()).toMatch(/bad-prover/);
+    expect(await failedRow.locator("td.error").innerText()).not.toBe("");
+    expect(await dash.locator("[role=alert]").first().innerText()).toMatch(/failed for good/);
+    await stop(bad);
+    // Without a token the button is disabled; a wrong one is refused with a message.
+    expect(await failedRow.getByRole("button", { name: "Retry" }).isDisabled()).toBe(true);
+    await dash.getByLabel(/Operator token/).fill("00".repeat(32));
+    await dash.getByRole("button", { name: "Use token" }).click();
+    await failedRow.getByRole("button", { name: "Retry" }).click();
+    await until("the wrong token refused", async () => /token was refused/.test(await failedRow.innerText()));
+    expect(await failedRow.locator(".badge").innerText()).toBe("failed");
+    await dash.getByRole("button", { name: "Forget token" }).click();
+    // The link zkr up printed carries the token; the page takes it out of the address bar.
+    await dash.goto(`${apiUrl}/app/#/operator?token=${token}`);
+    await until("the token taken from the link", async () => !dash.url().includes("token="));
+    startProver(["--worker-id", "good-prover"]);
+    for (;;) {
+      const retry = dash.locator("tr[data-job] button", { hasText: "Retry" });
+      if ((await retry.count()) === 0) break;
+      await retry.first().click();
+      await dash.waitForTimeout(300);
+    }
+    await until("no failed job left", async () => (await dash.locator("tr[data-job] .badge", { hasText: "failed" }).count()) === 0, 60_000);
+    await until("a job proved by the good prover", async () => /good-prover/.test(await dash.locator("table").first().innerText()), 300_000);
+    await shot("operator");
+
+    await waitActivity("Deposit of 1 ETH", "verified");
+    expect((await client.account(1n)).balance).toBe(parseEther("1"));
+
+    // A second account of the same key, from anvil's account 2: the transfer's recipient.
+    await page.selectOption("select[name=l1account]", "2");
+    await review("deposit", { token: "0", amount: "0.5" });
+    await confirm("deposit");
+    await waitActivity("Deposit of 0.5 ETH", "verified");
+
+    // Refused before signing: an amount above the balance, an unknown account. Nothing is sent.
+    await expect(review("transfer", { from: "1", to: "2", amount: "100" })).rejects.toThrow(/insufficient balance: account 1 can spend 1 ETH/);
+    await expect(review("transfer", { from: "1", to: "999", amount: "0.1" })).rejects.toThrow(/to: account 999 does not exist/);
+    expect((await client.account(1n)).pendingTxs).toBe(0);
+    expect((await client.account(1n)).nonce).toBe(0n);
+
+    // Transfer 0.25 ETH: the fee stated before signing, the stages followed in the explorer.
+    const tr = await review("transfer", { from: "1", to: "2", amount: "0.25" });
+    expect(tr).toMatch(/Transfer 0\.25 ETH from account #1 to account #2\./);
+    expect(tr).toMatch(/fee 0\.0001 ETH \(100000000000000 wei\) to account 0, the sequencer's minimum\./);
+    await confirm("transfer");
+    const link = page.locator("ul.activity li", { hasText: "Transfer of 0.25 ETH" }).locator("a");
+    const txHref = await link.getAttribute("href");
+    const txPage = await browser.newPage();
+    await txPage.goto(`${apiUrl}/app/${txHref}`);
+    const seen = new Set<string>();
+    await until("the transfer verified in the explorer", async () => {
+      const s = await txPage.locator("h1 .badge").innerText().catch(() => "");
+      if (s) seen.add(s);
+      return s === "verified";
+    }, 300_000);
+    expect(seen.size).toBeGreaterThan(1); // it was seen before it was verified, and it changed live
+    expect(await txPage.locator("ol.steps li.done").count()).toBe(6);
+    expect(await txPage.getByText(/in block \d+/).count()).toBeGreaterThan(0);
+    await shot("transaction");
+
+    // The batch of the transfer, its slot decoded, from the transaction's page.
+    await txPage.locator("a", { hasText: /^batch \d+$/ }).first().click();
+    await txPage.waitForSelector("tr.slot-transfer");
+    expect(await txPage.locator("tr.slot-transfer").first().innerText()).toMatch(/#1\s+#2\s+0\.25 ETH\s+0\.0001 ETH/);
+    await shot("batch");
+    // The account page: balance and history.
+    await txPage.goto(`${apiUrl}/app/#/account/1`);
+    await txPage.waitForSelector("table");
+    expect(await txPage.locator("dl.fields").innerText()).toMatch(/0\.7499 ETH/);
+    expect(await txPage.locator("table").innerText()).toMatch(/transfer to #2/);
+    await shot("account");
+    // The explorer's list shows the batches verified, with their L1 transaction and gas.
+    await txPage.goto(`${apiUrl}/app/#/`);
+    await txPage.waitForSelector("table.batches tbody tr");
+    expect(await txPage.locator("table.batches tbody tr .badge", { hasText: "verified" }).count()).toBeGreaterThan(1);
+    expect(await txPage.locator("table.batches").innerText()).toMatch(/\d[\d,]* gas/);
+    await shot("explorer");
+    await txPage.close();
+
+    // Withdraw 0.1 ETH from account 1 (anvil account 1's), then claim it on L1.
+    await review("withdraw", { from: "1", amount: "0.1" });
+    await confirm("withdraw");
+    await waitActivity("Withdrawal of 0.1 ETH", "verified");
+    await page.selectOption("select[name=l1account]", "1");
+    const l1Before = await provider.getBalance(new Wallet(devnetAccountKey(1)).address);
+    const cl = await review("claim", { token: "0" });
+    expect(cl).toMatch(/Claim 0\.1 ETH credited to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/);
+    await confirm("claim");
+    await until("the claim in the activity", async () => (await page.locator("ul.activity li", { hasText: "Claim of 0.1 ETH" }).count()) === 1);
+    const gained = (await provider.getBalance(new Wallet(devnetAccountKey(1)).address)) - l1Before;
+    expect(gained > parseEther("0.099") && gained < parseEther("0.1")).toBe(true); // 0.1 less gas
+    await shot("wallet");
+    await dash.close();
+  } finally {
+    provider.destroy();
+  }
+}, 1_200_000);
+
+test("a wrong passphrase is refused and the key stays locked", async () => {
+  await page.goto(`${apiUrl}/app/#/wallet`);
+  await page.reload();
+  await page.getByLabel("Passphrase", { exact: true }).fill("not the passphrase");
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await until("the refusal", async () => (await page.locator("[role=alert]").count()) > 0);
+  expect(await page.locator("[role=alert]").innerText()).toBe("wrong passphrase: the key stays locked");
+  expect(await page.locator("form#transfer").count()).toBe(0);
+  await page.getByLabel("Passphrase", { exact: true }).fill(PASSPHRASE);
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await page.waitForSelector("form#transfer");
+}, 120_000);
