@@ -170,6 +170,8 @@ test("reads: accounts by index and key, unknown things are 404, bad parameters 4
   expect(health.body).toMatchObject({ ok: true, mempool: "3", nextBatch: "1" });
   const b0 = await http(seq.url + "/batches/0", "GET");
   expect(b0.body.slots.map((s: { type: string }) => s.type)).toEqual(["deposit", "deposit", "deposit", "deposit"]);
+  // Each slot names its account's token, which its amounts are in.
+  expect(b0.body.slots.map((s: { index: string; tokenId: string }) => [s.index, s.tokenId])).toEqual([["0", "0"], ["1", "0"], ["2", "0"], ["3", "1"]]); // 3 holds token 1
 });
 
 test("a batch holds exactly the accepted transactions; the model replays it to the same root", async () => {

@@ -57,6 +57,10 @@ export function getBatch(ctx: SequencerContext, req: ApiRequest): ApiResponse {
     const out: SlotJson = { type: TYPE_NAMES[tx.type] };
     for (const [k, v] of Object.entries(tx)) if (k !== "type") out[k] = String(v as bigint | number);
     if (tx.type === TxType.Transfer || tx.type === TxType.Withdraw) out.hash = hashes.get(slot);
+    // The token its amounts are in: the account's (an account's token never changes).
+    const account = "from" in tx ? tx.from : "index" in tx ? tx.index : undefined;
+    const tokenId = account === undefined ? undefined : ctx.state.accounts.get(account)?.tokenId;
+    if (tokenId !== undefined) out.tokenId = tokenId.toString();
     return out;
   });
   const job = proofJobSummaries(ctx.db, { below: b.number + 1, last: 1 }).find((j) => j.batchNumber === b.number);

@@ -76,6 +76,8 @@ export interface SlotJson {
   type: "noop" | "deposit" | "transfer" | "withdraw" | "forced_exit" | "rejected";
   /** The L2 transaction's hash (transfers and withdrawals). */
   hash?: Hex32;
+  /** The token of the slot's account (`from` or `index`), which its amount and fee are in. */
+  tokenId?: DecimalString;
   [field: string]: string | undefined;
 }
 
