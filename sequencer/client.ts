@@ -8,10 +8,11 @@ import type { SignedTx } from "./model/tx.js";
 import { txToJson } from "./codec.js";
 import { ZkrError } from "../core/errors.js";
 import type {
-  AccountJson, AccountsJson, BatchJson, ErrorJson, HealthJson, InfoJson, ProofJobJson, SlotJson, SubmittedJson, TxStage, TxStatusJson,
+  AccountHistoryJson, AccountJson, AccountL1RequestJson, AccountsJson, BatchBaseJson, BatchJson, BatchPageJson, BatchSummaryJson, ErrorJson, HealthJson, InfoJson,
+  L1RequestStage, OperatorJson, ProofJobJson, RetriedJson, SlotJson, SubmittedJson, TxStage, TxStatusJson,
 } from "./api/types.js";
 
-export type { TxStage } from "./api/types.js";
+export type { L1RequestStage, TxStage } from "./api/types.js";
 
 /** An account as the client returns it. */
 export interface AccountView {
@@ -36,6 +37,10 @@ export interface InfoView {
   /** The least fee the mempool admits, by token id (a token not listed: none). */
   minFees: Map<bigint, bigint>;
   rollup: string; batchMaxWaitMs: number; maxMempool: number;
+  /** The L1 JSON-RPC URL a browser may use, when the operator published one. */
+  l1Rpc: string | null;
+  /** A local devnet (anvil, insecure dev keys). */
+  devnet: boolean;
 }
 
 /** What `/health` says. */
@@ -52,15 +57,72 @@ export interface ProofJobView {
   backend?: string; provingMs?: number; fallbackFrom?: string;
 }
 
-/** A batch as the client returns it (its slots as the API decodes them, fields as decimal strings). */
-export interface BatchView {
+/** What a batch's page entry and its full view share, as the client returns it. */
+export interface BatchBaseView {
   number: number; status: BatchJson["status"]; oldRoot: bigint; newRoot: bigint; queueStart: number; queueEnd: number;
   /** The account credited with the batch's fees; null when it collected none. */
   feeAccount: bigint | null;
   /** The sum of its transactions' fees (0 when none). */
   totalFee: bigint;
-  publicInput: bigint; txData: string; slots: SlotJson[]; createdAt: string; provenAt: string | null;
-  l1Tx: string | null; l1Block: number | null; verifiedBlock: number | null; error: string | null; proofJob: ProofJobView | null;
+  createdAt: string; provenAt: string | null;
+  l1Tx: string | null; l1Block: number | null; verifiedBlock: number | null; verifiedAt: string | null;
+  /** Gas its submitBatch used; null until its receipt was seen. */
+  gasUsed: bigint | null;
+  error: string | null; proofJob: ProofJobView | null;
+}
+
+/** A batch as the client returns it (its slots as the API decodes them, fields as decimal strings). */
+export interface BatchView extends BatchBaseView {
+  publicInput: bigint; txData: string; slots: SlotJson[];
+}
+
+/** A batch of a page (`batches()`): its slots counted by type. */
+export interface BatchSummaryView extends BatchBaseView {
+  txs: number; l2Txs: number; transfers: number; withdrawals: number; deposits: number; forcedExits: number; rejected: number;
+}
+
+/** A page of batches, newest first; `next`: the `before` of the following page, null at the end. */
+export interface BatchPageView {
+  batches: BatchSummaryView[];
+  next: number | null;
+}
+
+/** An L2 transaction in an account's history. */
+export interface AccountTxView extends TxView {
+  kind: "l2"; direction: "out" | "in"; receivedAt: string;
+}
+
+/** An L1 request in an account's history. */
+export interface AccountL1RequestView {
+  kind: "l1"; position: number; type: AccountL1RequestJson["type"]; tokenId: bigint;
+  /** What it deposits; for a forced exit, what its batch paid out (null until then). */
+  amount: bigint | null;
+  ethAddr: string; l1Tx: string; l1Block: number; seenAt: string; stage: L1RequestStage;
+  batch: number | null; slot: number | null; outcome: AccountL1RequestJson["outcome"];
+}
+
+/** A page of an account's history, newest first; `next`: an opaque cursor for `before`, null at the end. */
+export interface AccountHistoryView {
+  account: bigint;
+  items: Array<AccountTxView | AccountL1RequestView>;
+  next: string | null;
+}
+
+/** What `/operator` says, as the client returns it (see OperatorJson in api/types.ts). */
+export interface OperatorView {
+  time: string;
+  proofJobs: Array<{
+    batch: number; status: ProofJobJson["status"]; attempts: number; maxAttempts: number; worker: string | null; lastError: string | null;
+    backend: string | null; provingMs: number | null; fallbackFrom: string | null; createdAt: string; updatedAt: string; provenAt: string | null; leaseExpiresAt: string | null;
+  }>;
+  provers: Array<{ worker: string; backend: string | null; lastSeen: string; proven: number; proving: number; failed: number }>;
+  mempool: { pending: number; acceptedLastMinute: number; intakePerSecond: number };
+  l1: {
+    headBlock: number | null; confirmedBlock: number | null; confirmations: number | null; queueLength: number; queueConsumed: number; pendingRequests: number;
+    oldestPending: { position: number; block: number; ageBlocks: number | null } | null; exodusBlocks: number | null; exodusBlocksLeft: number | null;
+  };
+  lastVerified: { batch: number; block: number | null; verifiedAt: string | null; msSince: number | null } | null;
+  series: { provingMs: Array<{ batch: number; provingMs: number }>; verifiedPerMinute: Array<{ minute: string; txs: number; l2Txs: number }> };
 }
 
 /**
@@ -122,19 +184,75 @@ function txView(t: TxStatusJson): TxView {
   return v;
 }
 
-function batchView(b: BatchJson): BatchView {
+function batchBaseView(b: BatchBaseJson): BatchBaseView {
   const j = b.proofJob;
   return {
     number: num("number", b.number), status: b.status, oldRoot: word("oldRoot", b.oldRoot), newRoot: word("newRoot", b.newRoot),
     queueStart: num("queueStart", b.queueStart), queueEnd: num("queueEnd", b.queueEnd), feeAccount: orNull(b.feeAccount, (x) => big("feeAccount", x)),
-    totalFee: big("totalFee", b.totalFee),
-    publicInput: word("publicInput", b.publicInput), txData: b.txData, slots: b.slots, createdAt: b.createdAt, provenAt: b.provenAt,
-    l1Tx: b.l1Tx, l1Block: orNull(b.l1Block, (x) => num("l1Block", x)), verifiedBlock: orNull(b.verifiedBlock, (x) => num("verifiedBlock", x)), error: b.error,
+    totalFee: big("totalFee", b.totalFee), createdAt: b.createdAt, provenAt: b.provenAt,
+    l1Tx: b.l1Tx, l1Block: orNull(b.l1Block, (x) => num("l1Block", x)), verifiedBlock: orNull(b.verifiedBlock, (x) => num("verifiedBlock", x)),
+    verifiedAt: b.verifiedAt, gasUsed: orNull(b.gasUsed, (x) => big("gasUsed", x)), error: b.error,
     proofJob: j && {
       status: j.status, attempts: num("attempts", j.attempts), maxAttempts: num("maxAttempts", j.maxAttempts), worker: j.worker, lastError: j.lastError,
       ...(j.backend !== undefined ? { backend: j.backend } : {}),
       ...(j.provingMs !== undefined ? { provingMs: num("provingMs", j.provingMs) } : {}),
       ...(j.fallbackFrom !== undefined ? { fallbackFrom: j.fallbackFrom } : {}),
+    },
+  };
+}
+
+function batchView(b: BatchJson): BatchView {
+  return { ...batchBaseView(b), publicInput: word("publicInput", b.publicInput), txData: b.txData, slots: b.slots };
+}
+
+function batchSummaryView(b: BatchSummaryJson): BatchSummaryView {
+  return {
+    ...batchBaseView(b), txs: num("txs", b.txs), l2Txs: num("l2Txs", b.l2Txs), transfers: num("transfers", b.transfers), withdrawals: num("withdrawals", b.withdrawals),
+    deposits: num("deposits", b.deposits), forcedExits: num("forcedExits", b.forcedExits), rejected: num("rejected", b.rejected),
+  };
+}
+
+function historyView(h: AccountHistoryJson): AccountHistoryView {
+  return {
+    account: big("account", h.account),
+    items: h.items.map((i): AccountTxView | AccountL1RequestView => {
+      if (i.kind === "l2") {
+        const { kind, direction, receivedAt, ...tx } = i;
+        return { ...txView(tx), kind, direction, receivedAt };
+      }
+      return {
+        kind: "l1", position: num("position", i.position), type: i.type, tokenId: big("tokenId", i.tokenId), amount: orNull(i.amount, (x) => big("amount", x)),
+        ethAddr: i.ethAddr, l1Tx: i.l1Tx, l1Block: num("l1Block", i.l1Block), seenAt: i.seenAt, stage: i.stage,
+        batch: orNull(i.batch, (x) => num("batch", x)), slot: orNull(i.slot, (x) => num("slot", x)), outcome: i.outcome,
+      };
+    }),
+    next: h.next,
+  };
+}
+
+function operatorView(o: OperatorJson): OperatorView {
+  const n = (field: string) => (x: unknown) => num(field, x);
+  if (!/^(0|[1-9][0-9]*)\.[0-9]{2}$/.test(o.mempool.intakePerSecond)) throw new ApiResponseError(`intakePerSecond: a decimal with two fraction digits expected, got ${JSON.stringify(o.mempool.intakePerSecond)}`);
+  const l1 = o.l1;
+  return {
+    time: o.time,
+    proofJobs: o.proofJobs.map((j) => ({
+      ...j, batch: num("batch", j.batch), attempts: num("attempts", j.attempts), maxAttempts: num("maxAttempts", j.maxAttempts), provingMs: orNull(j.provingMs, n("provingMs")),
+    })),
+    provers: o.provers.map((p) => ({ ...p, proven: num("proven", p.proven), proving: num("proving", p.proving), failed: num("failed", p.failed) })),
+    mempool: { pending: num("pending", o.mempool.pending), acceptedLastMinute: num("acceptedLastMinute", o.mempool.acceptedLastMinute), intakePerSecond: Number(o.mempool.intakePerSecond) },
+    l1: {
+      headBlock: orNull(l1.headBlock, n("headBlock")), confirmedBlock: orNull(l1.confirmedBlock, n("confirmedBlock")), confirmations: orNull(l1.confirmations, n("confirmations")),
+      queueLength: num("queueLength", l1.queueLength), queueConsumed: num("queueConsumed", l1.queueConsumed), pendingRequests: num("pendingRequests", l1.pendingRequests),
+      oldestPending: l1.oldestPending && { position: num("position", l1.oldestPending.position), block: num("block", l1.oldestPending.block), ageBlocks: orNull(l1.oldestPending.ageBlocks, n("ageBlocks")) },
+      exodusBlocks: orNull(l1.exodusBlocks, n("exodusBlocks")), exodusBlocksLeft: orNull(l1.exodusBlocksLeft, n("exodusBlocksLeft")),
+    },
+    lastVerified: o.lastVerified && {
+      batch: num("batch", o.lastVerified.batch), block: orNull(o.lastVerified.block, n("block")), verifiedAt: o.lastVerified.verifiedAt, msSince: orNull(o.lastVerified.msSince, n("msSince")),
+    },
+    series: {
+      provingMs: o.series.provingMs.map((p) => ({ batch: num("batch", p.batch), provingMs: num("provingMs", p.provingMs) })),
+      verifiedPerMinute: o.series.verifiedPerMinute.map((m) => ({ minute: m.minute, txs: num("txs", m.txs), l2Txs: num("l2Txs", m.l2Txs) })),
     },
   };
 }
@@ -157,7 +275,14 @@ function infoView(i: InfoJson): InfoView {
     feeAccount: orNull(i.feeAccount, (x) => big("feeAccount", x)), feeToken: orNull(i.feeToken, (x) => big("feeToken", x)),
     minFees: new Map(Object.entries(i.minFees).map(([t, v]) => [big("minFees token", t), big(`minFees.${t}`, v)])),
     rollup: i.rollup, batchMaxWaitMs: num("batchMaxWaitMs", i.batchMaxWaitMs), maxMempool: num("maxMempool", i.maxMempool),
+    l1Rpc: i.l1Rpc, devnet: i.devnet,
   };
+}
+
+/** A page's query (`?before=…&limit=…`), absent values left out. */
+function query(o: Record<string, string | number | undefined>): string {
+  const q = Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`);
+  return q.length > 0 ? `?${q.join("&")}` : "";
 }
 
 /** How a {@link SequencerClient} meets a busy sequencer (503 with `Retry-After`). */
@@ -195,11 +320,11 @@ export class SequencerClient {
    * safe, even for a POST) is retried after the time it names, at most `retries` times and never
    * for longer than `maxRetryWaitMs` a time; then its ApiError is thrown.
    */
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const res = await fetch(this.url + path, {
         method,
-        headers: body === undefined ? undefined : { "content-type": "application/json" },
+        headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const json = (await res.json()) as T & Partial<ErrorJson>;
@@ -221,6 +346,26 @@ export class SequencerClient {
   }
   async tx(hash: string): Promise<TxView> { return txView(await this.call<TxStatusJson>("GET", `/txs/${hash}`)); }
   async batch(n: number): Promise<BatchView> { return batchView(await this.call<BatchJson>("GET", `/batches/${n}`)); }
+  /** A page of batches, newest first: those numbered below `before` (default: all), at most `limit` (default 20, at most 100). */
+  async batches(opts: { before?: number; limit?: number } = {}): Promise<BatchPageView> {
+    const p = await this.call<BatchPageJson>("GET", `/batches${query(opts)}`);
+    return { batches: p.batches.map(batchSummaryView), next: orNull(p.next, (x) => num("next", x)) };
+  }
+  /** A page of an account's history (L2 transactions and L1 requests), newest first; `before`: a page's `next`. */
+  async accountHistory(index: bigint | number, opts: { before?: string; limit?: number } = {}): Promise<AccountHistoryView> {
+    return historyView(await this.call<AccountHistoryJson>("GET", `/accounts/${index}/txs${query(opts)}`));
+  }
+  /** The accounts whose L1 address is `ethAddr` (any case). */
+  async accountsByEthAddr(ethAddr: string): Promise<AccountView[]> {
+    return (await this.call<AccountsJson>("GET", `/accounts?ethAddr=${encodeURIComponent(ethAddr)}`)).accounts.map(accountView);
+  }
+  /** What the operator's dashboard shows. */
+  async operator(): Promise<OperatorView> { return operatorView(await this.call<OperatorJson>("GET", "/operator")); }
+  /** Queues a failed proof job again (the operator's token, as `zkr up` wrote it into sequencer.json). */
+  async retryProof(batch: number, token: string): Promise<{ batch: number; status: "queued" }> {
+    const r = await this.call<RetriedJson>("POST", `/proofs/${batch}/retry`, {}, { authorization: `Bearer ${token}` });
+    return { batch: num("batch", r.batch), status: r.status };
+  }
 
   /** Submits a signed transaction; resolves to its hash once the sequencer stored it. */
   async submit(tx: SignedTx & { sig: Signature }): Promise<string> {

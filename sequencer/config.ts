@@ -25,6 +25,29 @@ export interface L1Config {
   devnet?: boolean;
 }
 
+/** The HTTP API: where it listens, and what it serves besides the JSON routes. */
+export interface ApiConfig {
+  host: string;
+  port: number;
+  /**
+   * The browser app's built files (build/app), served under /app/ from the same origin as the API.
+   * Absent: `/` and `/app/…` are 404 like any path without a route.
+   */
+  appDir?: string;
+  /**
+   * The operator's secret (64 hex digits, 32 random bytes): `POST /proofs/:batch/retry` requires
+   * `Authorization: Bearer <it>`. Absent: operator actions answer 403 operator_actions_disabled.
+   * A config file that holds it must be readable by its owner only, like the operator's key.
+   */
+  operatorToken?: string;
+  /**
+   * The L1 JSON-RPC URL that `/info` gives browsers (`l1Rpc`), and whose origin the app's
+   * content-security-policy lets it connect to. Only when set: `l1.rpcUrl` is never given out, as
+   * a hosted RPC's URL often embeds its API key.
+   */
+  publicL1Rpc?: string;
+}
+
 /** Everything a {@link Sequencer} needs. */
 export interface SequencerConfig {
   /** SQLite file of the sequencer (`:memory:` for throwaway tests). */
@@ -67,7 +90,7 @@ export interface SequencerConfig {
    */
   verifyThreads?: number;
   /** HTTP API; port 0 picks a free one. */
-  api: { host: string; port: number };
+  api: ApiConfig;
   l1?: L1Config;
 }
 

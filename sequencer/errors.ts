@@ -33,7 +33,10 @@ export type RejectCode =
   | "insufficient_balance"
   | "forced_exit_pending"
   | "mempool_full"
-  | "not_found";
+  | "not_found"
+  | "unauthorized"
+  | "operator_actions_disabled"
+  | "not_failed";
 
 /**
  * The values a refusal's message quotes, for clients that show them their own way (the wallet
@@ -62,6 +65,11 @@ export class RequestRejectedError extends ZkrError {
 /** 400: the request is not what the API accepts (JSON, types, ranges). */
 export function badRequest(code: RejectCode, message: string, data?: RejectionData): RequestRejectedError {
   return new RequestRejectedError(400, code, message, { data });
+}
+
+/** The API's configuration cannot be served (a weak operator token, a public URL that is no URL): refused at start. */
+export class ApiConfigError extends ZkrError {
+  override name = "ApiConfigError" as const;
 }
 
 /** The sequencer's stored state disagrees with itself or with L1: stop rather than go on. */

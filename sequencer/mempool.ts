@@ -41,6 +41,7 @@ import { RequestRejectedError, rejectionOf } from "./errors.js";
 import { txHash } from "./codec.js";
 import { checkMinFee } from "./fees.js";
 import type { SequencerContext } from "./context.js";
+import { IntakeCounter } from "./intake.js";
 import type { TxRow } from "./store.js";
 import type { Statement } from "better-sqlite3";
 
@@ -196,6 +197,8 @@ export class Mempool {
   verifyMany: VerifyMany = verifyGroup;
   /** When set, group signature checks run on these worker threads instead. */
   pool: VerifyPool | undefined;
+  /** Admissions of the last minute (the operator's dashboard). */
+  readonly intake = new IntakeCounter();
   private waiting: Waiting[] = [];
   private flushing = false;
 
@@ -274,6 +277,7 @@ export class Mempool {
       for (const w of group) w.done(e as Error);
       return;
     }
+    this.intake.add(out.filter((r) => typeof r === "string").length);
     group.forEach((w, i) => {
       const r = out[i];
       if (typeof r === "string") w.done(undefined, r);
@@ -300,6 +304,7 @@ export class Mempool {
     const hash = this.check(tx);
     this.checkSignature(tx);
     this.store(tx, hash);
+    this.intake.add(1);
     return hash;
   }
 }

@@ -80,6 +80,8 @@ export class Sequencer {
   /** Set once the L1 node's chain and the contract at config.rollup are the ones configured. */
   private l1Checked = false;
   private lastL1Error = "";
+  /** The contract's exodusBlocks, read with the L1 check (GET /operator). */
+  private exodusBlocks: bigint | undefined;
 
   private constructor(readonly config: SequencerConfig, db: Db, private readonly opts: SequencerOptions) {
     const log = opts.log ?? ((l: string) => process.stderr.write(`sequencer  ${l}\n`));
@@ -94,7 +96,11 @@ export class Sequencer {
       this.watcher = new L1Watcher(ctx, this.provider, config.l1);
       this.submitter = new L1Submitter(ctx, this.provider, config.l1);
     }
-    ({ server: this.server, router: this.router } = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null })));
+    ({ server: this.server, router: this.router } = createApi(ctx, () => ({ operator: this.submitter?.address ?? null, l1Error: this.lastL1Error || null }), {
+      appDir: config.api.appDir,
+      operatorToken: config.api.operatorToken,
+      l1: () => ({ headBlock: this.watcher?.head ?? null, exodusBlocks: this.exodusBlocks ?? null }),
+    }));
   }
 
   /** Opens the database, rebuilds the state, starts the API and the loops. */
@@ -162,18 +168,19 @@ export class Sequencer {
     }
     if (code === "0x") throw new StateCorruptError(`L1: no contract at ${this.config.rollup} on chain ${network.chainId}`);
     const configured = `configured: domain ${this.ctx.state.domain}, depth ${this.config.depth}, ${this.config.slots} slots`;
-    let shape: [bigint, bigint, bigint];
+    let shape: [bigint, bigint, bigint, bigint];
     try {
-      shape = await Promise.all([rollup.domain(), rollup.depth(), rollup.slots()]);
+      shape = await Promise.all([rollup.domain(), rollup.depth(), rollup.slots(), rollup.exodusBlocks()]);
     } catch (e) {
       // Another contract answers our getters with a revert: it is not a rollup at all.
       if (isError(e, "CALL_EXCEPTION")) throw new StateCorruptError(`L1: the contract at ${this.config.rollup} is not a zkr rollup (${configured})`, { cause: e });
       throw e;
     }
-    const [domain, depth, slots] = shape;
+    const [domain, depth, slots, exodusBlocks] = shape;
     if (domain !== this.ctx.state.domain || Number(depth) !== this.config.depth || Number(slots) !== this.config.slots) {
       throw new StateCorruptError(`L1: the contract at ${this.config.rollup} is not this rollup (domain ${domain}, depth ${depth}, ${slots} slots; ${configured})`);
     }
+    this.exodusBlocks = exodusBlocks;
     this.l1Checked = true;
   }
 

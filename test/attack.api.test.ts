@@ -180,7 +180,7 @@ test("malformed, repeated and unknown query parameters are 400 invalid_query", a
   // Which of two values would a route read? Neither: the request is ambiguous.
   await refused(() => request("GET", `/accounts?ax=1&ax=${ax}&ay=${ay}`), 400, "invalid_query", /each parameter once expected, got "ax" more than once/);
   await refused(() => request("GET", `/accounts?ax=${ax}&ay=${ay}&a%79=1`), 400, "invalid_query", /"ay" more than once/);
-  await refused(() => request("GET", `/accounts?ax=${ax}&ay=${ay}&limit=5`), 400, "invalid_query", /parameters ax, ay expected, got "limit"/);
+  await refused(() => request("GET", `/accounts?ax=${ax}&ay=${ay}&limit=5`), 400, "invalid_query", /parameters ax, ay, ethAddr expected, got "limit"/);
   await refused(() => request("GET", "/health?debug=1"), 400, "invalid_query", /no parameters expected, got "debug"/);
   await refused(() => request("GET", `/txs/${"0x" + "0".repeat(64)}?x`), 400, "invalid_query", /no parameters expected, got "x"/);
   // The well-formed lookup still works, with its parameters %-encoded or not.

@@ -3,7 +3,8 @@
 // proven and a failed proof job; every JSON body it answers, refusals included, holds no JSON
 // number (integers are decimal strings), and every root or hash is 0x and 64 hex digits. The
 // routes come from the router itself, so a new one is walked too, or the test says what sample it
-// lacks. Then the client reads the same bodies back into bigints and numbers.
+// lacks. Then the client reads the same bodies back into bigints and numbers. The operator's
+// route is walked with and without its token.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -22,6 +23,7 @@ import { createDeposit, offlineConfig } from "../bench/fixtures/seed.js";
 import { feedL1, http, startOffline, tmpDir, verifyOnL1 } from "./helpers/sequencer.js";
 import { hex32 } from "../core/bytes.js";
 import type { RouteInfo } from "../sequencer/api/http.js";
+import crypto from "node:crypto";
 
 const ETH = 10n ** 18n;
 const op = user("operator");
@@ -32,6 +34,7 @@ let dir: string;
 let seq: Sequencer;
 const mirror = new L1Queue();
 const hashes: Record<string, string> = {};
+const TOKEN = crypto.randomBytes(32).toString("hex");
 
 /** Fields whose values are roots or hashes: named so, or known to hold one. */
 const HASH_FIELD = /(root|hash)$/i;
@@ -57,7 +60,7 @@ function breaches(v: unknown, where: string, seen: Set<string>, out: string[] = 
 
 beforeAll(async () => {
   dir = tmpDir("zkr-seq-vocab-");
-  seq = await startOffline(offlineConfig(path.join(dir, "seq.db"))); // account 0 collects fees
+  seq = await startOffline(offlineConfig(path.join(dir, "seq.db"), { api: { host: "127.0.0.1", port: 0, operatorToken: TOKEN } })); // account 0 collects fees
   // Batch 0: three deposits, no fee. Batch 1: a transfer with a fee and a withdrawal.
   feedL1(seq, mirror, [createDeposit(0n, op.pk, op.ethAddr, 0n), createDeposit(1n, alice.pk, alice.ethAddr, 2n * ETH), createDeposit(2n, bob.pk, bob.ethAddr, ETH)]);
   createBatch(seq.ctx);
@@ -82,6 +85,8 @@ beforeAll(async () => {
   hashes.dropped = await post(signTx({ type: TxType.Transfer, from: 2n, to: 1n, amount: ETH / 10n, fee: 0n, nonce: 0n }, bob.sk, TEST_DOMAIN));
   feedL1(seq, mirror, [{ kind: L1Kind.ForcedExit, index: 2n, tokenId: 0n, ethAddr: bob.ethAddr }], 3);
   createBatch(seq.ctx);
+  // Its job fails for good too: the walk's retry (with the token) queues it again, as it was.
+  expect(failProofJob(seq.ctx.db, claimProofJob(seq.ctx.db, { worker: "w2" })!, "out of memory", { permanent: true })).toBe("failed");
   // And one that waits.
   hashes.pending = await post(signTx({ type: TxType.Transfer, from: 1n, to: 0n, amount: ETH / 100n, fee: 0n, nonce: 2n }, alice.sk, TEST_DOMAIN));
 });
@@ -91,8 +96,13 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Values for each `:param`, query parameter and request body the routes may take: good ones and bad ones. */
-function samples(): { params: Record<string, string[]>; query: Record<string, string[]>; bodies: Record<string, string[]> } {
+/**
+ * Values for each `:param`, query parameter, request body and header set the routes may take: good
+ * ones and bad ones. A query sample `undefined` leaves the parameter out of that request.
+ */
+function samples(): {
+  params: Record<string, string[]>; query: Record<string, Array<string | undefined>>; bodies: Record<string, string[]>; headers: Record<string, Array<Record<string, string>>>;
+} {
   const next = seq.ctx.mempool.nextNonce(1n);
   const signed = (amount: bigint, nonce: bigint) => txToJson(signTx({ type: TxType.Transfer, from: 1n, to: 0n, amount, fee: 0n, nonce }, alice.sk, TEST_DOMAIN));
   const tx = (amount: bigint, nonce = next) => JSON.stringify(signed(amount, nonce));
@@ -101,17 +111,31 @@ function samples(): { params: Record<string, string[]>; query: Record<string, st
       hash: [...Object.values(hashes), "0x" + "ab".repeat(32), "nothex"],
       index: ["0", "1", "2", "99", "x"],
       number: ["0", "1", "2", "9", "x"],
+      // failed (retried), proven, none, not a number; batch 1's job stays failed for the tests below
+      batch: ["2", "0", "9", "x"],
     },
-    query: { ax: [String(alice.pk[0]), "1", "x"], ay: [String(alice.pk[1]), "1", "1"] },
+    query: {
+      // by key, by key (none), bad key, by L1 address, bad address, both forms
+      ax: [String(alice.pk[0]), "1", "x", undefined, undefined, "1"],
+      ay: [String(alice.pk[1]), "1", "1", undefined, undefined, "1"],
+      ethAddr: [undefined, undefined, undefined, "0x" + alice.ethAddr.toString(16).padStart(40, "0"), "0x12", "0x" + "00".repeat(20)],
+      // a page, the first page, bad values
+      before: ["2", undefined, "x", "0", "1-l2-1"],
+      limit: [undefined, "1", "2", "101", "5"],
+    },
     bodies: {
       // accepted; more than the balance (its refusal quotes amounts); not a slot's amount; not JSON
       "POST /txs": [tx(ETH / 1000n), tx(100n * ETH, next + 1n), JSON.stringify({ ...signed(1n, next + 1n), amount: String(234567891n * 10n ** 9n) }), "{"],
+      "POST /proofs/:batch/retry": ["{}", "[]"],
+    },
+    headers: {
+      "POST /proofs/:batch/retry": [{ authorization: `Bearer ${TOKEN}` }, {}, { authorization: `Bearer ${"0".repeat(64)}` }],
     },
   };
 }
 
-/** The requests that walk one route: every sample of its parameters, each body for its method. */
-function requestsOf(r: RouteInfo, s: ReturnType<typeof samples>): Array<{ target: string; body?: string }> {
+/** The requests that walk one route: every sample of its parameters, each body for its method, each header set. */
+function requestsOf(r: RouteInfo, s: ReturnType<typeof samples>): Array<{ target: string; body?: string; headers?: Record<string, string> }> {
   let targets = [r.path];
   for (const p of r.params) {
     if (!s.params[p]) throw new Error(`${r.method} ${r.path}: no sample values for :${p}; add them to samples()`);
@@ -120,12 +144,17 @@ function requestsOf(r: RouteInfo, s: ReturnType<typeof samples>): Array<{ target
   if (r.query.length > 0) {
     const n = Math.max(...r.query.map((q) => s.query[q]?.length ?? 0));
     for (const q of r.query) if (!s.query[q]) throw new Error(`${r.method} ${r.path}: no sample values for ?${q}=; add them to samples()`);
-    targets = targets.flatMap((t) => Array.from({ length: n }, (_, i) => `${t}?${r.query.map((q) => `${q}=${s.query[q][i % s.query[q].length]}`).join("&")}`));
+    targets = targets.flatMap((t) => Array.from({ length: n }, (_, i) => {
+      const q = r.query.map((q) => [q, s.query[q][i % s.query[q].length]] as const).filter(([, v]) => v !== undefined);
+      return q.length > 0 ? `${t}?${q.map(([k, v]) => `${k}=${v}`).join("&")}` : t;
+    }));
   }
-  if (r.method === "GET") return targets.map((target) => ({ target }));
-  const bodies = s.bodies[`${r.method} ${r.path}`];
-  if (!bodies) throw new Error(`${r.method} ${r.path}: no sample bodies; add them to samples()`);
-  return targets.flatMap((target) => bodies.map((body) => ({ target, body })));
+  const key = `${r.method} ${r.path}`;
+  const headers = s.headers[key] ?? [{}];
+  if (r.method === "GET") return targets.flatMap((target) => headers.map((h) => ({ target, headers: h })));
+  const bodies = s.bodies[key];
+  if (!bodies) throw new Error(`${key}: no sample bodies; add them to samples()`);
+  return targets.flatMap((target) => bodies.flatMap((body) => headers.map((h) => ({ target, body, headers: { "content-type": "application/json", ...h } }))));
 }
 
 test("every route's every answer: integers as decimal strings, roots and hashes as 0x and 64 hex digits", async () => {
@@ -138,8 +167,8 @@ test("every route's every answer: integers as decimal strings, roots and hashes 
   for (const r of routes) {
     const key = `${r.method} ${r.path}`;
     statuses[key] = [];
-    for (const { target, body } of requestsOf(r, s)) {
-      const res = await http(seq.url + target, r.method, body);
+    for (const { target, body, headers } of requestsOf(r, s)) {
+      const res = await http(seq.url + target, r.method, body, headers);
       statuses[key].push(res.status);
       expect(typeof res.body).toBe("object"); // JSON, refusals too
       breaches(res.body, `${r.method} ${target}`, seen, found);
@@ -148,12 +177,15 @@ test("every route's every answer: integers as decimal strings, roots and hashes 
   expect(found).toEqual([]);
   // Each route answered at least one request with success, and one with a refusal.
   for (const [key, st] of Object.entries(statuses)) {
-    if (key === "GET /health" || key === "GET /info") continue; // nothing to refuse
+    if (key === "GET /health" || key === "GET /info" || key === "GET /operator") continue; // nothing to refuse
     expect({ key, ok: st.some((x) => x < 300), refused: st.some((x) => x >= 400) }).toEqual({ key, ok: true, refused: true });
   }
   expect(statuses["GET /health"]).toEqual([200]);
   // The walk met every kind of field the rule is about (it checks something).
-  for (const k of ["root", "oldRoot", "newRoot", "hash", "l1Tx", "publicInput", "provingMs", "exponent", "failedProofJobs", "data", "feeAccount", "totalFee", "fee", "minFees"]) expect(seen).toContain(k);
+  for (const k of ["root", "oldRoot", "newRoot", "hash", "l1Tx", "publicInput", "provingMs", "exponent", "failedProofJobs", "data", "feeAccount", "totalFee", "fee", "minFees",
+    "gasUsed", "next", "items", "position", "proofJobs", "provers", "verifiedPerMinute", "oldestPending"]) expect(seen).toContain(k);
+  // The walk retried batch 2's failed job with the token, and nothing else.
+  expect(statuses["POST /proofs/:batch/retry"].filter((x) => x === 200)).toHaveLength(1);
 });
 
 test("the README's API table names every route the router serves", () => {

@@ -94,6 +94,14 @@ test("logs count only with 2 confirmations; a stuck submitBatch is replaced with
   expect((seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status).toBe("submitted");
   await provider.send("anvil_mine", ["0x2"]);
   await until("batch 0 verified", () => (seq.ctx.db.prepare("SELECT status FROM batches WHERE number = 0").get() as { status: string }).status === "verified");
+  // The gas of the attempt that landed, from its receipt; when L1 verified it. The dashboard's L1:
+  // the head the watcher read, the confirmations, the contract's exodus limit.
+  const landed = mined.find((r) => r !== null)!;
+  expect(seq.ctx.db.prepare("SELECT gas_used, verified_at IS NOT NULL AS at FROM batches WHERE number = 0").get()).toEqual({ gas_used: Number(landed.gasUsed), at: 1 });
+  const o = await new SequencerClient(seq.url).operator();
+  expect(o.l1).toMatchObject({ confirmations: 2, exodusBlocks: Number(await rollupAt(d.addresses.rollup, provider).exodusBlocks()), pendingRequests: 0, oldestPending: null });
+  expect(o.l1.headBlock).toBeGreaterThanOrEqual(landed.blockNumber + 2);
+  expect(o.lastVerified).toMatchObject({ batch: 0, block: landed.blockNumber });
 });
 
 test("a sequencer configured for another chain, or for an address that is not this rollup, stops before touching L1", async () => {
@@ -152,8 +160,10 @@ test("a reorganisation deeper than the confirmations that takes a verified batch
     return status(1) === "verified";
   }, 180_000);
   expect(await rollupAt(d.addresses.rollup, provider).batchNumber()).toBe(2n);
-  const after = seq.ctx.db.prepare("SELECT verified_block FROM batches WHERE number = 1").get() as { verified_block: number };
+  const after = seq.ctx.db.prepare("SELECT verified_block, gas_used, l1_tx FROM batches WHERE number = 1").get() as { verified_block: number; gas_used: number | null; l1_tx: string };
   expect(after.verified_block).toBeGreaterThanOrEqual(before.verified_block - 3);
+  // The gas of the transaction on the chain as it is now (the orphaned receipt's was forgotten).
+  expect(after.gas_used).toBe(Number((await provider.getTransactionReceipt(after.l1_tx))!.gasUsed));
   // every block the watcher keeps is the chain's
   for (const b of seq.ctx.db.prepare("SELECT number, hash FROM l1_blocks").all() as { number: number; hash: string }[]) {
     expect({ block: b.number, hash: (await provider.getBlock(b.number))?.hash }).toEqual({ block: b.number, hash: b.hash });

@@ -1,5 +1,6 @@
 // GET /health and GET /info: liveness with the counters a monitor wants, and what a wallet needs
-// to sign and pay (chain id, circuit, contract, fee account and token, minimum fees).
+// to sign and pay (chain id, circuit, contract, fee account and token, minimum fees) and, in a
+// browser, to reach L1 (the RPC URL the operator published, if any).
 
 import type { SequencerContext } from "../context.js";
 import type { ApiResponse } from "./http.js";
@@ -51,6 +52,9 @@ export function info(ctx: SequencerContext): ApiResponse {
     rollup: c.rollup,
     batchMaxWaitMs: String(c.batchMaxWaitMs),
     maxMempool: String(c.maxMempool),
+    // Only the URL published for browsers: the sequencer's own (l1.rpcUrl) may embed an API key.
+    l1Rpc: c.api.publicL1Rpc ?? null,
+    devnet: c.l1?.devnet === true,
   };
   return { status: 200, body };
 }

@@ -1,6 +1,7 @@
 // A small HTTP layer on node:http: JSON bodies with a size limit, routes by method and path
-// pattern, typed refusals turned into `{ error, message }` with their status. node:http rather
-// than a framework: the API has six routes, and the submit path is the sequencer's hot path.
+// pattern, typed refusals turned into `{ error, message }` with their status, and, when given,
+// the browser app's static files (./app-files.ts) under `/` and `/app/`. node:http rather than a
+// framework: the API has a dozen routes, and the submit path is the sequencer's hot path.
 
 import http from "node:http";
 import type { Duplex } from "node:stream";
@@ -16,6 +17,8 @@ export interface ApiRequest {
   query: URLSearchParams;
   /** The decoded JSON body (POST only). */
   body: unknown;
+  /** The request's headers (lower-case names), e.g. `authorization`. */
+  headers: http.IncomingHttpHeaders;
 }
 
 /** What a handler answers. */
@@ -169,8 +172,15 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** An HTTP server answering `router`'s routes. */
-export function createHttpServer(router: Router, log: (l: string) => void): http.Server {
+/** What serves paths besides the routes (the app's files): it answers the paths it `handles`, whole. */
+export interface StaticFiles {
+  handles(path: string): boolean;
+  /** Answers a request (`path` still %-encoded). @throws RequestRejectedError for a refusal, answered as JSON. */
+  serve(method: string, path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void>;
+}
+
+/** An HTTP server answering `router`'s routes, and `files`' paths when given. */
+export function createHttpServer(router: Router, log: (l: string) => void, files?: StaticFiles): http.Server {
   /** The request being answered on a socket, if any. */
   const answering = new WeakMap<Duplex, { req: http.IncomingMessage; res: http.ServerResponse }>();
   const server = http.createServer(async (req, res) => {
@@ -179,6 +189,10 @@ export function createHttpServer(router: Router, log: (l: string) => void): http
     try {
       const method = req.method ?? "GET";
       const { path, query } = parseTarget(req.url ?? "/");
+      if (files?.handles(path)) {
+        await files.serve(method, path, req, res);
+        return;
+      }
       const found = router.match(method, path);
       if ("status" in found) {
         if (found.status === 404) throw new RequestRejectedError(404, "not_found", `no route ${quote(path)}`);
@@ -202,7 +216,7 @@ export function createHttpServer(router: Router, log: (l: string) => void): http
           throw badRequest("invalid_json", `body: JSON expected, ${(e as Error).message}`);
         }
       }
-      const out = await found.handler({ method, path, params: found.params, query, body });
+      const out = await found.handler({ method, path, params: found.params, query, body, headers: req.headers });
       send(res, out.status, out.body);
     } catch (e) {
       if (e instanceof RequestRejectedError) {
