@@ -59,4 +59,11 @@ export interface UpEndpoints {
   /** The provers' pids (`zkr up --provers`); null for one being started again. */
   proverPids: (number | null)[];
   pid: number;
+  /**
+   * The operator's token of this run (64 hex digits, new at each start): `Authorization: Bearer <it>`
+   * for the API's operator actions (`POST /proofs/:batch/retry`). Why this file is 0600.
+   */
+  operatorToken: string;
+  /** The browser app's URL; null when the app was not built (no build/app/index.html). */
+  appUrl: string | null;
 }

@@ -5,7 +5,8 @@
 //
 // The operator's private key (`l1.operatorKey`) comes from the config file only if no one but its
 // owner can read it (mode 0600), or from the environment variable ZKR_OPERATOR_KEY, never from
-// the command line; a config that breaks this is refused with a message and exit status 1.
+// the command line; a config that breaks this is refused with a message and exit status 1. So is
+// one that holds the API's operator token (`api.operatorToken`) and that others may read.
 
 import { DEFAULTS, DEVNET_L1, defaultVerifyThreads, type SequencerConfig } from "./config.js";
 import { Sequencer } from "./sequencer.js";
@@ -62,12 +63,14 @@ export function configToJson(c: SequencerConfig): SequencerConfigJson {
 
 /**
  * Reads a config file. With an L1, the operator's key is either in the file, which then must be
- * readable by its owner only (mode 0600), or in the environment's ZKR_OPERATOR_KEY; not both.
+ * readable by its owner only (mode 0600), or in the environment's ZKR_OPERATOR_KEY; not both. A
+ * file that holds the API's operator token must be readable by its owner only too.
  * @throws SecretError naming what is wrong, never quoting the key.
  */
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): SequencerConfig {
   const { text, notPrivate } = readFileAndMode(file, "config");
   const j = parsePrivateJson(text, `config ${file}`) as Omit<SequencerConfigJson, "l1"> & { l1?: Omit<NonNullable<SequencerConfigJson["l1"]>, "operatorKey"> & { operatorKey?: unknown } };
+  if (j.api?.operatorToken !== undefined && notPrivate) throw new SecretError(`api.operatorToken in ${file}: a config only its owner may read expected; ${notPrivate.message}`);
   if (j.l1) {
     const fromEnv = env[OPERATOR_KEY_ENV];
     let key: string;

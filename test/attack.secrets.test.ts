@@ -155,6 +155,14 @@ describe("the sequencer's operator key", () => {
     }
     // A key without L1 settings is no key; a config without L1 needs no mode.
     expect(loadConfigFile(writeWithMode("nol1.json", configJson("nol1"), 0o644), env).l1).toBeUndefined();
+    // The API's operator token is a secret too: in a file others can read it is refused, unquoted.
+    const token = "7e".repeat(32);
+    const withToken = (name: string, mode: number) => writeWithMode(name, JSON.stringify({ ...JSON.parse(configJson(name)), api: { host: "127.0.0.1", port: 0, operatorToken: token } }), mode);
+    let tokenMessage = "";
+    try { loadConfigFile(withToken("token644.json", 0o644), env); } catch (e) { tokenMessage = (e as Error).message; }
+    expect(tokenMessage).toMatch(/api\.operatorToken in .*: a config only its owner may read expected; .*mode 0600 expected/);
+    expectNoKeyIn(tokenMessage, token);
+    expect(loadConfigFile(withToken("token600.json", 0o600), env).api.operatorToken).toBe(token);
     // Keys are taken with or without 0x and spaces around, and used as 0x-lowercase.
     expect(loadConfigFile(writeWithMode("upper.json", configJson("upper", { operatorKey: ` ${OPERATOR_KEY.slice(2).toUpperCase()}\n` }), 0o600), env).l1?.operatorKey).toBe(OPERATOR_KEY);
   });
@@ -299,9 +307,10 @@ test("zkr up writes its sequencer.json with mode 0600 whatever the umask", async
   const umask = process.umask(0o000);
   try {
     const file = path.join(dir, "sequencer.json");
-    writeEndpointsFile(file, { apiUrl: "http://127.0.0.1:1", dbPath: "x.db", proverPids: [1], pid: 2 });
+    // It holds the API's operator token.
+    writeEndpointsFile(file, { apiUrl: "http://127.0.0.1:1", dbPath: "x.db", proverPids: [1], pid: 2, operatorToken: "ab".repeat(32), appUrl: null });
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toMatchObject({ apiUrl: "http://127.0.0.1:1" });
+    expect(JSON.parse(fs.readFileSync(file, "utf8"))).toMatchObject({ apiUrl: "http://127.0.0.1:1", operatorToken: "ab".repeat(32) });
   } finally {
     process.umask(umask);
   }

@@ -12,6 +12,11 @@
  * wallet pays that minimum by default. A full mempool (`--max-mempool`) answers 503 with
  * Retry-After.
  *
+ * The sequencer serves the browser app (explorer, wallet, operator's dashboard) from build/app
+ * when it is built, on the API's origin. Each start makes a new operator token, which the API
+ * requires for operator actions: written into sequencer.json (0600) and printed in the dashboard's
+ * URL, after the '#' (the browser never sends it to a server).
+ *
  * By default the chain is not kept between runs, so neither is the sequencer's database: both start
  * empty. With `--keep` both stay in the folder (anvil's state file, the database) and the next
  * `zkr up --keep` resumes them, after a clean stop or a crash: the sequencer and the prover pick up
@@ -19,6 +24,7 @@
  */
 import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -27,6 +33,10 @@ import type { TxView } from "../../sequencer/client.js";
 import { DEVNET_DIR, OPERATOR_WALLET_FILE, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { DEFAULTS } from "../../sequencer/config.js";
 import { int } from "./options.js";
+import { ROOT } from "../../core/paths.js";
+
+/** Where the browser app's build (web/app) puts its files; the sequencer serves them under /app/. */
+export const APP_DIR = path.join(ROOT, "build", "app");
 
 // Everything else is imported where it runs, so that `zkr up --help` answers without loading
 // ethers, the sequencer or the circuits (test/cli.compiled.test.ts holds the time).
@@ -217,6 +227,10 @@ export function registerUp(program: Command): void {
       const failed = new Promise<Error>((resolve) => (fatal = resolve));
       let feeAccount: bigint | undefined;
       const sequencerConfig = { batchMaxWaitMs: o.batchWait, maxMempool: o.maxMempool };
+      // A new secret at each start: whoever holds it may act as the operator through the API.
+      const operatorToken = crypto.randomBytes(32).toString("hex");
+      const appBuilt = fs.existsSync(path.join(APP_DIR, "index.html"));
+      if (!appBuilt) say(`sequencer  the browser app is not built (no ${path.relative(process.cwd(), APP_DIR) || APP_DIR}/index.html): the API serves no app`);
       try {
         const operatorKey = devnetAccountKey(0);
         feeAccount = await ensureFeeAccount(devnet, operatorKey);
@@ -231,13 +245,15 @@ export function registerUp(program: Command): void {
             dbPath, chainId: BigInt(dep.chainId), rollup: dep.addresses.rollup, slots: o.txs, depth: o.depth,
             feeAccount, minFees: feeAccount !== undefined && minFee > 0n ? { "0": minFee } : {},
             ...sequencerConfig, maxUnprovenBatches: DEFAULTS.maxUnprovenBatches, tickMs: DEFAULTS.tickMs,
-            api: { host: "127.0.0.1", port: o.apiPort }, verifyThreads: defaultVerifyThreads(),
+            // The devnet's RPC URL is this machine's anvil, no secret in it: the browser app may use it.
+            api: { host: "127.0.0.1", port: o.apiPort, operatorToken, publicL1Rpc: dep.rpcUrl, ...(appBuilt ? { appDir: APP_DIR } : {}) },
+            verifyThreads: defaultVerifyThreads(),
             l1: { ...DEVNET_L1, rpcUrl: dep.rpcUrl, deployBlock: dep.deployBlock, operatorKey },
           },
           { proofs: sqliteProofQueue, log: (l) => say(`sequencer  ${l}`), onFatal: (e) => fatal?.(e) },
         );
         const apiUrl = seq.url;
-        const endpoints = (pids: (number | null)[]): UpEndpoints => ({ apiUrl, dbPath, proverPids: pids, pid: process.pid });
+        const endpoints = (pids: (number | null)[]): UpEndpoints => ({ apiUrl, dbPath, proverPids: pids, pid: process.pid, operatorToken, appUrl: appBuilt ? `${apiUrl}/app/` : null });
         provers = new UpProvers({
           dbPath, circuit: `${o.txs}x${o.depth}`, count: o.provers, verbose: !!o.verbose, say,
           onFatal: (e) => fatal?.(e),
@@ -258,7 +274,13 @@ export function registerUp(program: Command): void {
       console.log(`  rollup:       ${dep.addresses.rollup}`);
       console.log(`  verifier:     ${dep.addresses.verifier}`);
       console.log(`  operator:     ${dep.operator} (anvil account 0)`);
-      console.log(`  sequencer:    ${seq.url}  (GET /health, /info, /accounts/:i, /txs/:hash, /batches/:n; POST /txs)`);
+      console.log(`  sequencer:    ${seq.url}  (GET /health, /info, /accounts, /txs/:hash, /batches, /operator; POST /txs, /proofs/:n/retry)`);
+      if (appBuilt) {
+        console.log(`  app:          ${seq.url}/app/  (explorer and wallet)`);
+        console.log(`  dashboard:    ${seq.url}/app/#/operator?token=${operatorToken}`);
+      } else {
+        console.log(`  app:          not built (no ${rel(path.join(APP_DIR, "index.html"))}); operator token in ${rel(endpointsFile)}`);
+      }
       console.log(`  database:     ${rel(dbPath)}`);
       const threads = `${provers.threads} thread${provers.threads === 1 ? "" : "s"}`;
       if (o.provers === 1) console.log(`  prover:       pid ${provers.pids[0]} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads})`);
