@@ -89,16 +89,16 @@ test("Ctrl-C stops every part in order, without error lines, exits 0 and keeps n
     // First, what it gives the browser app: the app's line, this run's operator token (in
     // sequencer.json, 0600), which the API's operator actions take and nothing else does, and the
     // devnet's RPC URL as the public one.
-    expect(a.output()).toMatch(/ app: +(http:\/\/127\.0\.0\.1:\d+\/app\/ +\(explorer and wallet\)\n +dashboard: +http:\/\/127\.0\.0\.1:\d+\/app\/#\/operator\?token=[0-9a-f]{64}|not built \(no \S+index\.html\); operator token in \S+sequencer\.json)\n/);
+    expect(a.output()).toMatch(/ app: +http:\/\/127\.0\.0\.1:\d+\/app\/ +\(explorer and wallet\)\n +dashboard: +http:\/\/127\.0\.0\.1:\d+\/app\/#\/operator\?token=[0-9a-f]{64}\n/);
     const endpoints = path.join(dir, "sequencer.json");
     const { operatorToken } = JSON.parse(fs.readFileSync(endpoints, "utf8")) as { operatorToken: string };
     expect([operatorToken, fs.statSync(endpoints).mode & 0o777]).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), 0o600]);
     const retry = (auth: string) => fetch(`${a.apiUrl}/proofs/999/retry`, { method: "POST", body: "{}", headers: { "content-type": "application/json", authorization: auth } });
     expect([(await retry(`Bearer ${operatorToken}`)).status, (await retry(`Bearer ${"0".repeat(64)}`)).status]).toEqual([404, 401]);
     expect(await (await fetch(`${a.apiUrl}/info`)).json()).toMatchObject({ l1Rpc: a.rpcUrl, devnet: true });
-    // Built or not, /app/ says so: the page, or a JSON 404.
+    // zkr up built the app (or found it fresh) and serves it.
     const app = await fetch(`${a.apiUrl}/app/`);
-    expect([app.status, app.headers.get("content-type")]).toEqual(/ app: +not built/.test(a.output()) ? [404, "application/json; charset=utf-8"] : [200, "text/html; charset=utf-8"]);
+    expect([app.status, app.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
     const before = a.output().length;
     process.kill(-a.child.pid!, "SIGINT");
     expect(await a.exited).toEqual({ code: 0, signal: null });

@@ -126,10 +126,11 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
   const client = new SequencerClient(apiUrl);
   const provider = devnetProvider(rpcUrl);
   try {
-    // A prover with another circuit's witness generator: every job it takes fails for good.
-    const wrongWasm = path.join(ROOT, "build", "circuits", "rollup_1x4", "rollup_js", "rollup.wasm");
-    expect(fs.existsSync(wrongWasm)).toBe(true);
-    const bad = startProver(["--wasm", wrongWasm, "--worker-id", "bad-prover"]);
+    // A prover deployed with a corrupt witness generator: every job it takes fails.
+    const keys = path.join(ROOT, "build", "keys", "dev", "rollup_4x8");
+    const corrupt = path.join(dir, "corrupt.wasm");
+    fs.writeFileSync(corrupt, Buffer.from("0061736d01000000ffffffff", "hex"));
+    const bad = startProver(["--circuit", "4x8", "--zkey", path.join(keys, "rollup_4x8.zkey"), "--vkey", path.join(keys, "rollup_4x8.vkey.json"), "--wasm", corrupt, "--worker-id", "bad-prover"]);
 
     // A key made in the page, encrypted with a passphrase.
     await page.goto(`${apiUrl}/app/#/wallet`);
@@ -141,10 +142,10 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     // Deposit 1 ETH from anvil's account 1: stated before it is sent.
     await page.selectOption("select[name=l1account]", "1");
     const dep = await review("deposit", { token: "0", amount: "1" });
-    expect(dep).toMatch(/Deposit 1 ETH into a new L2 account of your key, from 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/);
+    expect(dep).toMatch(/Deposit 1\.0 ETH into a new L2 account of your key, from 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/);
     expect(dep).toMatch(/account creation fee/);
     await confirm("deposit");
-    await until("the deposit in the activity", async () => (await page.locator("ul.activity li", { hasText: "Deposit of 1 ETH" }).count()) === 1);
+    await until("the deposit in the activity", async () => (await page.locator("ul.activity li", { hasText: "Deposit of 1.0 ETH" }).count()) === 1);
 
     // The dashboard shows the failed job with its error; a wrong token is refused; the right one retries.
     const dash = await browser.newPage();
@@ -178,7 +179,7 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await until("a job proved by the good prover", async () => /good-prover/.test(await dash.locator("table").first().innerText()), 300_000);
     await shot("operator");
 
-    await waitActivity("Deposit of 1 ETH", "verified");
+    await waitActivity("Deposit of 1.0 ETH", "verified");
     expect((await client.account(1n)).balance).toBe(parseEther("1"));
 
     // A second account of the same key, from anvil's account 2: the transfer's recipient.
@@ -188,7 +189,7 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await waitActivity("Deposit of 0.5 ETH", "verified");
 
     // Refused before signing: an amount above the balance, an unknown account. Nothing is sent.
-    await expect(review("transfer", { from: "1", to: "2", amount: "100" })).rejects.toThrow(/insufficient balance: account 1 can spend 1 ETH/);
+    await expect(review("transfer", { from: "1", to: "2", amount: "100" })).rejects.toThrow(/insufficient balance: account 1 can spend 1\.0 ETH \(1000000000000000000 wei\); this transfer needs 100\.0001 ETH/);
     await expect(review("transfer", { from: "1", to: "999", amount: "0.1" })).rejects.toThrow(/to: account 999 does not exist/);
     expect((await client.account(1n)).pendingTxs).toBe(0);
     expect((await client.account(1n)).nonce).toBe(0n);

@@ -41,10 +41,11 @@ export class UpProvers {
   readonly threads: number;
 
   constructor(private readonly o: UpProversOptions) {
-    if (!Number.isInteger(o.count) || o.count < 1 || o.count > 64) throw new Error(`--provers: an integer in 1..64 expected, got ${o.count}`);
+    // 0: no prover of zkr up's own; provers started apart (`zkr prover --db`, here or through Redis) take the jobs.
+    if (!Number.isInteger(o.count) || o.count < 0 || o.count > 64) throw new Error(`--provers: an integer in 0..64 expected, got ${o.count}`);
     this.children = new Array(o.count).fill(undefined);
     this.exits = Array.from({ length: o.count }, () => []);
-    this.threads = Math.max(1, Math.floor(os.availableParallelism() / o.count));
+    this.threads = Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, o.count)));
   }
 
   /** Starts every prover. */

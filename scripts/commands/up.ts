@@ -33,10 +33,7 @@ import type { TxView } from "../../sequencer/client.js";
 import { DEVNET_DIR, OPERATOR_WALLET_FILE, SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 import { DEFAULTS } from "../../sequencer/config.js";
 import { int } from "./options.js";
-import { ROOT } from "../../core/paths.js";
-
-/** Where the browser app's build (web/app) puts its files; the sequencer serves them under /app/. */
-export const APP_DIR = path.join(ROOT, "build", "app");
+import { APP_OUT as APP_DIR } from "../web/app.js";
 
 // Everything else is imported where it runs, so that `zkr up --help` answers without loading
 // ethers, the sequencer or the circuits (test/cli.compiled.test.ts holds the time).
@@ -172,7 +169,7 @@ export function registerUp(program: Command): void {
     .option("--port <port>", "anvil's port (0: any free port)", int("port"), 8545)
     .option("--api-port <port>", "the sequencer API's port (0: any free port)", int("api-port"), 8080)
     .option("--batch-wait <ms>", "longest wait before a partial batch is made", int("batch-wait"), 1000)
-    .option("--provers <k>", "prover processes: k batches proved at once, each prover with its share of the cores", int("provers"), 1)
+    .option("--provers <k>", "prover processes: k batches proved at once, each prover with its share of the cores (0: none; provers started apart take the jobs)", int("provers"), 1)
     .option("--min-fee <eth>", "least fee of a transfer or withdrawal, in ETH, paid to the operator's fee account (0: none)", DEVNET_MIN_FEE)
     .option("--max-mempool <n>", "pending transactions beyond which the API answers 503 with Retry-After", int("max-mempool"), DEFAULTS.maxMempool)
     .option("--demo", "then run deposit → transfer → withdraw → claim and print each stage")
@@ -201,6 +198,14 @@ export function registerUp(program: Command): void {
       const say = (l: string) => bars.log(`${stamp()} ${l}`);
       process.stderr.write(DEV_KEYS_WARNING + "\n");
       say(`devnet: dev keys, contracts and anvil for rollup_${o.txs}x${o.depth}`);
+      // The browser app is built (when missing or older than its sources) beside the devnet's start;
+      // a failed build costs the app, not the rollup.
+      const appReady = import("../web/app.js")
+        .then(({ ensureApp }) => ensureApp({ out: APP_DIR, log: (l) => say(`app        ${l}`) }))
+        .then(() => true, (e: Error) => {
+          say(`app        not built: ${e.message.split("\n")[0]}; the API serves no app`);
+          return false;
+        });
       const out = path.resolve(o.out);
       const devnet = await launchDevnet({ txs: o.txs, depth: o.depth, port: o.port, out, command: "zkr up", keep: o.keep, fresh: o.fresh, log: (l) => say(`devnet     ${l}`), progress: bars.progress }).finally(() => bars.stop());
       const dep = devnet.deployment;
@@ -229,8 +234,7 @@ export function registerUp(program: Command): void {
       const sequencerConfig = { batchMaxWaitMs: o.batchWait, maxMempool: o.maxMempool };
       // A new secret at each start: whoever holds it may act as the operator through the API.
       const operatorToken = crypto.randomBytes(32).toString("hex");
-      const appBuilt = fs.existsSync(path.join(APP_DIR, "index.html"));
-      if (!appBuilt) say(`sequencer  the browser app is not built (no ${path.relative(process.cwd(), APP_DIR) || APP_DIR}/index.html): the API serves no app`);
+      const appBuilt = await appReady;
       try {
         const operatorKey = devnetAccountKey(0);
         feeAccount = await ensureFeeAccount(devnet, operatorKey);
@@ -283,7 +287,8 @@ export function registerUp(program: Command): void {
       }
       console.log(`  database:     ${rel(dbPath)}`);
       const threads = `${provers.threads} thread${provers.threads === 1 ? "" : "s"}`;
-      if (o.provers === 1) console.log(`  prover:       pid ${provers.pids[0]} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads})`);
+      if (o.provers === 0) console.log(`  provers:      none of its own (--provers 0): 'zkr prover --db ${rel(dbPath)}' here, or provers through Redis, take the jobs`);
+      else if (o.provers === 1) console.log(`  prover:       pid ${provers.pids[0]} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads})`);
       else console.log(`  provers:      ${o.provers}, pids ${provers.pids.join(", ")} (zkr prover --db ${rel(dbPath)}, cpu backend, ${threads} each; ${o.provers} batches proved at once)`);
       if (feeAccount !== undefined) {
         const least = minFee > 0n ? `at least ${ethAmount(minFee, { wei: false })} per transfer or withdrawal` : "no minimum";

@@ -5,7 +5,7 @@ export function BarChart(p: { points: Point[]; title: string; unit: (y: number) 
   const W = 640, H = 180, L = 48, B = 24, T = 8;
   const max = Math.max(1, ...p.points.map((q) => q.y));
   const n = Math.max(1, p.points.length);
-  const bw = (W - L - 8) / n;
+  const bw = Math.min(48, (W - L - 8) / n);
   return (
     <figure class="chart">
       <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${p.title}: ${p.points.length} points, highest ${p.unit(max)}`}>

@@ -7,7 +7,7 @@
  */
 import { useState } from "preact/hooks";
 import { ApiError } from "../../../../sequencer/client.js";
-import { errorText, getJson, usePoll } from "../api.js";
+import { api, errorText, getJson, usePoll } from "../api.js";
 import { BarChart } from "../chart.js";
 import { BatchLink, duration } from "../format.js";
 import { StageBadge } from "../stages.js";
@@ -88,7 +88,7 @@ function TokenBox({ token, setToken }: { token: string | null; setToken: (t: str
   if (token) return <p class="muted small">Operator actions enabled for this tab. <button type="button" class="small" onClick={() => setToken(null)}>Forget token</button></p>;
   return (
     <form class="small" onSubmit={(e) => { e.preventDefault(); setToken(String(new FormData(e.currentTarget).get("token") ?? "").trim() || null); }}>
-      <label>Operator token (printed by <code>zkr up</code> in the dashboard link; needed to retry)
+      <label><span>Operator token (printed by <code>zkr up</code> in the dashboard link; needed to retry)</span>
         <input name="token" type="password" autoComplete="off" />
       </label>
       <button type="submit">Use token</button>
@@ -119,7 +119,7 @@ function JobRow({ j, token, onRetried }: { j: OperatorProofJobJson; token: strin
               setBusy(true);
               setError(null);
               try {
-                await getJson(`/proofs/${j.batch}/retry`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+                await api.retryProof(Number(j.batch), token!);
                 onRetried();
               } catch (e) {
                 setError(e instanceof ApiError && e.status === 401 ? "the operator token was refused" : errorText(e));

@@ -59,8 +59,8 @@ function CreateKey({ onDone }: { onDone: (s: StoredKey, k: Unlocked) => void }) 
       <p>Your L2 key signs transfers and withdrawals. It is kept in this browser only, encrypted with a passphrase you choose; nobody can recover it for you.</p>
       <fieldset class="choice">
         <legend>Key</legend>
-        <label><input type="radio" name="mode" checked={mode === "new"} onChange={() => setMode("new")} /> Create a new key</label>
-        <label><input type="radio" name="mode" checked={mode === "import"} onChange={() => setMode("import")} /> Import a key (e.g. from a <code>zkr wallet</code> file's <code>l2Key</code>)</label>
+        <label><input type="radio" name="mode" checked={mode === "new"} onChange={() => setMode("new")} /> <span>Create a new key</span></label>
+        <label><input type="radio" name="mode" checked={mode === "import"} onChange={() => setMode("import")} /> <span>Import a key (e.g. a <code>zkr wallet</code> file's <code>l2Key</code>)</span></label>
       </fieldset>
       <form
         class="card"
