@@ -17,6 +17,15 @@ export const SEQUENCER_FILE = "sequencer.json";
 /** Written by `zkr up` beside deployment.json: the wallet (0600) of the operator's fee account. */
 export const OPERATOR_WALLET_FILE = "operator-wallet.json";
 
+/** An ERC-20 registered on a devnet's rollup, as deployment.json records it. */
+export interface DevnetToken {
+  /** Its token id on the rollup (0 is ETH). */
+  id: number;
+  address: string;
+  symbol: string;
+  decimals: number;
+}
+
 /** What `deployment.json` holds. */
 export interface DevnetDeployment {
   rpcUrl: string;
@@ -41,15 +50,6 @@ export interface DevnetDeployment {
   anvilPid: number;
   pid: number;
   startedAt: string;
-}
-
-/** An ERC-20 registered on a devnet's rollup, as deployment.json records it. */
-export interface DevnetToken {
-  /** Its token id on the rollup (0 is ETH). */
-  id: number;
-  address: string;
-  symbol: string;
-  decimals: number;
 }
 
 /** What `sequencer.json` holds. */

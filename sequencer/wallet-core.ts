@@ -64,8 +64,11 @@ export const ETH_TOKEN: TokenInfo = Object.freeze({ id: 0n, address: ZeroAddress
 /** The largest amount there can be, in any token: balances stay below 2^128 units. */
 export const MAX_AMOUNT = (1n << 128n) - 1n;
 
-/** `units` as a decimal number of the token, exactly: at least one digit after the point, as formatEther writes (`12.5`, `1.0`). */
-function formatUnitsExact(units: bigint, decimals: number): string {
+/**
+ * `units` as a decimal number of a token of `decimals` decimals, exactly: at least one digit after
+ * the point, as formatEther writes (`12.5`, `1.0`); a token without decimals in whole units.
+ */
+export function formatTokenUnits(units: bigint, decimals: number): string {
   const sign = units < 0n ? "-" : "";
   const digits = (units < 0n ? -units : units).toString();
   if (decimals === 0) return sign + digits;
@@ -79,7 +82,7 @@ function formatUnitsExact(units: bigint, decimals: number): string {
  * {@link ethAmount} writes.
  */
 export function tokenAmount(units: bigint, token: TokenUnits, opts: { units?: boolean } = {}): string {
-  return `${formatUnitsExact(units, token.decimals)} ${token.symbol}${opts.units === false ? "" : ` (${units} ${token.unit ?? "units"})`}`;
+  return `${formatTokenUnits(units, token.decimals)} ${token.symbol}${opts.units === false ? "" : ` (${units} ${token.unit ?? "units"})`}`;
 }
 
 /**
@@ -347,6 +350,12 @@ export class ZkrWallet {
     return (await (await rollup.topUpToken(index, amount)).wait())!.hash;
   }
 
+  /** What this wallet's L1 address holds of `token` (ETH or a registered ERC-20), in its units. */
+  async l1Balance(token: Pick<TokenInfo, "id" | "address">, what = "L1 balance"): Promise<bigint> {
+    const provider = this.#provider(what);
+    return token.id === 0n ? provider.getBalance(this.l1.address) : ((await erc20(token.address, provider).balanceOf(this.l1.address)) as bigint);
+  }
+
   #provider(what: string): Provider {
     if (!this.l1.provider) throw new WalletError(`${what}: the wallet has no L1 provider`);
     return this.l1.provider;
@@ -364,8 +373,7 @@ export class ZkrWallet {
   async #checkTokenBalance(token: TokenInfo, amount: bigint, what: string): Promise<void> {
     if (amount < 0n) throw new WalletError(`${what}: a non-negative amount expected, got ${tokenAmount(amount, token)}`);
     if (amount > MAX_AMOUNT) throw new WalletError(`${what}: at most ${tokenAmount(MAX_AMOUNT, token)} expected (balances stay below 2^128 ${token.unit ?? "units"}), got ${tokenAmount(amount, token, { units: false })}`);
-    const provider = this.#provider(what);
-    const have = token.id === 0n ? await provider.getBalance(this.l1.address) : ((await erc20(token.address, provider).balanceOf(this.l1.address)) as bigint);
+    const have = await this.l1Balance(token, what);
     if (have < amount) throw new WalletError(`${what}: an L1 balance of at least ${tokenAmount(amount, token)} expected, ${this.l1.address} holds ${tokenAmount(have, token)}`);
   }
 

@@ -1,7 +1,8 @@
 // `zkr devnet` as a child process on a free port (--port 0): it writes deployment.json, the rollup
 // answers at the written address with its test ERC-20 (zUSD) registered as token 1 and held by
-// anvil's accounts, and SIGINT stops anvil, removes the file and exits 0. The token's artefact is
-// compiled once and reused while its source and compiler stay the same.
+// anvil's accounts, and SIGINT stops anvil, removes the file and exits 0. A kept chain resumes
+// with the token it had, deploying nothing. The token's artefact is compiled once and reused
+// while its source and compiler stay the same.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -10,6 +11,7 @@ import path from "node:path";
 import { Contract } from "ethers";
 import { ROOT } from "../circuits/build.js";
 import { compileTestContract } from "../contracts/compile.js";
+import { launchDevnet } from "../contracts/devnet.js";
 import { devnetProvider } from "../contracts/provider.js";
 
 let tmp: string;
@@ -111,4 +113,34 @@ test("compileTestContract reuses an artefact only when its source, compiler and 
     expect(JSON.parse(fs.readFileSync(file, "utf8"))).toEqual(fresh);
   }
   fs.rmSync(out, { recursive: true });
+});
+
+test("a kept chain resumes with the token it had: the same address, registered once, the balances it left", async () => {
+  const out = path.join(tmp, "kept");
+  const first = await launchDevnet({ txs: 4, depth: 8, port: 0, out, keep: true });
+  const [token] = first.deployment.tokens!;
+  const erc20 = ["function balanceOf(address) view returns (uint256)", "function transfer(address,uint256) returns (bool)"];
+  let p = devnetProvider(first.deployment.rpcUrl);
+  try {
+    const zUSD = new Contract(token.address, erc20, await p.getSigner(1));
+    await (await zUSD.transfer("0x000000000000000000000000000000000000dEaD", 123n)).wait();
+  } finally {
+    p.destroy();
+    await first.stop();
+  }
+  const again = await launchDevnet({ txs: 4, depth: 8, port: 0, out, keep: true });
+  try {
+    expect(again.resumed).toBe(true);
+    expect(again.deployment.tokens).toEqual([token]);
+    p = devnetProvider(again.deployment.rpcUrl);
+    const rollup = new Contract(again.deployment.addresses.rollup, ["function tokenCount() view returns (uint256)"], p);
+    expect(await rollup.tokenCount()).toBe(2n);
+    const zUSD = new Contract(token.address, erc20, p);
+    expect(await zUSD.balanceOf("0x000000000000000000000000000000000000dEaD")).toBe(123n);
+    expect(await zUSD.balanceOf(await (await p.getSigner(1)).getAddress())).toBe(10n ** 12n - 123n);
+  } finally {
+    p.destroy();
+    await again.stop();
+    fs.rmSync(out, { recursive: true, force: true });
+  }
 });

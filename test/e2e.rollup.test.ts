@@ -2,13 +2,15 @@
 // prover service (CPU, 4×8 dev keys) on one SQLite database, and two users with their own L1
 // accounts. Deposits from both, transfers both ways, a withdrawal and its claim, a forced exit and
 // its claim; each transaction goes pending → in batch → proven → submitted → verified on L1, and
-// `zkr sync` rebuilds from L1 alone the root that the contract and the sequencer hold.
+// `zkr sync` rebuilds from L1 alone the root that the contract and the sequencer hold. The
+// devnet's ERC-20 (zUSD, token 1) the same way: deposits, a transfer that pays no fee, a
+// withdrawal claimed in the token, and the wallet CLI speaking zUSD for a zUSD account.
 
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { JsonRpcProvider } from "ethers";
+import { Contract, type JsonRpcProvider } from "ethers";
 import { launchDevnet, type LaunchedDevnet } from "../contracts/devnet.js";
 import { rollupAt } from "../contracts/deploy.js";
 import { devnetProvider } from "../contracts/provider.js";
@@ -16,12 +18,13 @@ import { Sequencer } from "../sequencer/sequencer.js";
 import { sqliteProofQueue } from "../sequencer/proofs.js";
 import { DEVNET_L1, type SequencerConfig } from "../sequencer/config.js";
 import { SequencerClient, type TxView } from "../sequencer/client.js";
-import { ZkrWallet, devnetAccountKey, readWalletFile } from "../sequencer/wallet.js";
+import { ZkrWallet, devnetAccountKey, quoteFee, readWalletFile } from "../sequencer/wallet.js";
 import { syncFromL1, writeSyncedDatabase } from "../sequencer/sync.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
 import { tmpDir } from "./helpers/sequencer.js";
+import { until } from "./helpers/wait.js";
 import { hex32 } from "../core/bytes.js";
 
 const ETH = 10n ** 18n;
@@ -172,6 +175,48 @@ test("the wallet CLI: create (0600), deposit, balance, transfer, status", async 
   await expect(zkr("wallet", "withdraw", "400000000000000000000", ...where)).rejects.toThrow(
     /zkr: amount: at most 340282366920938463463\.374607431768211455 ETH \(340282366920938463463374607431768211455 wei\) expected/);
   await expect(zkr("wallet", "deposit", "1000000", ...where)).rejects.toThrow(/zkr: deposit: an L1 balance of at least 1000000\.001 ETH \(1000000001000000000000000 wei\) expected/);
+});
+
+test("zUSD accounts: deposits, a transfer that pays no fee, a withdrawal claimed in zUSD; the CLI speaks zUSD", async () => {
+  const USD = 10n ** 6n;
+  const [zUSD] = devnet.deployment.tokens!;
+  const a = await alice.depositToken(rollup, 1n, 100n * USD);
+  const b = await bob.depositToken(rollup, 1n, 50n * USD);
+  for (const i of [a.index, b.index]) await until(`account ${i}`, () => client.account(i).then(() => true, () => false));
+  expect(await client.account(a.index)).toMatchObject({ tokenId: 1n, balance: 100n * USD });
+  // Fees are paid in the fee account's token only: a zUSD account pays none.
+  expect((await quoteFee(client, a.index)).fee).toBe(0n);
+  const t = await client.submit(await alice.signTransfer(client, a.index, b.index, 12n * USD + USD / 2n));
+  const w = await client.submit(await alice.signWithdraw(client, a.index, 20n * USD));
+  for (const v of await Promise.all([t, w].map(verified))) expect(v).toMatchObject({ stage: "verified", fee: 0n });
+  expect((await client.account(a.index)).balance).toBe(67n * USD + USD / 2n);
+  expect((await client.account(b.index)).balance).toBe(62n * USD + USD / 2n);
+  expect(await alice.claimable(rollup, 1n)).toBe(20n * USD);
+  const token = new Contract(zUSD.address, ["function balanceOf(address) view returns (uint256)"], provider);
+  const before = await token.balanceOf(alice.l1.address);
+  await alice.claim(rollup, 1n);
+  expect((await token.balanceOf(alice.l1.address)) - before).toBe(20n * USD);
+
+  // The CLI (the wallet file of the test above: anvil account 3): amounts in the account's token.
+  const file = path.join(dir, "wallet.json");
+  const where = ["--wallet", file, "--deployment", devnet.file, "--api", seq.url];
+  const dep = await zkr("wallet", "deposit", "10", "--token", "zusd", ...where);
+  const index = /L2 account (\d+): 10\.0 zUSD \(in a batch/.exec(dep)![1];
+  expect(dep).toMatch(/^deposit of 10\.0 zUSD into an account of token 1 \(plus the 0\.001 ETH account creation fee\): L1 tx 0x[0-9a-f]{64}/);
+  expect(await zkr("wallet", "balance", ...where)).toMatch(new RegExp(`L2 account ${index}: 10\\.0 zUSD \\(spendable 10\\.0, nonce 0, 0 pending\\)[\\s\\S]*\nL1 0x90F79bf6EB2c4f870365E785982E1f101E93b906: 999990\\.0 zUSD, claimable 0\\.0 zUSD`));
+  const sent = await zkr("wallet", "transfer", "--from", index, "--to", String(b.index), "2.5", ...where);
+  expect(sent).toMatch(/^fee 0 zUSD \(no account collects fees\)\n/);
+  const hash = /: (0x[0-9a-f]{64}) \(pending/.exec(sent)![1];
+  const out = await zkr("wallet", "withdraw", "--from", index, "1", ...where);
+  expect(out).toContain("'zkr wallet claim --token zUSD'");
+  await Promise.all([hash, /withdrawal from \d+: (0x[0-9a-f]{64})/.exec(out)![1]].map(verified));
+  expect(await zkr("wallet", "status", hash, ...where)).toMatch(new RegExp(`${hash}: transfer 2\\.5 zUSD from ${index} to ${b.index}: verified`));
+  expect(await zkr("wallet", "claim", "--token", "1", ...where)).toMatch(/^claimed 1\.0 zUSD to 0x90F79bf6EB2c4f870365E785982E1f101E93b906: L1 tx/);
+  // Refused before anything is sent, in zUSD.
+  await expect(zkr("wallet", "deposit", "1.0000001", "--token", "zUSD", ...where)).rejects.toThrow(/zkr: amount: at most 6 decimals expected \(zUSD has 6\), got 1\.0000001/);
+  await expect(zkr("wallet", "deposit", "1", "--token", "DAI", ...where)).rejects.toThrow(/zkr: --token: one of the rollup's tokens expected \(0 ETH, 1 zUSD\), got DAI/);
+  await expect(zkr("wallet", "transfer", "--from", index, "--to", String(b.index), "100", ...where)).rejects.toThrow(
+    /zkr: insufficient balance: account \d+ can spend 6\.5 zUSD \(6500000 units\); this transaction needs 100\.0 zUSD \(100000000 units\) \(amount and fee\)/);
 });
 
 test("zkr sync rebuilds from L1 alone the root the contract and the sequencer hold", async () => {

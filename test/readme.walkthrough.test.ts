@@ -67,17 +67,23 @@ describe("the README's walkthrough, as written, against zkr up", () => {
       [/^wallet deposit 1$/, /L2 account 1: 1\.0 ETH/],
       [/^wallet create --wallet bob\.json/, /L1 address: +0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC/],
       [/^wallet deposit 0\.5 --wallet bob\.json$/, /L2 account 2: 0\.5 ETH/],
+      // The devnet's ERC-20: an account of token 1 each, the approval and the ETH creation fee on L1.
+      [/^wallet deposit 100 --token zUSD$/, /deposit of 100\.0 zUSD into an account of token 1 \(plus the 0\.001 ETH account creation fee\)[\s\S]*L2 account 3: 100\.0 zUSD/],
+      [/^wallet deposit 50 --token zUSD --wallet bob\.json$/, /L2 account 4: 50\.0 zUSD/],
       // The fee is stated before signing: zkr up's minimum, which the wallet pays by default.
       [/^wallet transfer --to 2 0\.25$/, /fee 0\.0001 ETH \(100000000000000 wei\) to account 0, the sequencer's minimum\ntransfer 1 → 2: \S+ \(pending/],
+      // A zUSD account pays none: fees are collected in ETH, the fee account's token, and zkr up sets no minimum for zUSD.
+      [/^wallet transfer --from 3 --to 4 12\.5$/, /^fee 0 zUSD \(the sequencer sets no minimum\)\ntransfer 3 → 4: \S+ \(pending/],
       [/^wallet withdraw 0\.1$/, /fee 0\.0001 ETH \(100000000000000 wei\) to account 0, the sequencer's minimum\nwithdrawal from 1: \S+/],
       [/^wallet status \S+ --wait$/, /: withdraw 0\.1 ETH \(fee 0\.0001 ETH\) from 1: verified \(batch \d+/],
       [/^wallet claim$/, /claimed 0\.1 ETH to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/],
-      [/^wallet balance$/, /L2 account 1: 0\.6498 ETH/], // 1 − 0.25 − 0.1 − two fees
+      [/^wallet balance$/, /L2 account 1: 0\.6498 ETH[\s\S]*L2 account 3: 87\.5 zUSD \(spendable 87\.5[\s\S]*: 999900\.0 zUSD, claimable 0\.0 zUSD/], // 1 − 0.25 − 0.1 − two fees; 100 − 12.5
       [/^wallet exit$/, /forced exit of account 1 queued on L1/],
       [/^sync$/, /root/i],
       [/^sync --db new\.db$/, /new\.db/],
       [/^proofs$/, /proven/],
-      [/^proofs retry 7$/, /batch 7: no proof job/, 1],
+      // Batch 7 is one of this walkthrough's or not yet made, depending on how the batcher grouped it.
+      [/^proofs retry 7$/, /batch 7: (no proof job|not failed \(it is (proven|proving|queued)\))/, 1],
     ];
     const lines = shBlockUnder("Using the local rollup");
     expect(lines.length).toBe(expected.length);

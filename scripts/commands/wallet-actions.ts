@@ -4,17 +4,22 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { formatEther, parseEther } from "ethers";
 import { devnetProvider } from "../../contracts/provider.js";
 import { ApiError, SequencerClient, type AccountView, type TxView } from "../../sequencer/client.js";
-import { ZkrWallet, createWalletFile, devnetAccountKey, ethAmount, feeLine, inEth, quoteFee, readWalletFile, roundAmount } from "../../sequencer/wallet.js";
+import {
+  ETH_TOKEN, WalletError, ZkrWallet, createWalletFile, devnetAccountKey, feeLine, formatTokenUnits, inToken, parseTokenAmount, quoteFee, readWalletFile,
+  registeredTokens, roundAmount, tokenAmount, type TokenInfo,
+} from "../../sequencer/wallet.js";
 import { SecretError, privateKeyHex, readPrivateFile } from "../../sequencer/secrets.js";
 import { SEQUENCER_FILE, type DevnetDeployment, type UpEndpoints } from "../../contracts/devnet-files.js";
 
 export interface Common { wallet: string; deployment: string; api?: string; from?: string }
 
-/** What `transfer` and `withdraw` take besides the amount: the fee in ETH, or the sequencer's minimum. */
+/** What `transfer` and `withdraw` take besides the amount: the fee in the account's token, or the sequencer's minimum. */
 interface Paying { fee?: string }
+
+/** What `deposit` and `claim` take: the token, by id or symbol (default ETH). */
+export interface InToken { token?: string }
 
 function deployment(o: Common): DevnetDeployment {
   if (!fs.existsSync(o.deployment)) throw new Error(`${o.deployment}: not found; start the devnet with 'npm start' (zkr up)`);
@@ -28,28 +33,31 @@ function apiUrl(o: Common): string {
   return "http://127.0.0.1:8080";
 }
 
-/** The largest amount there can be: balances stay below 2^128 wei. */
-const MAX_WEI = (1n << 128n) - 1n;
-
-/** Parses an ETH amount ("0.5") into wei. */
-function weiOf(what: string, s: string): bigint {
-  let wei: bigint;
-  try {
-    wei = parseEther(s);
-  } catch {
-    throw new Error(`${what}: a decimal number of ETH expected, got ${JSON.stringify(s)}`);
-  }
-  if (wei < 0n) throw new Error(`${what}: a non-negative amount of ETH expected, got ${s} ETH`);
-  if (wei > MAX_WEI) throw new Error(`${what}: at most ${ethAmount(MAX_WEI)} expected (balances stay below 2^128 wei), got ${s} ETH`);
-  return wei;
+/** Parses an amount of `token` ("0.5") into its units, rounded down to what the slot carries. */
+function amountOf(kind: "transfer" | "withdraw", s: string, token: TokenInfo): bigint {
+  const units = parseTokenAmount(s, token);
+  const r = roundAmount(kind, units);
+  if (r !== units) console.error(`note: ${s} ${token.symbol} is not representable in a ${kind} slot; sending ${tokenAmount(r, token)}`);
+  return r;
 }
 
-/** Parses an ETH amount ("0.5") into wei, rounded down to what the slot carries. */
-function amountOf(kind: "transfer" | "withdraw", s: string): bigint {
-  const wei = weiOf("amount", s);
-  const r = roundAmount(kind, wei);
-  if (r !== wei) console.error(`note: ${s} ETH is not representable in a ${kind} slot; sending ${ethAmount(r)}`);
-  return r;
+/** The token `spec` names among the rollup's: an id or a symbol (any case); ETH when none is given. */
+function tokenBy(tokens: readonly TokenInfo[], spec: string | undefined): TokenInfo {
+  if (spec === undefined) return ETH_TOKEN;
+  const byId = /^[0-9]+$/.test(spec) ? tokens.filter((t) => t.id === BigInt(spec)) : [];
+  const found = byId.length > 0 ? byId : tokens.filter((t) => t.symbol.toLowerCase() === spec.toLowerCase());
+  if (found.length === 1) return found[0];
+  const known = tokens.map((t) => `${t.id} ${t.symbol}`).join(", ");
+  if (found.length > 1) throw new WalletError(`--token: ${spec} names tokens ${found.map((t) => t.id).join(" and ")}: give the id (${known})`);
+  throw new WalletError(`--token: one of the rollup's tokens expected (${known}), got ${spec}`);
+}
+
+/** The token of token id `id`, read from L1 (ETH without asking). */
+async function tokenOfId(runner: Parameters<typeof registeredTokens>[0], rollup: string, id: bigint): Promise<TokenInfo> {
+  if (id === 0n) return ETH_TOKEN;
+  const t = (await registeredTokens(runner, rollup)).find((x) => x.id === id);
+  if (!t) throw new WalletError(`token ${id}: not registered on the rollup at ${rollup}`);
+  return t;
 }
 
 async function withWallet<T>(o: Common, fn: (w: ZkrWallet, ctx: { dep: DevnetDeployment; client: SequencerClient }) => Promise<T>): Promise<T> {
@@ -75,12 +83,12 @@ function walletClient(url: string): SequencerClient {
 }
 
 /**
- * The fee of a transaction from `from`, stated before anything is signed: `--fee` rounded down to
- * a fee slot's value as amounts are, or by default the sequencer's minimum.
+ * The fee of a transaction from `from`, in its token, stated before anything is signed: `--fee`
+ * rounded down to a fee slot's value as amounts are, or by default the sequencer's minimum.
  */
-async function feeOf(client: SequencerClient, from: bigint, o: Paying): Promise<bigint> {
-  const q = await quoteFee(client, from, o.fee === undefined ? undefined : weiOf("fee", o.fee));
-  console.log(feeLine(q));
+async function feeOf(client: SequencerClient, from: bigint, o: Paying, token: TokenInfo): Promise<bigint> {
+  const q = await quoteFee(client, from, o.fee === undefined ? undefined : parseTokenAmount(o.fee, token, "fee"), token);
+  console.log(feeLine(q, token));
   return q.fee;
 }
 
@@ -108,7 +116,7 @@ async function waitForAccount(client: SequencerClient, index: bigint): Promise<A
 async function fromIndex(o: Common, w: ZkrWallet, client: SequencerClient): Promise<bigint> {
   if (o.from !== undefined) return BigInt(o.from);
   const accounts = await client.accountsOf(w.pk);
-  if (accounts.length === 0) throw new Error("this wallet has no L2 account yet: 'zkr wallet deposit <ETH>' first (it appears once its batch is made)");
+  if (accounts.length === 0) throw new Error("this wallet has no L2 account yet: 'zkr wallet deposit <amount>' first (it appears once its batch is made)");
   return accounts[0].index;
 }
 
@@ -126,47 +134,59 @@ export function create(o: Common & { l1Account: number; l1KeyFile?: string }): v
       console.log(`L1 address: ${w.l1.address}`);
     }
 
-/** `zkr wallet deposit <eth>` */
-export function deposit(eth: string, o: Common & { wait: boolean }): Promise<void> {
+/** `zkr wallet deposit <amount> [--token <id|symbol>]` */
+export function deposit(text: string, o: Common & InToken & { wait: boolean }): Promise<void> {
   return withWallet(o, async (w, { dep, client }) => {
-        const r = await w.deposit(dep.addresses.rollup, weiOf("amount", eth));
-        console.log(`deposit of ${eth} ETH (plus the ${formatEther(r.createFee)} ETH account creation fee): L1 tx ${r.txHash} (block ${r.block})`);
+        const token = o.token === undefined ? ETH_TOKEN : tokenBy(await w.tokens(dep.addresses.rollup), o.token);
+        const amount = parseTokenAmount(text, token);
+        const r = await w.depositToken(dep.addresses.rollup, token.id, amount);
+        const into = token.id === 0n ? "" : ` into an account of token ${token.id}`;
+        console.log(`deposit of ${tokenAmount(amount, token, { units: false })}${into} (plus the ${tokenAmount(r.createFee, ETH_TOKEN, { units: false })} account creation fee): L1 tx ${r.txHash} (block ${r.block})`);
+        if (r.amount !== amount) console.log(`note: ${tokenAmount(r.amount, token)} arrived (the token keeps a share of each transfer)`);
         if (!o.wait) {
           console.log(`L2 account ${r.index} once the sequencer batches it`);
           return;
         }
         const a = await waitForAccount(client, r.index);
-        console.log(`L2 account ${r.index}: ${formatEther(a.balance)} ETH (in a batch; 'zkr wallet balance' shows it)`);
+        console.log(`L2 account ${r.index}: ${tokenAmount(a.balance, token, { units: false })} (in a batch; 'zkr wallet balance' shows it)`);
       });
 }
 
-/** `zkr wallet transfer <eth> --to <index>` */
-export function transfer(eth: string, o: Common & Paying & { to: string }): Promise<void> {
-  return withWallet(o, async (w, { client }) => {
+/** The token of L2 account `index`: its amounts and fees are in it. */
+async function accountToken(w: ZkrWallet, dep: DevnetDeployment, client: SequencerClient, index: bigint): Promise<TokenInfo> {
+  return tokenOfId(w.l1.provider!, dep.addresses.rollup, (await client.account(index)).tokenId);
+}
+
+/** `zkr wallet transfer <amount> --to <index>`: the amount and the fee in the sending account's token. */
+export function transfer(text: string, o: Common & Paying & { to: string }): Promise<void> {
+  return withWallet(o, async (w, { dep, client }) => {
         const from = await fromIndex(o, w, client);
-        const amount = amountOf("transfer", eth);
-        const tx = await w.signTransfer(client, from, BigInt(o.to), amount, await feeOf(client, from, o));
-        const hash = await client.submit(tx).catch((e: unknown) => { throw inEth(e); });
+        const token = await accountToken(w, dep, client, from);
+        const amount = amountOf("transfer", text, token);
+        const tx = await w.signTransfer(client, from, BigInt(o.to), amount, await feeOf(client, from, o, token));
+        const hash = await client.submit(tx).catch((e: unknown) => { throw inToken(e, token); });
         console.log(`transfer ${from} → ${o.to}: ${hash} (pending; 'zkr wallet status ${hash}')`);
       });
 }
 
-/** `zkr wallet withdraw <eth>` */
-export function withdraw(eth: string, o: Common & Paying): Promise<void> {
-  return withWallet(o, async (w, { client }) => {
+/** `zkr wallet withdraw <amount>`: in the account's token. */
+export function withdraw(text: string, o: Common & Paying): Promise<void> {
+  return withWallet(o, async (w, { dep, client }) => {
         const from = await fromIndex(o, w, client);
-        const amount = amountOf("withdraw", eth);
-        const tx = await w.signWithdraw(client, from, amount, await feeOf(client, from, o));
-        const hash = await client.submit(tx).catch((e: unknown) => { throw inEth(e); });
-        console.log(`withdrawal from ${from}: ${hash} (claim it on L1 once verified)`);
+        const token = await accountToken(w, dep, client, from);
+        const amount = amountOf("withdraw", text, token);
+        const tx = await w.signWithdraw(client, from, amount, await feeOf(client, from, o, token));
+        const hash = await client.submit(tx).catch((e: unknown) => { throw inToken(e, token); });
+        console.log(`withdrawal from ${from}: ${hash} (claim it on L1 once verified${token.id === 0n ? "" : `: 'zkr wallet claim --token ${token.symbol}'`})`);
       });
 }
 
-/** `zkr wallet claim` */
-export function claim(o: Common): Promise<void> {
+/** `zkr wallet claim [--token <id|symbol>]` */
+export function claim(o: Common & InToken): Promise<void> {
   return withWallet(o, async (w, { dep }) => {
-        const r = await w.claim(dep.addresses.rollup);
-        console.log(`claimed ${formatEther(r.amount)} ETH to ${w.l1.address}: L1 tx ${r.txHash}`);
+        const token = o.token === undefined ? ETH_TOKEN : tokenBy(await w.tokens(dep.addresses.rollup), o.token);
+        const r = await w.claim(dep.addresses.rollup, token.id);
+        console.log(`claimed ${tokenAmount(r.amount, token, { units: false })} to ${w.l1.address}: L1 tx ${r.txHash}`);
       });
 }
 
@@ -179,27 +199,50 @@ export function exitAccount(o: Common): Promise<void> {
       });
 }
 
-/** `zkr wallet balance` */
+/**
+ * `zkr wallet balance`: each L2 account in its token; then the L1 address's ETH and each
+ * registered token it holds or can claim.
+ */
 export function balance(o: Common): Promise<void> {
   return withWallet(o, async (w, { dep, client }) => {
-        const accounts = await client.accountsOf(w.pk);
+        const rollup = dep.addresses.rollup;
+        const [accounts, tokens] = await Promise.all([client.accountsOf(w.pk), w.tokens(rollup)]);
+        const tokenOf = (id: bigint): TokenInfo => tokens.find((t) => t.id === id) ?? { id, address: "", symbol: `#${id}`, decimals: 0 };
         for (const a of accounts) {
-          console.log(`L2 account ${a.index}: ${formatEther(a.balance)} ETH (spendable ${formatEther(a.spendable)}, nonce ${a.nonce}, ${a.pendingTxs} pending)`);
+          const t = tokenOf(a.tokenId);
+          console.log(`L2 account ${a.index}: ${tokenAmount(a.balance, t, { units: false })} (spendable ${formatTokenUnits(a.spendable, t.decimals)}, nonce ${a.nonce}, ${a.pendingTxs} pending)`);
         }
         if (accounts.length === 0) console.log("no L2 account yet");
-        const l1 = await w.l1.provider!.getBalance(w.l1.address);
-        console.log(`L1 ${w.l1.address}: ${formatEther(l1)} ETH, claimable ${formatEther(await w.claimable(dep.addresses.rollup))} ETH`);
+        for (const t of tokens) {
+          const [held, claimable] = await Promise.all([w.l1Balance(t), w.claimable(rollup, t.id)]);
+          if (t.id !== 0n && held === 0n && claimable === 0n) continue;
+          console.log(`L1 ${w.l1.address}: ${tokenAmount(held, t, { units: false })}, claimable ${tokenAmount(claimable, t, { units: false })}`);
+        }
       });
 }
 
-/** `zkr wallet status <hash>` */
+/** `zkr wallet status <hash>`: amounts in the sending account's token. */
 export async function status(hash: string, o: Common & { wait?: boolean }): Promise<void> {
       const client = new SequencerClient(apiUrl(o));
+      const first = await client.tx(hash);
+      const tokenId = (await client.account(first.from)).tokenId;
+      const token = tokenId === 0n ? ETH_TOKEN : await l1Token(o, tokenId);
       const line = (t: TxView) => {
         const where = t.batch !== undefined ? ` (batch ${t.batch}${t.l1Tx ? `, L1 tx ${t.l1Tx}` : ""}${t.verifiedBlock ? `, block ${t.verifiedBlock}` : ""})` : "";
-        const fee = t.fee > 0n ? ` (fee ${formatEther(t.fee)} ETH)` : "";
-        console.log(`${t.hash}: ${t.type} ${formatEther(t.amount)} ETH${fee} from ${t.from}${t.to !== undefined ? ` to ${t.to}` : ""}: ${t.stage}${where}${t.reason ? `: ${t.reason}` : ""}`);
+        const fee = t.fee > 0n ? ` (fee ${tokenAmount(t.fee, token, { units: false })})` : "";
+        console.log(`${t.hash}: ${t.type} ${tokenAmount(t.amount, token, { units: false })}${fee} from ${t.from}${t.to !== undefined ? ` to ${t.to}` : ""}: ${t.stage}${where}${t.reason ? `: ${t.reason}` : ""}`);
       };
       if (o.wait) await client.waitFor(hash, "verified", { timeoutMs: WAIT_MS, pollMs: 500, onStage: line });
-      else line(await client.tx(hash));
+      else line(first);
     }
+
+/** Token `id` of the devnet's rollup, read from L1 through the deployment's RPC URL. */
+async function l1Token(o: Common, id: bigint): Promise<TokenInfo> {
+  const dep = deployment(o);
+  const provider = devnetProvider(dep.rpcUrl);
+  try {
+    return await tokenOfId(provider, dep.addresses.rollup, id);
+  } finally {
+    provider.destroy();
+  }
+}
