@@ -266,14 +266,6 @@ export class ZkrWallet {
     this.l1 = "l1" in keys ? keys.l1 : new EthWallet(keys.l1Key, provider);
   }
 
-  /** This L1 address's balance of token `tokenId` (ETH for 0), in the token's smallest unit. */
-  async l1Balance(rollupAddress: string, tokenId = 0n): Promise<bigint> {
-    const provider = this.#provider("L1 balance");
-    if (tokenId === 0n) return provider.getBalance(this.l1.address);
-    const token = await this.#token(Rollup__factory.connect(rollupAddress, provider), tokenId, "L1 balance");
-    return (await erc20(token.address, provider).balanceOf(this.l1.address)) as bigint;
-  }
-
   rollup(address: string): Rollup {
     return Rollup__factory.connect(address, this.l1);
   }

@@ -21,6 +21,7 @@ import { devnetProvider } from "../contracts/provider.js";
 import { devnetAccountKey } from "../sequencer/wallet.js";
 import { SequencerClient } from "../sequencer/client.js";
 import { ROOT } from "../core/paths.js";
+import { TestToken__factory } from "../contracts/types/index.js";
 
 const SHOTS = process.env.ZKR_SCREENSHOTS;
 const PASSPHRASE = "correct horse battery";
@@ -50,7 +51,9 @@ async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once("exit", r));
   p.kill("SIGTERM");
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 20_000))]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([gone, new Promise((r) => (timer = setTimeout(r, 30_000)))]);
+  clearTimeout(timer);
   if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 }
 
@@ -245,6 +248,31 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await until("the claim in the activity", async () => (await page.locator("ul.activity li", { hasText: "Claim of 0.1 ETH" }).count()) === 1);
     const gained = (await provider.getBalance(new Wallet(devnetAccountKey(1)).address)) - l1Before;
     expect(gained > parseEther("0.099") && gained < parseEther("0.1")).toBe(true); // 0.1 less gas
+
+    // The devnet's ERC-20: 12.5 zUSD into a new account (its creation fee in ETH, an exact
+    // approval), then a forced exit of it on L1, followed until verified, and the claim.
+    const deployed = JSON.parse(fs.readFileSync(path.join(dir, "deployment.json"), "utf8")) as { tokens: Array<{ id: number; address: string; symbol: string }> };
+    const zusd = TestToken__factory.connect(deployed.tokens[0].address, provider);
+    const holder = new Wallet(devnetAccountKey(1)).address;
+    const zBefore = await zusd.balanceOf(holder);
+    const zd = await review("deposit", { token: "1", amount: "12.5" });
+    expect(zd).toMatch(/Deposit 12\.5 zUSD into a new L2 account of your key/);
+    expect(zd).toMatch(/an approval of 12\.5 zUSD for the rollup/);
+    await confirm("deposit");
+    await waitActivity("Deposit of 12.5 zUSD", "verified");
+    const a1 = await client.account(1n); // the page's key owns every account it made
+    const z = (await client.accountsOf([a1.ax, a1.ay])).find((a) => a.tokenId === 1n)!;
+    expect(z.balance).toBe(12_500_000n);
+    expect(await zusd.balanceOf(holder)).toBe(zBefore - 12_500_000n);
+    const fe = await review("exit", { from: String(z.index) });
+    expect(fe).toMatch(new RegExp(`Ask L1 to pay out account #${z.index}'s whole balance \\(12\\.5 zUSD\\) to ${holder}`, "i"));
+    await confirm("exit");
+    await waitActivity(`Forced exit of account #${z.index}`, "verified");
+    const zc = await review("claim", { token: "1" });
+    expect(zc).toMatch(/Claim 12\.5 zUSD credited to/);
+    await confirm("claim");
+    await until("the zUSD claim in the activity", async () => (await page.locator("ul.activity li", { hasText: "Claim of 12.5 zUSD" }).count()) === 1);
+    expect(await zusd.balanceOf(holder)).toBe(zBefore);
     await shot("wallet");
     await dash.close();
   } finally {
@@ -264,3 +292,61 @@ test("a wrong passphrase is refused and the key stays locked", async () => {
   await page.getByRole("button", { name: "Unlock" }).click();
   await page.waitForSelector("form#transfer");
 }, 120_000);
+
+/** WCAG's contrast ratio of two CSS colours `rgb(r, g, b)`. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test("access: a skip link first in the tab order, every field labelled, readable contrast in light and dark, no sideways scrolling at phone width", async () => {
+  const p = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    for (const route of ["#/", "#/account/1", "#/batch/1", "#/wallet", "#/operator"]) {
+      await p.goto(`${apiUrl}/app/${route}`);
+      await p.waitForSelector("main h1");
+      await p.waitForTimeout(300);
+      // Phone width: the page fits; wide tables scroll inside their own box.
+      expect({ route, width: await p.evaluate(() => document.documentElement.scrollWidth) }).toEqual({ route, width: 390 });
+      // Every field has a label or an accessible name.
+      const unlabelled = await p.$$eval("input, select, textarea", (els) => els.filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute("aria-label")).map((e) => e.outerHTML));
+      expect({ route, unlabelled }).toEqual({ route, unlabelled: [] });
+      for (const scheme of ["light", "dark"] as const) {
+        await p.emulateMedia({ colorScheme: scheme });
+        // Text colour against the first opaque background behind it, for every visible text element.
+        const pairs = await p.$$eval("main *, header *", (els) => els.filter((e) => e.childNodes.length > 0 && [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim() !== "") && (e as HTMLElement).offsetParent !== null).map((e) => {
+          let bg = "rgba(0, 0, 0, 0)";
+          for (let n: Element | null = e; n; n = n.parentElement) {
+            const c = getComputedStyle(n).backgroundColor;
+            if (!/rgba\(.*, 0\)$/.test(c) && c !== "transparent") { bg = c; break; }
+          }
+          return { text: e.textContent!.trim().slice(0, 30), fg: getComputedStyle(e).color, bg: bg === "rgba(0, 0, 0, 0)" ? getComputedStyle(document.body).backgroundColor : bg, disabled: (e as HTMLButtonElement).disabled === true };
+        }));
+        const poor = pairs.filter((q) => !q.disabled && contrast(q.fg, q.bg) < 4.5).map((q) => `${q.text}: ${q.fg} on ${q.bg} (${contrast(q.fg, q.bg).toFixed(2)})`);
+        expect({ route, scheme, poor }).toEqual({ route, scheme, poor: [] });
+      }
+      await p.emulateMedia({ colorScheme: "light" });
+    }
+    // The keyboard: the first Tab reaches the skip link, which moves focus to the page's content.
+    await p.goto(`${apiUrl}/app/#/`);
+    await p.waitForSelector("main h1");
+    await p.keyboard.press("Tab");
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await p.keyboard.press("Enter");
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe("main");
+    // Then the batches' links, in order, by Tab alone.
+    await p.keyboard.press("Tab");
+    expect(await p.evaluate(() => document.activeElement?.closest("main") !== null && document.activeElement?.tagName)).toBe("A");
+    await p.keyboard.press("Enter");
+    await p.waitForSelector("main h1:has-text('Batch')");
+  } finally {
+    await p.close();
+  }
+}, 300_000);

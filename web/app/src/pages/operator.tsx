@@ -5,7 +5,7 @@
  * and verified transactions per minute. Reading is public; a retry needs the operator's token,
  * which `zkr up` prints in the dashboard's link and this page keeps for the tab's session only.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../../../../sequencer/client.js";
 import { api, errorText, getJson, usePoll } from "../api.js";
 import { BarChart } from "../chart.js";
@@ -16,15 +16,15 @@ import type { OperatorJson, OperatorProofJobJson } from "../../../../sequencer/a
 
 const TOKEN_KEY = "zkr.operatorToken";
 
-/** The token from the link (then taken out of the address bar and history), or the one kept. */
+/** The token from the link (then taken out of the address bar and history), or the one kept for this tab. */
 function useOperatorToken(fromUrl: string | null): [string | null, (t: string | null) => void] {
-  const [token, setToken] = useState<string | null>(() => {
-    if (fromUrl) {
-      sessionStorage.setItem(TOKEN_KEY, fromUrl);
-      history.replaceState(null, "", "#/operator");
-    }
-    return sessionStorage.getItem(TOKEN_KEY);
-  });
+  const [token, setToken] = useState<string | null>(() => fromUrl ?? sessionStorage.getItem(TOKEN_KEY));
+  useEffect(() => {
+    if (!fromUrl) return;
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    setToken(fromUrl);
+    history.replaceState(null, "", `${location.pathname}${location.search}#/operator`);
+  }, [fromUrl]);
   return [token, (t) => {
     if (t) sessionStorage.setItem(TOKEN_KEY, t);
     else sessionStorage.removeItem(TOKEN_KEY);

@@ -188,7 +188,7 @@ function Unlocked({ k, onLock }: { k: Unlocked; onLock: () => void }) {
 function L1Card({ chain, wallet, signer, l1Index, setL1Index, rollup }: { chain: L1; wallet: ZkrWallet; signer: L1Signer; l1Index: number; setL1Index: (i: number) => void; rollup: string }) {
   const balances = usePoll(async () => {
     const address = await signer.getAddress();
-    return { address, rows: await Promise.all(chain.tokens.map(async (t) => ({ t, held: await wallet.l1Balance(rollup, t.id), claimable: await wallet.claimable(rollup, t.id) }))) };
+    return { address, rows: await Promise.all(chain.tokens.map(async (t) => ({ t, held: await wallet.l1Balance(t), claimable: await wallet.claimable(rollup, t.id) }))) };
   }, 3 * POLL_MS, [signer]);
   return (
     <div class="card">
