@@ -3,7 +3,8 @@
  * browser injects (EIP-1193, e.g. a wallet extension) when it names none. On the devnet the wallet
  * signs L1 transactions with one of anvil's well-known development accounts, chosen in the page.
  */
-import { BrowserProvider, JsonRpcProvider, type Provider } from "ethers";
+import { BrowserProvider, type Provider } from "ethers";
+import { l1Provider } from "../../../contracts/provider.js";
 import type { InfoJson } from "../../../sequencer/api/types.js";
 import { getJson } from "./api.js";
 import { setTokens, type TokenInfo } from "./format.js";
@@ -31,15 +32,16 @@ export function l1(): Promise<L1> {
   cached ??= (async () => {
     const info = await getJson<AppInfo>("/info");
     const injected = (globalThis as { ethereum?: Eip1193 }).ethereum;
-    let out: L1;
-    if (info.l1Rpc) {
-      out = { info, provider: new JsonRpcProvider(info.l1Rpc, Number(info.chainId), { staticNetwork: true, pollingInterval: 1000 }), kind: "devnet", tokens: [] };
-    } else if (injected) {
-      const bp = new BrowserProvider(injected, Number(info.chainId));
-      out = { info, provider: bp, kind: "injected", injectedSigner: () => bp.getSigner(), tokens: [] };
-    } else {
-      throw new Error("no L1 provider: the sequencer names no public L1 RPC, and this browser injects none (install a wallet extension)");
-    }
+    const browser = injected ? new BrowserProvider(injected, Number(info.chainId)) : undefined;
+    // Reading: the sequencer's public RPC (the same settings as the CLI's: on a devnet no response
+    // cache, so a nonce read just after a mined transaction is fresh), else the injected provider.
+    const provider = info.l1Rpc ? l1Provider(info.l1Rpc, { devnet: info.devnet }) : browser;
+    if (!provider) throw new Error("no L1 provider: the sequencer names no public L1 RPC, and this browser injects none (install a wallet extension)");
+    // Signing: anvil's development accounts on a devnet, else the injected provider's account.
+    const out: L1 = info.devnet ? { info, provider, kind: "devnet", tokens: [] } : { info, provider, kind: "injected", tokens: [], injectedSigner: async () => {
+      if (!browser) throw new Error("signing on L1 needs a wallet extension in this browser (an EIP-1193 provider); none is injected");
+      return browser.getSigner();
+    } };
     out.tokens = await registeredTokens(out.provider, info.rollup);
     setTokens(out.tokens);
     return out;
