@@ -57,10 +57,10 @@ async function stop(p: ChildProcess): Promise<void> {
   if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 }
 
-async function shot(name: string): Promise<void> {
+async function shot(name: string, p: Page): Promise<void> {
   if (!SHOTS) return;
   fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
 beforeAll(async () => {
@@ -180,7 +180,7 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     }
     await until("no failed job left", async () => (await dash.locator("tr[data-job] .badge", { hasText: "failed" }).count()) === 0, 60_000);
     await until("a job proved by the good prover", async () => /good-prover/.test(await dash.locator("table").first().innerText()), 300_000);
-    await shot("operator");
+    await shot("operator", dash);
 
     await waitActivity("Deposit of 1.0 ETH", "verified");
     expect((await client.account(1n)).balance).toBe(parseEther("1"));
@@ -215,25 +215,25 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     expect(seen.size).toBeGreaterThan(1); // it was seen before it was verified, and it changed live
     expect(await txPage.locator("ol.steps li.done").count()).toBe(6);
     expect(await txPage.getByText(/in block \d+/).count()).toBeGreaterThan(0);
-    await shot("transaction");
+    await shot("transaction", txPage);
 
     // The batch of the transfer, its slot decoded, from the transaction's page.
     await txPage.locator("a", { hasText: /^batch \d+$/ }).first().click();
     await txPage.waitForSelector("tr.slot-transfer");
     expect(await txPage.locator("tr.slot-transfer").first().innerText()).toMatch(/#1\s+#2\s+0\.25 ETH\s+0\.0001 ETH/);
-    await shot("batch");
+    await shot("batch", txPage);
     // The account page: balance and history.
     await txPage.goto(`${apiUrl}/app/#/account/1`);
     await txPage.waitForSelector("table");
     expect(await txPage.locator("dl.fields").innerText()).toMatch(/0\.7499 ETH/);
     expect(await txPage.locator("table").innerText()).toMatch(/transfer to #2/);
-    await shot("account");
+    await shot("account", txPage);
     // The explorer's list shows the batches verified, with their L1 transaction and gas.
     await txPage.goto(`${apiUrl}/app/#/`);
     await txPage.waitForSelector("table.batches tbody tr");
     expect(await txPage.locator("table.batches tbody tr .badge", { hasText: "verified" }).count()).toBeGreaterThan(1);
     expect(await txPage.locator("table.batches").innerText()).toMatch(/\d[\d,]* gas/);
-    await shot("explorer");
+    await shot("explorer", txPage);
     await txPage.close();
 
     // Withdraw 0.1 ETH from account 1 (anvil account 1's), then claim it on L1.
@@ -273,7 +273,7 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await confirm("claim");
     await until("the zUSD claim in the activity", async () => (await page.locator("ul.activity li", { hasText: "Claim of 12.5 zUSD" }).count()) === 1);
     expect(await zusd.balanceOf(holder)).toBe(zBefore);
-    await shot("wallet");
+    await shot("wallet", page);
     await dash.close();
   } finally {
     provider.destroy();

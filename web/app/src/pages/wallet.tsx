@@ -243,7 +243,7 @@ function ActionForm(p: { title: string; id: string; children: preact.ComponentCh
     >
       <h2 id={`${p.id}-title`}>{p.title}</h2>
       {p.children}
-      <button type="submit" disabled={busy}>{busy && !plan ? "Checking…" : `Review ${p.submit.toLowerCase()}`}</button>
+      <button type="submit" disabled={busy}>{busy && !plan ? "Checking…" : `Review ${p.title.toLowerCase()}`}</button>
       {error && <p class="error" role="alert">{error}</p>}
       {plan && (
         <div class="review" role="region" aria-label={`${p.title}: review`}>
