@@ -131,8 +131,10 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
   try {
     // A prover deployed with a corrupt witness generator: every job it takes fails.
     const keys = path.join(ROOT, "build", "keys", "dev", "rollup_4x8");
+    // The witness generator's JavaScript beside a corrupt wasm, as a bad deploy would leave it.
     const corrupt = path.join(dir, "corrupt.wasm");
     fs.writeFileSync(corrupt, Buffer.from("0061736d01000000ffffffff", "hex"));
+    fs.copyFileSync(path.join(ROOT, "build", "circuits", "rollup_4x8", "rollup_js", "witness_calculator.cjs"), path.join(dir, "witness_calculator.cjs"));
     const bad = startProver(["--circuit", "4x8", "--zkey", path.join(keys, "rollup_4x8.zkey"), "--vkey", path.join(keys, "rollup_4x8.vkey.json"), "--wasm", corrupt, "--worker-id", "bad-prover"]);
 
     // A key made in the page, encrypted with a passphrase.
@@ -180,7 +182,6 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     }
     await until("no failed job left", async () => (await dash.locator("tr[data-job] .badge", { hasText: "failed" }).count()) === 0, 60_000);
     await until("a job proved by the good prover", async () => /good-prover/.test(await dash.locator("table").first().innerText()), 300_000);
-    await shot("operator", dash);
 
     await waitActivity("Deposit of 1.0 ETH", "verified");
     expect((await client.account(1n)).balance).toBe(parseEther("1"));
@@ -234,6 +235,19 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     expect(await txPage.locator("table.batches tbody tr .badge", { hasText: "verified" }).count()).toBeGreaterThan(1);
     expect(await txPage.locator("table.batches").innerText()).toMatch(/\d[\d,]* gas/);
     await shot("explorer", txPage);
+    // Search: a transaction hash, an account index, an L1 address; anything else is refused.
+    const search = async (q: string) => {
+      await txPage.getByLabel(/Search by transaction hash/).fill(q);
+      await txPage.getByRole("button", { name: "Search" }).click();
+    };
+    await search(txHref!.split("/").pop()!);
+    await txPage.waitForSelector("main h1:has-text('Transfer')");
+    await search("2");
+    await txPage.waitForSelector("main h1:has-text('Account #2')");
+    await search(new Wallet(devnetAccountKey(1)).address);
+    await until("the L1 address's accounts", async () => /#1: 0\.7499 ETH/.test(await txPage.locator("main").innerText()));
+    await search("not a thing");
+    expect(await txPage.locator("#search-error").innerText()).toMatch(/a transaction hash \(0x and 64 hex digits\), an account index or an L1 address/);
     await txPage.close();
 
     // Withdraw 0.1 ETH from account 1 (anvil account 1's), then claim it on L1.
@@ -274,6 +288,9 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await until("the zUSD claim in the activity", async () => (await page.locator("ul.activity li", { hasText: "Claim of 12.5 zUSD" }).count()) === 1);
     expect(await zusd.balanceOf(holder)).toBe(zBefore);
     await shot("wallet", page);
+    // The dashboard at the end: every job proven, the charts drawn.
+    await until("the dashboard's charts", async () => (await dash.locator("svg.chart rect.bar").count()) > 3, 60_000);
+    await shot("operator", dash);
     await dash.close();
   } finally {
     provider.destroy();

@@ -3,17 +3,7 @@
  * (`createHash("sha256")`) and random bytes, from the page's Web Crypto. Anything else throws: the
  * model's Node-only paths (BLAKE-512 key files, verification batches) never run in a page.
  */
-import { getBytes, sha256 } from "ethers";
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { concat, getBytes, sha256 } from "ethers";
 
 class Sha256 {
   private readonly parts: Uint8Array[] = [];
