@@ -4,7 +4,7 @@
 // wallet states them before signing. Nothing here touches a file or a Node-only module, so one
 // source serves Node and the browser.
 
-import { Contract, HDNodeWallet, Wallet as EthWallet, ZeroAddress, formatEther, getBytes, type ContractRunner, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
+import { Contract, HDNodeWallet, isError, Wallet as EthWallet, ZeroAddress, formatEther, getBytes, type ContractRunner, type ContractTransactionResponse, type Provider, type Signer } from "ethers";
 import { publicKey, type PrivateKey, type PublicKey } from "./model/keys.js";
 import { TxType } from "./model/constants.js";
 import { FLOAT13, FLOAT32, FLOAT56, roundDownToFloat, roundUpToFloat } from "./model/float.js";
@@ -221,9 +221,15 @@ export async function registeredTokens(runner: ContractRunner, rollupAddress: st
 /** The ERC-20 at `address`, registered as `id`: its symbol and decimals, or `#<id>` and 0 where it has none. */
 async function readToken(runner: ContractRunner, id: bigint, address: string): Promise<TokenInfo> {
   const t = erc20(address, runner);
+  // Only a token that lacks the function (the call reverts or returns nothing) falls back: a
+  // timeout or a refused request must not turn zUSD into "0 decimals" and its amounts 10^6 times off.
+  const absent = <T>(fallback: T) => (e: unknown): T => {
+    if (isError(e, "CALL_EXCEPTION") || isError(e, "BAD_DATA")) return fallback;
+    throw e;
+  };
   const [symbol, decimals] = await Promise.all([
-    (t.symbol() as Promise<string>).catch(() => `#${id}`),
-    (t.decimals() as Promise<bigint>).then(Number, () => 0),
+    (t.symbol() as Promise<string>).catch(absent(`#${id}`)),
+    (t.decimals() as Promise<bigint>).then(Number, absent(0)),
   ]);
   return { id, address, symbol, decimals };
 }

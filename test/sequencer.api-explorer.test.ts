@@ -34,7 +34,7 @@ const bob = user("bob");
 const carol = user("carol");
 const TOKEN = crypto.randomBytes(32).toString("hex");
 const PUBLIC_RPC = "http://127.0.0.1:8545";
-const CSP = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${PUBLIC_RPC}; frame-ancestors 'none'`;
+const CSP = `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${PUBLIC_RPC}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
 const SECRET = "not to be served";
 
 let dir: string;

@@ -196,7 +196,7 @@ test("a batch holds exactly the accepted transactions; the model replays it to t
   expect(decodeBatchData(b.txData)).toEqual(decodeBatchData(res.txData));
   expect(seq.ctx.state.accounts.get(0n)!.balance).toBe(100n); // the fee
   const t = await http(seq.url + `/txs/${rows[0].hash}`, "GET");
-  expect(t.body).toMatchObject({ stage: "in_batch", batch: "1", slot: "0" });
+  expect(t.body).toMatchObject({ stage: "in_batch", batch: "1", slot: "0", tokenId: "0" }); // the sender's token, its amount's
   expect(seq.ctx.db.prepare("SELECT status FROM proof_jobs WHERE batch_number = 1").get()).toEqual({ status: "queued" });
 
   // A prover takes the job: the transaction is `proving`, and the batch names the worker.

@@ -169,7 +169,8 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await failedRow.getByRole("button", { name: "Retry" }).click();
     await until("the wrong token refused", async () => /token was refused/.test(await failedRow.innerText()));
     expect(await failedRow.locator(".badge").innerText()).toBe("failed");
-    await dash.getByRole("button", { name: "Forget token" }).click();
+    // A refused token is forgotten: the field to type another is back.
+    await dash.getByLabel(/Operator token/).waitFor();
     // The link zkr up printed carries the token; the page takes it out of the address bar.
     await dash.goto(`${apiUrl}/app/#/operator?token=${token}`);
     await until("the token taken from the link", async () => !dash.url().includes("token="));
@@ -197,6 +198,11 @@ test("deposit → transfer → withdraw → claim through the pages; each stage 
     await expect(review("transfer", { from: "1", to: "999", amount: "0.1" })).rejects.toThrow(/to: account 999 does not exist/);
     expect((await client.account(1n)).pendingTxs).toBe(0);
     expect((await client.account(1n)).nonce).toBe(0n);
+
+    // A review holds what it shows: an edit after it discards it, so nothing else can be signed.
+    await review("transfer", { from: "1", to: "2", amount: "0.25" });
+    await page.locator("form#transfer [name=amount]").fill("0.3");
+    expect(await page.locator("form#transfer .review").count()).toBe(0);
 
     // Transfer 0.25 ETH: the fee stated before signing, the stages followed in the explorer.
     const tr = await review("transfer", { from: "1", to: "2", amount: "0.25" });

@@ -10,6 +10,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ROOT } from "../../core/paths.js";
 import { withBuildLock } from "../../circuits/lock.js";
 
@@ -97,10 +98,14 @@ export async function buildApp(opts: { out?: string; log?: (l: string) => void }
   });
   read.add(path.relative(ROOT, path.join(APP_SRC, "index.html")));
   read.add("package-lock.json");
+  read.add(path.relative(ROOT, fileURLToPath(import.meta.url)).replace(/^build\/js\//, "").replace(/\.js$/, ".ts")); // this build's own settings
   const inputs: Inputs = { builtAt: startedAt, files: [...read].sort() };
   fs.writeFileSync(path.join(tmp, INPUTS_FILE), JSON.stringify(inputs, null, 1) + "\n");
-  fs.rmSync(out, { recursive: true, force: true });
+  // Swapped by renames, so a server reading `out` meanwhile finds the old build or the new one.
+  const old = `${out}.${process.pid}.old`;
+  if (fs.existsSync(out)) fs.renameSync(out, old);
   fs.renameSync(tmp, out);
+  fs.rmSync(old, { recursive: true, force: true });
   opts.log?.(`app built to ${path.relative(process.cwd(), out) || out} in ${((performance.now() - t0) / 1000).toFixed(1)} s (${inputs.files.length} source files)`);
   return out;
 }

@@ -55,6 +55,9 @@ export function txStatusJson(ctx: SequencerContext, row: TxRow, cache?: Map<numb
     nonce: String(row.nonce),
     stage: row.status === "dropped" ? "dropped" : "pending",
   };
+  // The token of the amount and the fee: the sender's (absent when its account is gone, after a reorganisation).
+  const tokenId = ctx.state.accounts.get(BigInt(row.from_idx))?.tokenId;
+  if (tokenId !== undefined) body.tokenId = tokenId.toString();
   if (row.status === "dropped") body.reason = row.reason ?? undefined;
   if (row.status === "batched") {
     const b = batchStage(ctx, row.batch!, cache);

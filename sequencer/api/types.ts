@@ -60,6 +60,8 @@ export interface TxStatusJson {
   to?: DecimalString;
   amount: DecimalString;
   fee: DecimalString;
+  /** The sender's token, which `amount` and `fee` are in; absent when its account no longer exists. */
+  tokenId?: DecimalString;
   nonce: DecimalString;
   stage: TxStage;
   /** Why it was dropped, or why its batch waits (its proof job failed for good). */

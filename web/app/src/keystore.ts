@@ -60,6 +60,8 @@ export function parsePrivateKey(text: string): PrivateKey {
 export async function saveKey(passphrase: string, confirm: string, sk: PrivateKey = randomPrivateKey()): Promise<{ sk: PrivateKey; pk: PublicKey; stored: StoredKey }> {
   if (passphrase.length < MIN_PASSPHRASE) throw new KeystoreError(`passphrase: at least ${MIN_PASSPHRASE} characters expected`);
   if (passphrase !== confirm) throw new KeystoreError("passphrase: the two entries differ");
+  // Never over another key (one another tab stored meanwhile): it may own funds.
+  if (storedKey()) throw new KeystoreError("this browser already holds a key (made in another tab?): reload the page to unlock it, or forget it first");
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const key = await aesKey(passphrase, salt, PBKDF2_ITERATIONS);

@@ -40,6 +40,9 @@ export function l1(): Promise<L1> {
     // Signing: anvil's development accounts on a devnet, else the injected provider's account.
     const out: L1 = info.devnet ? { info, provider, kind: "devnet", tokens: [] } : { info, provider, kind: "injected", tokens: [], injectedSigner: async () => {
       if (!browser) throw new Error("signing on L1 needs a wallet extension in this browser (an EIP-1193 provider); none is injected");
+      // ethers checks the network on reads, not on sends: a forced exit would go to whatever chain the extension is on.
+      const chainId = BigInt((await injected!.request({ method: "eth_chainId" })) as string);
+      if (chainId !== BigInt(info.chainId)) throw new Error(`your wallet is on chain ${chainId}; switch it to chain ${info.chainId}, the rollup's, and reload`);
       return browser.getSigner();
     } };
     out.tokens = await registeredTokens(out.provider, info.rollup);

@@ -11,6 +11,7 @@ import { AccountPage, AddressPage, BatchPage, BatchesPage, TxPage, searchTarget 
 import { WalletPage } from "./pages/wallet.js";
 import { OperatorPage } from "./pages/operator.js";
 import { go, useRoute, type Route } from "./router.js";
+import { l1 } from "./l1.js";
 import "./style.css";
 
 function Search() {
@@ -42,13 +43,13 @@ function Page({ route }: { route: Route }) {
     case "batches":
       return <BatchesPage />;
     case "batch":
-      return <BatchPage n={arg ?? ""} />;
+      return <BatchPage key={arg} n={arg ?? ""} />;
     case "tx":
-      return <TxPage hash={arg ?? ""} />;
+      return <TxPage key={arg} hash={arg ?? ""} />;
     case "account":
-      return <AccountPage index={arg ?? ""} />;
+      return <AccountPage key={arg} index={arg ?? ""} />;
     case "address":
-      return <AddressPage address={arg ?? ""} />;
+      return <AddressPage key={arg} address={arg ?? ""} />;
     case "wallet":
       return <WalletPage />;
     case "operator":
@@ -81,4 +82,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById("app")!);
+// The rollup's tokens (symbols, decimals) are read from L1 before the first render, so amounts are
+// in their units on every page; at most 3 s, then the pages render and name unknown tokens by number.
+void Promise.race([l1().catch(() => undefined), new Promise((r) => setTimeout(r, 3000))]).then(() => render(<App />, document.getElementById("app")!));

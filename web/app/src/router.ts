@@ -16,7 +16,14 @@ export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, "") || "/";
   const q = raw.indexOf("?");
   const path = q < 0 ? raw : raw.slice(0, q);
-  return { path, parts: path.split("/").filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(q < 0 ? "" : raw.slice(q + 1)) };
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part; // a malformed %-escape: the part as typed, which the page then refuses
+    }
+  };
+  return { path, parts: path.split("/").filter(Boolean).map(decode), query: new URLSearchParams(q < 0 ? "" : raw.slice(q + 1)) };
 }
 
 export function useRoute(): Route {

@@ -16,6 +16,11 @@ export function Loading(p: { error?: unknown; what: string }) {
   return p.error ? <p class="error" role="alert">{p.what}: {errorText(p.error)}</p> : <p class="muted" aria-busy="true">Loading {p.what}…</p>;
 }
 
+/** Said while a page shows data its last refresh could not renew (the sequencer or L1 unreachable). */
+export function Stale(p: { error?: unknown }) {
+  return p.error ? <p class="stale error small" role="status">Not updated: {errorText(p.error)}. What follows may be out of date.</p> : null;
+}
+
 function gasText(g: string | null | undefined): string {
   return g ? `${Number(g).toLocaleString("en")} gas` : "—";
 }
@@ -26,6 +31,7 @@ export function BatchesPage() {
   return (
     <section>
       <h1>Batches</h1>
+      {list.data && <Stale error={list.error} />}
       {!list.data ? <Loading error={list.error} what="batches" /> : list.data.batches.length === 0 ? <p class="muted">No batch yet: the first is made once a deposit or a transaction arrives.</p> : (
         <div class="table-wrap">
           <table class="batches">
@@ -86,12 +92,13 @@ export function BatchPage({ n }: { n: string }) {
   return (
     <section>
       <h1>Batch {d.number} <StageBadge stage={stage} /></h1>
+      <Stale error={b.error} />
       <Steps steps={BATCH_STAGES} current={stage === "proof_failed" ? "proving" : stage} failed={stage === "proof_failed" ? `proof failed: ${job?.lastError ?? "no reason recorded"}` : undefined} />
       <dl class="fields">
         <Field label="Old root"><Hash value={d.oldRoot} /></Field>
         <Field label="New root"><Hash value={d.newRoot} /></Field>
         <Field label="L1 requests">{d.queueStart === d.queueEnd ? "none" : `queue positions ${d.queueStart}–${Number(d.queueEnd) - 1}`}</Field>
-        <Field label="Fees">{d.feeAccount === null ? "none" : <><Amount value={d.totalFee} /> to <AccountLink index={d.feeAccount} /></>}</Field>
+        <Field label="Fees">{d.feeAccount === null ? "none" : <><Amount value={d.totalFee} token={d.slots.find((x) => x.fee !== undefined && x.fee !== "0")?.tokenId} /> to <AccountLink index={d.feeAccount} /></>}</Field>
         <Field label="Made"><span title={d.createdAt}>{ago(d.createdAt)}</span></Field>
         <Field label="Proof">{job ? <>{job.status}{job.backend && <> on {job.backend}</>}{job.provingMs && <> in {duration(Number(job.provingMs))}</>}, attempt {job.attempts} of {job.maxAttempts}{job.worker && <> by {job.worker}</>}{job.lastError && <span class="error"> — {job.lastError}</span>}</> : "no job"}</Field>
         <Field label="L1 transaction">{d.l1Tx ? <><Hash value={d.l1Tx} />{d.l1Block && <> in block {d.l1Block}</>}</> : "not sent yet"}</Field>
@@ -116,22 +123,20 @@ const FINAL = new Set(["verified", "dropped"]);
 
 export function TxPage({ hash }: { hash: string }) {
   const t = usePoll(() => getJson<TxStatusJson>(`/txs/${encodeURIComponent(hash)}`), POLL_MS, [hash], (d) => FINAL.has(d.stage));
-  // The amount is in the sender's token.
-  const from = t.data?.from;
-  const sender = usePoll(() => (from === undefined ? Promise.resolve(undefined) : getJson<AccountJson>(`/accounts/${from}`)), 0, [from]);
   if (!t.data) return <Loading error={t.error} what={`transaction ${hash}`} />;
   const d = t.data;
   return (
     <section>
       <h1>{d.type === "transfer" ? "Transfer" : "Withdrawal"} <StageBadge stage={d.stage} /></h1>
+      <Stale error={t.error} />
       <p class="mono break" title="transaction hash">{d.hash}</p>
       <Steps steps={TX_STAGES} current={d.stage === "dropped" ? "pending" : d.stage} failed={d.stage === "dropped" ? `dropped: ${d.reason ?? "no reason recorded"}` : undefined} />
       {d.stage !== "dropped" && d.reason && <p class="error" role="alert">{d.reason}</p>}
       <dl class="fields">
         <Field label="From"><AccountLink index={d.from} /></Field>
         {d.to !== undefined && <Field label="To"><AccountLink index={d.to} /></Field>}
-        <Field label="Amount"><Amount value={d.amount} token={sender.data?.tokenId} /></Field>
-        <Field label="Fee"><Amount value={d.fee} /></Field>
+        <Field label="Amount"><Amount value={d.amount} token={d.tokenId} /></Field>
+        <Field label="Fee"><Amount value={d.fee} token={d.tokenId} /></Field>
         <Field label="Nonce">{d.nonce}</Field>
         <Field label="Batch">{d.batch !== undefined ? <><BatchLink n={d.batch} />, slot {d.slot}</> : "not yet"}</Field>
         <Field label="L1 transaction">{d.l1Tx ? <><Hash value={d.l1Tx} /> in block {d.l1Block}</> : "not yet"}</Field>
@@ -144,12 +149,14 @@ export function TxPage({ hash }: { hash: string }) {
 
 export function AccountPage({ index }: { index: string }) {
   const a = usePoll(() => getJson<AccountJson>(`/accounts/${encodeURIComponent(index)}`), 2 * POLL_MS, [index]);
-  const h = usePoll(() => getJson<AccountHistoryJson>(`/accounts/${encodeURIComponent(index)}/txs?limit=50`), 2 * POLL_MS, [index]);
+  const [before, setBefore] = useState<string | null>(null);
+  const h = usePoll(() => getJson<AccountHistoryJson>(`/accounts/${encodeURIComponent(index)}/txs?limit=50${before ? `&before=${encodeURIComponent(before)}` : ""}`), before ? 0 : 2 * POLL_MS, [index, before]);
   if (!a.data) return <Loading error={a.error} what={`account ${index}`} />;
   const d = a.data;
   return (
     <section>
       <h1>Account #{d.index}</h1>
+      <Stale error={a.error} />
       <dl class="fields">
         <Field label="Balance"><Amount value={d.balance} token={d.tokenId} /></Field>
         <Field label="Spendable"><Amount value={d.spendable} token={d.tokenId} /> <span class="muted">({d.pendingTxs} pending)</span></Field>
@@ -159,6 +166,10 @@ export function AccountPage({ index }: { index: string }) {
       </dl>
       <h2>History</h2>
       {!h.data ? <Loading error={h.error} what="history" /> : <History h={h.data} token={d.tokenId} />}
+      <nav class="pager" aria-label="pages of history">
+        {before && <button type="button" onClick={() => setBefore(null)}>Latest</button>}
+        {h.data?.next && <button type="button" onClick={() => setBefore(h.data!.next)}>Older</button>}
+      </nav>
     </section>
   );
 }
@@ -181,7 +192,7 @@ function History({ h, token }: { h: AccountHistoryJson; token: string }) {
           ) : (
             <tr key={r.hash}>
               <td>{r.type === "withdraw" ? "withdrawal" : r.direction === "out" ? <>transfer to <AccountLink index={r.to} /></> : <>transfer from <AccountLink index={r.from} /></>}</td>
-              <td><Amount value={r.amount} token={token} />{r.direction === "out" && r.fee !== "0" && <span class="muted"> + fee <Amount value={r.fee} /></span>}</td>
+              <td><Amount value={r.amount} token={token} />{r.direction === "out" && r.fee !== "0" && <span class="muted"> + fee <Amount value={r.fee} token={token} /></span>}</td>
               <td><StageBadge stage={r.stage} />{r.reason && <span class="error small"> {r.reason}</span>}</td>
               <td><BatchLink n={r.batch ?? null} /></td>
               <td><Hash value={r.hash} to={href("tx", r.hash)} /></td>

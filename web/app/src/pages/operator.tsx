@@ -11,7 +11,7 @@ import { api, errorText, getJson, usePoll } from "../api.js";
 import { BarChart } from "../chart.js";
 import { BatchLink, duration } from "../format.js";
 import { StageBadge } from "../stages.js";
-import { Loading, POLL_MS } from "./explorer.js";
+import { Loading, POLL_MS, Stale } from "./explorer.js";
 import type { OperatorJson, OperatorProofJobJson } from "../../../../sequencer/api/types.js";
 
 const TOKEN_KEY = "zkr.operatorToken";
@@ -55,6 +55,7 @@ export function OperatorPage({ token: fromUrl }: { token: string | null }) {
   return (
     <section>
       <h1>Operator</h1>
+      <Stale error={op.error} />
       {failed.length > 0 && <p class="error" role="alert">{failed.length === 1 ? `The proof of batch ${failed[0].batch} failed for good` : `${failed.length} proofs failed for good`}: later batches wait behind it. Fix the cause, then retry below.</p>}
       <div class="stats">
         <Stat id="mempool" label="mempool (pending transactions)" value={d.mempool.pending} note={`${d.mempool.acceptedLastMinute} accepted in the last minute (${d.mempool.intakePerSecond}/s)`} />
@@ -73,7 +74,7 @@ export function OperatorPage({ token: fromUrl }: { token: string | null }) {
       <div class="table-wrap">
         <table>
           <thead><tr><th scope="col">Batch</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Prover</th><th scope="col">Backend</th><th scope="col">Time</th><th scope="col">Last error</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
-          <tbody>{d.proofJobs.map((j) => <JobRow key={j.batch} j={j} token={token} onRetried={op.refresh} />)}</tbody>
+          <tbody>{d.proofJobs.map((j) => <JobRow key={j.batch} j={j} token={token} onRetried={op.refresh} onRefused={() => setToken(null)} />)}</tbody>
         </table>
       </div>
       <h2>Provers</h2>
@@ -96,7 +97,7 @@ function TokenBox({ token, setToken }: { token: string | null; setToken: (t: str
   );
 }
 
-function JobRow({ j, token, onRetried }: { j: OperatorProofJobJson; token: string | null; onRetried: () => void }) {
+function JobRow({ j, token, onRetried, onRefused }: { j: OperatorProofJobJson; token: string | null; onRetried: () => void; onRefused: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   return (
@@ -122,7 +123,10 @@ function JobRow({ j, token, onRetried }: { j: OperatorProofJobJson; token: strin
                 await api.retryProof(Number(j.batch), token!);
                 onRetried();
               } catch (e) {
-                setError(e instanceof ApiError && e.status === 401 ? "the operator token was refused" : errorText(e));
+                if (e instanceof ApiError && e.status === 401) {
+                  setError("the operator token was refused (each zkr up makes a new one)");
+                  onRefused(); // forgotten, so the field to type another one is back
+                } else setError(errorText(e));
               } finally {
                 setBusy(false);
               }

@@ -7,7 +7,7 @@
  * What is refused here (a wrong passphrase, an amount above the balance, an unknown account) is
  * refused before signing, so nothing is sent.
  */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { Wallet as EthWallet, hexlify } from "ethers";
 import { ApiError, type AccountView } from "../../../../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey, type L1Signer, feeLine, inToken, parseTokenAmount, quoteFee, roundAmount, tokenAmount, type FeeQuote } from "../../../../sequencer/wallet-core.js";
@@ -44,6 +44,12 @@ let nextActivity = 1;
 export function WalletPage() {
   const [stored, setStored] = useState<StoredKey | null>(() => storedKey());
   const [key, setKey] = useState<Unlocked | null>(null);
+  // Another tab that makes or forgets the key: this one follows.
+  useEffect(() => {
+    const on = () => setStored(storedKey());
+    addEventListener("storage", on);
+    return () => removeEventListener("storage", on);
+  }, []);
   if (!stored) return <CreateKey onDone={(s, k) => { setStored(s); setKey(k); }} />;
   if (!key) return <Unlock stored={stored} onUnlock={setKey} onForget={() => { forgetKey(); setStored(null); }} />;
   return <Unlocked k={key} onLock={() => setKey(null)} />;
@@ -135,6 +141,18 @@ function Unlock({ stored, onUnlock, onForget }: { stored: StoredKey; onUnlock: (
   );
 }
 
+/** The key in the clear, on request: the one way to keep it beyond this browser (`zkr wallet` files take it as `l2Key`). */
+function Backup({ k }: { k: Unlocked }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <details class="small">
+      <summary>Back up your key</summary>
+      <p>Anyone who sees it can spend your accounts. Write it down somewhere safe; import it here or in a <code>zkr wallet</code> file to recover them.</p>
+      {shown ? <p class="mono break" data-testid="private-key">{hexlify(k.sk).slice(2)}</p> : <button type="button" class="small" onClick={() => setShown(true)}>Show private key</button>}
+    </details>
+  );
+}
+
 const short = (s: string) => (s.length > 12 ? `${s.slice(0, 6)}…${s.slice(-4)}` : s);
 
 function Unlocked({ k, onLock }: { k: Unlocked; onLock: () => void }) {
@@ -150,15 +168,16 @@ function Unlocked({ k, onLock }: { k: Unlocked; onLock: () => void }) {
     else chain.injectedSigner!().then(setSigner, setChainError);
   }, [chain, l1Index]);
   const accounts = usePoll(() => api.accountsOf(k.pk), 2 * POLL_MS, [k.pk[0]]);
+  const wallet = useMemo(() => (signer ? new ZkrWallet({ l2Key: hexlify(k.sk).slice(2), l1: signer }) : null), [k, signer]);
   if (chainError) return <Loading error={chainError} what="L1" />;
-  if (!chain || !signer) return <Loading what="L1" />;
-  const wallet = new ZkrWallet({ l2Key: hexlify(k.sk).slice(2), l1: signer });
+  if (!chain || !signer || !wallet) return <Loading what="L1" />;
   const rollup = chain.info.rollup;
   const add = (a: Omit<Activity, "id">) => setActivities((l) => [{ ...a, id: nextActivity++ }, ...l]);
   const mine = accounts.data ?? [];
   return (
     <section>
       <h1>Wallet <button type="button" class="small" onClick={onLock}>Lock</button></h1>
+      <Backup k={k} />
       <div class="grid">
         <div class="card">
           <h2>L2 key</h2>
@@ -173,11 +192,11 @@ function Unlocked({ k, onLock }: { k: Unlocked; onLock: () => void }) {
         <L1Card chain={chain} wallet={wallet} signer={signer} l1Index={l1Index} setL1Index={setL1Index} rollup={rollup} />
       </div>
       <div class="grid">
-        <DepositForm wallet={wallet} chain={chain} signer={signer} onDone={add} />
-        <TransferForm wallet={wallet} accounts={mine} onDone={add} />
-        <WithdrawForm wallet={wallet} accounts={mine} onDone={add} />
-        <ClaimForm wallet={wallet} chain={chain} signer={signer} onDone={add} />
-        <ExitForm wallet={wallet} chain={chain} accounts={mine} onDone={add} />
+        <DepositForm key={signer.address} wallet={wallet} chain={chain} signer={signer} onDone={add} />
+        <TransferForm key={signer.address} wallet={wallet} accounts={mine} onDone={add} />
+        <WithdrawForm key={signer.address} wallet={wallet} accounts={mine} onDone={add} />
+        <ClaimForm key={signer.address} wallet={wallet} chain={chain} signer={signer} onDone={add} />
+        <ExitForm key={signer.address} wallet={wallet} chain={chain} accounts={mine} onDone={add} />
       </div>
       <h2>Activity</h2>
       {activities.length === 0 ? <p class="muted">Nothing sent from this page yet.</p> : <ul class="activity" aria-live="polite">{activities.map((a) => <ActivityItem key={a.id} a={a} />)}</ul>}
@@ -227,6 +246,9 @@ function ActionForm(p: { title: string; id: string; children: preact.ComponentCh
       class="card action"
       id={p.id}
       aria-labelledby={`${p.id}-title`}
+      // A review holds the values it was made from: any edit discards it, so what is signed is what was shown.
+      onInput={() => setPlan(null)}
+      onChange={() => setPlan(null)}
       onSubmit={async (e) => {
         e.preventDefault();
         setError(null);
