@@ -101,9 +101,10 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   let t = performance.now();
   o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
   const key = readZkey(o.zkey);
+  const read = (performance.now() - t) / 1000;
   const prover = await Groth16Prover.create(key, o.backend);
   const load = (performance.now() - t) / 1000;
-  log(`zkey: ${key.nVars} wires, 2^${key.power} domain, loaded in ${load.toFixed(2)} s`);
+  log(`zkey: ${key.nVars} wires, 2^${key.power} domain, loaded in ${load.toFixed(2)} s (read ${read.toFixed(2)} s, bases ${(load - read).toFixed(2)} s)`);
   t = performance.now();
   if (!o.wtns) o.progress?.({ step: "witness", done: 0, total: 0, unit: "" });
   let witness: Uint8Array;
