@@ -8,11 +8,12 @@ import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
 import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
 import { readWtns, readZkey } from "./zkey-file.js";
+import type { ProvingKey } from "./zkey.js";
 import { bigintToLe } from "../core/bytes.js";
 import type { OnProgress } from "../core/progress.js";
 
 export { Groth16Prover, type Groth16Proof } from "./groth16.js";
-export { readZkey, readWtns } from "./zkey-file.js";
+export { readZkey, readWtns, readZkeyInfo } from "./zkey-file.js";
 
 /** Backends by name. `ffjs` is snarkjs's engine, the outside reference; `auto` picks one. */
 export const BACKENDS = ["auto", "webgpu", "cpu", "ffjs"] as const;
@@ -33,7 +34,22 @@ export async function createBackend(name: string, log: ProverLog = () => {}, opt
 export interface BackendOptions {
   /** Worker threads of the cpu backend (also `auto`'s and the service's fallback to it); default one per core. */
   threads?: number;
+  /**
+   * log2 of the domain of the one key this backend will prove with, when the caller knows it and
+   * proves once (`zkr prove`): below {@link AUTO_WEBGPU_MIN_POWER}, `auto` picks the cpu without
+   * looking for a GPU. Long-running callers (the prover service) leave it out.
+   */
+  power?: number;
 }
+
+/**
+ * The smallest domain (log2) for which `auto` looks for a GPU when it proves once. Below it a
+ * one-shot process does better on the cpu whatever GPU is there: looking for an adapter loads Dawn
+ * (measured here: 0.3–0.7 s and 70 MiB of a 2^14 `zkr prove` that takes 1.5–2.5 s in all, with no
+ * GPU found) and a found one compiles its kernels at first use, while the cpu backend proves a
+ * 2^16 key in about 3 s on 2 cores.
+ */
+export const AUTO_WEBGPU_MIN_POWER = 17;
 
 async function startBackend(name: string, log: ProverLog, opts: BackendOptions): Promise<ProverBackend> {
   switch (name) {
@@ -56,6 +72,12 @@ async function startBackend(name: string, log: ProverLog, opts: BackendOptions):
       return b;
     }
     case "auto": {
+      if (opts.power !== undefined && opts.power < AUTO_WEBGPU_MIN_POWER) {
+        const { createCpuBackend } = await import("./cpu/index.js");
+        const b = await createCpuBackend({ threads: opts.threads });
+        log(`backend: auto picked cpu (${b.inner.threads} worker threads) without looking for a GPU: a 2^${opts.power} key is below 2^${AUTO_WEBGPU_MIN_POWER}, where starting one costs more than the proof`);
+        return b;
+      }
       const { createWebGpuBackend } = await import("./webgpu/index.js");
       let why: string;
       try {
@@ -84,7 +106,8 @@ export function witnessToBytes(witness: readonly bigint[]): Uint8Array {
 
 /** What {@link prove} takes. */
 export interface ProveOptions {
-  zkey: string;
+  /** The key's file, or the key already read (readZkey). */
+  zkey: string | ProvingKey;
   /** A ready witness (.wtns), or the circuit's witness generator and an input. */
   wtns?: string;
   wasm?: string;
@@ -100,7 +123,7 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   const log = o.log ?? (() => {});
   let t = performance.now();
   o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
-  const key = readZkey(o.zkey);
+  const key = typeof o.zkey === "string" ? readZkey(o.zkey) : o.zkey;
   const read = (performance.now() - t) / 1000;
   const prover = await Groth16Prover.create(key, o.backend);
   const load = (performance.now() - t) / 1000;

@@ -4,6 +4,7 @@
  */
 import fs from "node:fs";
 import { readSection, readSections, requireSection } from "../core/binfile.js";
+import { readZkeyCounts, type ZkeyInfo } from "../core/zkey-header.js";
 import { ZKEY_SECTIONS, parseWtns, parseZkey, type ProvingKey, type ZkeySectionId } from "./zkey.js";
 
 /** Loads and checks a zkey (Groth16, BN254, complete sections). */
@@ -14,6 +15,21 @@ export function readZkey(file: string): ProvingKey {
     const read = (id: ZkeySectionId) => new Uint8Array(readSection(fd, requireSection(file, sections, id, ZKEY_SECTIONS[id])));
     // The headers are checked (parseZkey's first step) before the point sections are read.
     return parseZkey(file, read, size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A zkey's counts (wires, public signals, domain) from its two header sections only: what a caller
+ * needs to size the work before reading the key (`zkr prove` picks its backend by the domain).
+ */
+export function readZkeyInfo(file: string): ZkeyInfo {
+  const { sections, fd } = readSections(file, "zkey");
+  try {
+    const read = (id: ZkeySectionId) => readSection(fd, requireSection(file, sections, id, ZKEY_SECTIONS[id]));
+    const { nVars, nPublic, domainSize, power } = readZkeyCounts(file, read(1), read(2));
+    return { nVars, nPublic, domainSize, power };
   } finally {
     fs.closeSync(fd);
   }
