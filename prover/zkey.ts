@@ -106,14 +106,14 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
     signal[i] = sig;
     const at = off + 12;
     const key = cv.getUint32(at, true) + (cv.getUint32(at + 4, true) & 0x1fffff) * 2 ** 32;
-    let bucket = seen.get(key);
+    const bucket = seen.get(key);
     let hit = bucket?.find((e) => sameValue(e.at, at));
     if (!hit) {
       const stored = leToBigint(c, at);
       if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
       hit = { at, v: (stored * R_INV2) % R };
       if (bucket) bucket.push(hit);
-      else seen.set(key, (bucket = [hit]));
+      else seen.set(key, [hit]);
     }
     value[i] = hit.v;
   }
