@@ -106,28 +106,37 @@ export function witnessToBytes(witness: readonly bigint[]): Uint8Array {
 
 /** What {@link prove} takes. */
 export interface ProveOptions {
-  /** The key's file, or the key already read (readZkey). */
-  zkey: string | ProvingKey;
+  zkey: string;
   /** A ready witness (.wtns), or the circuit's witness generator and an input. */
   wtns?: string;
   wasm?: string;
   input?: CircuitInputs;
-  backend: ProverBackend;
+  /** The backend, or one still starting (createBackend's promise): the key is read meanwhile. */
+  backend: ProverBackend | Promise<ProverBackend>;
   log?: ProverLog;
   /** Each step as it runs: reading the key, the witness, then the proof's parts. */
   progress?: OnProgress;
 }
 
-/** Proves once: reads the key, computes or reads the witness, proves on the backend. */
+/**
+ * Proves once: reads the key (while the backend starts, when it is still starting), loads its
+ * bases, computes or reads the witness, proves on the backend. The key's point sections are
+ * dropped once the backend holds them (the prover keeps only what it proves with), so that they do
+ * not add to the proof's peak memory.
+ */
 export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings & { witness: number; load: number } }> {
   const log = o.log ?? (() => {});
   let t = performance.now();
   o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
-  const key = typeof o.zkey === "string" ? readZkey(o.zkey) : o.zkey;
+  let key: ProvingKey | undefined = readZkey(o.zkey);
   const read = (performance.now() - t) / 1000;
-  const prover = await Groth16Prover.create(key, o.backend);
+  const backend = await o.backend;
+  const started = (performance.now() - t) / 1000;
+  const prover = await Groth16Prover.create(key, backend);
+  key = undefined;
+  const { nVars, power } = prover.key;
   const load = (performance.now() - t) / 1000;
-  log(`zkey: ${key.nVars} wires, 2^${key.power} domain, loaded in ${load.toFixed(2)} s (read ${read.toFixed(2)} s, bases ${(load - read).toFixed(2)} s)`);
+  log(`zkey: ${nVars} wires, 2^${power} domain, loaded in ${load.toFixed(2)} s (read ${read.toFixed(2)} s, then the backend's start ${(started - read).toFixed(2)} s, bases ${(load - started).toFixed(2)} s)`);
   t = performance.now();
   if (!o.wtns) o.progress?.({ step: "witness", done: 0, total: 0, unit: "" });
   let witness: Uint8Array;
@@ -136,7 +145,7 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   else throw new Error("prove: a .wtns file, or a witness generator (.wasm) with an input, expected");
   const wt = (performance.now() - t) / 1000;
   log(`witness: ${witness.length / FR_BYTES} values in ${wt.toFixed(2)} s`);
-  log(`proving on ${o.backend.name}…`);
+  log(`proving on ${backend.name}…`);
   try {
     const r = await prover.prove(witness, { log, progress: o.progress });
     return { ...r, timings: { ...r.timings, witness: wt, load } };

@@ -12,7 +12,12 @@ export function readZkey(file: string): ProvingKey {
   const { sections, fd } = readSections(file, "zkey");
   try {
     const size = (id: ZkeySectionId) => requireSection(file, sections, id, ZKEY_SECTIONS[id]).size;
-    const read = (id: ZkeySectionId) => new Uint8Array(readSection(fd, requireSection(file, sections, id, ZKEY_SECTIONS[id])));
+    // A view of the Buffer read, not a copy (`new Uint8Array(buffer)` copied every section once more:
+    // the whole key twice in memory until a collection). A section this large has its own memory.
+    const read = (id: ZkeySectionId) => {
+      const b = readSection(fd, requireSection(file, sections, id, ZKEY_SECTIONS[id]));
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    };
     // The headers are checked (parseZkey's first step) before the point sections are read.
     return parseZkey(file, read, size);
   } finally {
@@ -40,7 +45,8 @@ export function readWtns(file: string): Uint8Array {
   const { sections, fd } = readSections(file, "wtns");
   try {
     const header = readSection(fd, requireSection(file, sections, 1, "header"));
-    return parseWtns(file, header, new Uint8Array(readSection(fd, requireSection(file, sections, 2, "values"))));
+    const values = readSection(fd, requireSection(file, sections, 2, "values"));
+    return parseWtns(file, header, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   } finally {
     fs.closeSync(fd);
   }
