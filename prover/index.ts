@@ -133,6 +133,8 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   const backend = await o.backend;
   const started = (performance.now() - t) / 1000;
   const prover = await Groth16Prover.create(key, backend);
+  // Not useless: the prover has the key without its point sections; this was their last reference.
+  // eslint-disable-next-line no-useless-assignment
   key = undefined;
   const { nVars, power } = prover.key;
   const load = (performance.now() - t) / 1000;
