@@ -7,7 +7,7 @@ import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
 import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
 import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
-import { readWtns, readZkey } from "./zkey-file.js";
+import { readWtns, readZkeyAsync } from "./zkey-file.js";
 import type { ProvingKey } from "./zkey.js";
 import { bigintToLe } from "../core/bytes.js";
 import type { OnProgress } from "../core/progress.js";
@@ -128,7 +128,7 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   const log = o.log ?? (() => {});
   let t = performance.now();
   o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
-  let key: ProvingKey | undefined = readZkey(o.zkey);
+  let key: ProvingKey | undefined = await readZkeyAsync(o.zkey);
   const read = (performance.now() - t) / 1000;
   const backend = await o.backend;
   const started = (performance.now() - t) / 1000;

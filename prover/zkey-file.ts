@@ -26,6 +26,33 @@ export function readZkey(file: string): ProvingKey {
 }
 
 /**
+ * {@link readZkey}, its sections read with asynchronous I/O: what `zkr prove` does while its
+ * backend starts, so that the backend's steps (imports, compiling, starting workers) run in the
+ * reads' waits rather than after the whole key; the parse is the same.
+ */
+export async function readZkeyAsync(file: string): Promise<ProvingKey> {
+  const { sections, fd } = readSections(file, "zkey");
+  fs.closeSync(fd);
+  const fh = await fs.promises.open(file, "r");
+  try {
+    const bytes = new Map<ZkeySectionId, Uint8Array>();
+    for (const id of Object.keys(ZKEY_SECTIONS).map(Number) as ZkeySectionId[]) {
+      const s = requireSection(file, sections, id, ZKEY_SECTIONS[id]);
+      const b = new Uint8Array(s.size);
+      for (let done = 0; done < s.size; ) {
+        const { bytesRead } = await fh.read(b, done, s.size - done, s.offset + done);
+        if (bytesRead === 0) throw new Error(`readZkeyAsync: ${file} ended inside section ${id}`);
+        done += bytesRead;
+      }
+      bytes.set(id, b);
+    }
+    return parseZkey(file, (id) => bytes.get(id)!, (id) => requireSection(file, sections, id, ZKEY_SECTIONS[id]).size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * A zkey's counts (wires, public signals, domain) from its two header sections only: what a caller
  * needs to size the work before reading the key (`zkr prove` picks its backend by the domain).
  */
