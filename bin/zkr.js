@@ -37,7 +37,7 @@ function compiledIsFresh() {
 
 if (named !== undefined && Object.hasOwn(commands, named)) {
   if (compiledIsFresh()) {
-    if (process.env.ZKR_CLI_TRACE) process.stderr.write("zkr: running build/js\n");
+    if (process.env.ZKR_CLI_TRACE) process.stderr.write(`zkr: running build/js (${performance.now().toFixed(0)} ms after start)\n`);
     await import("../build/js/scripts/zkr.js");
   } else {
     if (process.env.ZKR_CLI_TRACE) process.stderr.write("zkr: running the sources through tsx\n");

@@ -7,12 +7,13 @@ import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
 import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
 import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
-import { readWtns, readZkey } from "./zkey-file.js";
+import { readWtns, readZkeyAsync } from "./zkey-file.js";
+import type { ProvingKey } from "./zkey.js";
 import { bigintToLe } from "../core/bytes.js";
 import type { OnProgress } from "../core/progress.js";
 
 export { Groth16Prover, type Groth16Proof } from "./groth16.js";
-export { readZkey, readWtns } from "./zkey-file.js";
+export { readZkey, readWtns, readZkeyInfo } from "./zkey-file.js";
 
 /** Backends by name. `ffjs` is snarkjs's engine, the outside reference; `auto` picks one. */
 export const BACKENDS = ["auto", "webgpu", "cpu", "ffjs"] as const;
@@ -33,7 +34,22 @@ export async function createBackend(name: string, log: ProverLog = () => {}, opt
 export interface BackendOptions {
   /** Worker threads of the cpu backend (also `auto`'s and the service's fallback to it); default one per core. */
   threads?: number;
+  /**
+   * log2 of the domain of the one key this backend will prove with, when the caller knows it and
+   * proves once (`zkr prove`): below {@link AUTO_WEBGPU_MIN_POWER}, `auto` picks the cpu without
+   * looking for a GPU. Long-running callers (the prover service) leave it out.
+   */
+  power?: number;
 }
+
+/**
+ * The smallest domain (log2) for which `auto` looks for a GPU when it proves once. Below it a
+ * one-shot process does better on the cpu whatever GPU is there: looking for an adapter loads Dawn
+ * (measured here: 0.3–0.7 s and 70 MiB of a 2^14 `zkr prove` that takes 1.5–2.5 s in all, with no
+ * GPU found) and a found one compiles its kernels at first use, while the cpu backend proves a
+ * 2^16 key in about 3 s on 2 cores.
+ */
+export const AUTO_WEBGPU_MIN_POWER = 17;
 
 async function startBackend(name: string, log: ProverLog, opts: BackendOptions): Promise<ProverBackend> {
   switch (name) {
@@ -56,6 +72,19 @@ async function startBackend(name: string, log: ProverLog, opts: BackendOptions):
       return b;
     }
     case "auto": {
+      if (opts.power !== undefined && opts.power < AUTO_WEBGPU_MIN_POWER) {
+        const { createCpuBackend } = await import("./cpu/index.js");
+        const b = await createCpuBackend({ threads: opts.threads });
+        log(`backend: auto picked cpu (${b.inner.threads} worker threads) without looking for a GPU: a 2^${opts.power} key is below 2^${AUTO_WEBGPU_MIN_POWER}, where starting one costs more than the proof`);
+        return b;
+      }
+      const devices = gpuDeviceFiles();
+      if (devices?.length === 0) {
+        const { createCpuBackend } = await import("./cpu/index.js");
+        const b = await createCpuBackend({ threads: opts.threads });
+        log(`backend: auto picked cpu (${b.inner.threads} worker threads): this machine has no GPU device (${GPU_DEVICE_FILES}), so WebGPU was not loaded`);
+        return b;
+      }
       const { createWebGpuBackend } = await import("./webgpu/index.js");
       let why: string;
       try {
@@ -75,6 +104,32 @@ async function startBackend(name: string, log: ProverLog, opts: BackendOptions):
   }
 }
 
+/** The device files through which Linux exposes a GPU to user space, as the log names them. */
+const GPU_DEVICE_FILES = "/dev/dri/renderD*, /dev/nvidia*, /dev/dxg";
+
+/**
+ * On Linux, the GPU device files present: DRM render nodes (AMD, Intel, Nouveau, …), NVIDIA's
+ * driver's, WSL2's. Dawn opens a hardware adapter only through one of them, so none means none
+ * can be found, and `auto` skips loading Dawn and its drivers (0.3–0.7 s and 70–130 MiB of a
+ * `zkr prove` measured on this machine). Undefined elsewhere: there the probe decides.
+ */
+export function gpuDeviceFiles(): string[] | undefined {
+  if (process.platform !== "linux") return undefined;
+  const found: string[] = [];
+  try {
+    for (const e of fs.readdirSync("/dev/dri")) if (e.startsWith("renderD")) found.push(`/dev/dri/${e}`);
+  } catch {
+    // no /dev/dri
+  }
+  try {
+    for (const e of fs.readdirSync("/dev")) if (/^nvidia(\d+|ctl)$/.test(e) || e === "dxg") found.push(`/dev/${e}`);
+  } catch {
+    // no /dev to read (a sandbox): let the probe decide
+    return undefined;
+  }
+  return found;
+}
+
 /** A witness as the prover takes it: 32-byte little-endian scalars. */
 export function witnessToBytes(witness: readonly bigint[]): Uint8Array {
   const out = new Uint8Array(witness.length * FR_BYTES);
@@ -89,21 +144,34 @@ export interface ProveOptions {
   wtns?: string;
   wasm?: string;
   input?: CircuitInputs;
-  backend: ProverBackend;
+  /** The backend, or one still starting (createBackend's promise): the key is read meanwhile. */
+  backend: ProverBackend | Promise<ProverBackend>;
   log?: ProverLog;
   /** Each step as it runs: reading the key, the witness, then the proof's parts. */
   progress?: OnProgress;
 }
 
-/** Proves once: reads the key, computes or reads the witness, proves on the backend. */
+/**
+ * Proves once: reads the key (while the backend starts, when it is still starting), loads its
+ * bases, computes or reads the witness, proves on the backend. The key's point sections are
+ * dropped once the backend holds them (the prover keeps only what it proves with), so that they do
+ * not add to the proof's peak memory.
+ */
 export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings & { witness: number; load: number } }> {
   const log = o.log ?? (() => {});
   let t = performance.now();
   o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
-  const key = readZkey(o.zkey);
-  const prover = await Groth16Prover.create(key, o.backend);
+  let key: ProvingKey | undefined = await readZkeyAsync(o.zkey);
+  const read = (performance.now() - t) / 1000;
+  const backend = await o.backend;
+  const started = (performance.now() - t) / 1000;
+  const prover = await Groth16Prover.create(key, backend);
+  // Not useless: the prover has the key without its point sections; this was their last reference.
+  // eslint-disable-next-line no-useless-assignment
+  key = undefined;
+  const { nVars, power } = prover.key;
   const load = (performance.now() - t) / 1000;
-  log(`zkey: ${key.nVars} wires, 2^${key.power} domain, loaded in ${load.toFixed(2)} s`);
+  log(`zkey: ${nVars} wires, 2^${power} domain, loaded in ${load.toFixed(2)} s (read ${read.toFixed(2)} s, then the backend's start ${(started - read).toFixed(2)} s, bases ${(load - started).toFixed(2)} s)`);
   t = performance.now();
   if (!o.wtns) o.progress?.({ step: "witness", done: 0, total: 0, unit: "" });
   let witness: Uint8Array;
@@ -112,7 +180,7 @@ export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; pub
   else throw new Error("prove: a .wtns file, or a witness generator (.wasm) with an input, expected");
   const wt = (performance.now() - t) / 1000;
   log(`witness: ${witness.length / FR_BYTES} values in ${wt.toFixed(2)} s`);
-  log(`proving on ${o.backend.name}…`);
+  log(`proving on ${backend.name}…`);
   try {
     const r = await prover.prove(witness, { log, progress: o.progress });
     return { ...r, timings: { ...r.timings, witness: wt, load } };

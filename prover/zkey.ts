@@ -83,7 +83,16 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
   const constraint = new Uint32Array(count);
   const signal = new Uint32Array(count);
   const value = new Array<bigint>(count);
-  const seen = new Map<bigint, bigint>();
+  // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
+  // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
+  // (1, −1, powers of two) most of the time, so conversions are memoised, keyed by a number made
+  // of the value's low 53 bits (a Map of numbers is far faster than one of bigints, and no bigint
+  // is made for a value seen before); a hit is confirmed on all 32 bytes.
+  const seen = new Map<number, { at: number; v: bigint }[]>();
+  const sameValue = (a: number, b: number) => {
+    for (let k = 8; k < 32; k += 4) if (cv.getUint32(a + k, true) !== cv.getUint32(b + k, true)) return false;
+    return true;
+  };
   for (let i = 0; i < count; i++) {
     const off = 4 + i * record;
     const m = cv.getUint32(off, true);
@@ -95,17 +104,18 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
     matrix[i] = m;
     constraint[i] = row;
     signal[i] = sig;
-    // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
-    // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
-    // (1, −1, powers of two) most of the time, so conversions are memoised.
-    const stored = leToBigint(c, off + 12);
-    let v = seen.get(stored);
-    if (v === undefined) {
+    const at = off + 12;
+    const key = cv.getUint32(at, true) + (cv.getUint32(at + 4, true) & 0x1fffff) * 2 ** 32;
+    const bucket = seen.get(key);
+    let hit = bucket?.find((e) => sameValue(e.at, at));
+    if (!hit) {
+      const stored = leToBigint(c, at);
       if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
-      v = (stored * R_INV2) % R;
-      seen.set(stored, v);
+      hit = { at, v: (stored * R_INV2) % R };
+      if (bucket) bucket.push(hit);
+      else seen.set(key, [hit]);
     }
-    value[i] = v;
+    value[i] = hit.v;
   }
   return {
     file,

@@ -41,6 +41,7 @@ export function watchSupervisor(): void {
  * child's own, or 128 + the number of the signal that stopped it.
  */
 export function runSupervised(command: string): Promise<number> {
+  if (process.env.ZKR_CLI_TRACE) process.stderr.write(`zkr: ${performance.now().toFixed(0)} ms: supervisor starts the child\n`);
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     stdio: "inherit",
     env: { ...process.env, [ENV]: String(process.pid) },

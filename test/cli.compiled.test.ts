@@ -32,6 +32,15 @@ test("a fresh build runs compiled; an edited source runs from source; the answer
   expect((await run("bin/zkr.js", "proofs", "list", "--help")).stderr).toContain("zkr: running build/js");
 }, 120_000);
 
+test("the build carries the cpu backend's WebAssembly module, byte for byte what the source assembles", async () => {
+  await run("scripts/build-js.mjs");
+  const { buildCpuWasmCode, PREBUILT_FILE } = await import("../prover/cpu/wasm/module.js");
+  const stored = JSON.parse(fs.readFileSync(path.join(ROOT, "build", "js", "prover", "cpu", "wasm", PREBUILT_FILE), "utf8")) as { code: string; staticEnd: number; frOne: number };
+  const fresh = buildCpuWasmCode();
+  expect({ staticEnd: stored.staticEnd, frOne: stored.frOne }).toEqual({ staticEnd: fresh.staticEnd, frOne: fresh.frOne });
+  expect(Buffer.from(stored.code, "base64").equals(Buffer.from(fresh.code))).toBe(true);
+}, 60_000);
+
 // `zkr X --help` only prints: it must not load what X's work needs (the libraries below take
 // 0.1–1 s each to load). A module-resolution hook records every module the process loads.
 test("--help of every command loads none of ethers, snarkjs, SQLite, Dawn, piscina or the model's crypto", async () => {

@@ -29,7 +29,11 @@ interface BenchCliOptions {
 }
 
 export function registerBench(program: Command): void {
-  const bench = program.command("bench");
+  // Positional options: in `zkr bench cli --runs 3` (or `throughput --out d`) the option is the
+  // subcommand's, not bench's own of the same name, which commander would otherwise take. It needs
+  // the program's setting too; only the command that runs is registered, so it applies to bench alone.
+  program.enablePositionalOptions();
+  const bench = program.command("bench").enablePositionalOptions();
   bench
     .command("throughput")
     .description("the whole rollup end to end: signed transfers through the API of a zkr up --provers K until L1 verifies them; tx/s, latency per stage, gas per tx (bench/throughput.ts)")
@@ -42,6 +46,28 @@ export function registerBench(program: Command): void {
     .action(async (o: { txs: string; depth: string; provers: string; accounts: string; transfers: string; out: string }) => {
       const { runThroughput, throughputOptions } = await import("../../bench/throughput.js");
       await runThroughput(throughputOptions(o));
+    });
+  bench
+    .command("cli")
+    .description("whole-process proofs: `zkr prove --zkey --wtns` as a child process against `snarkjs groth16 prove` and rapidsnark (when on PATH), same key and witness, paired runs; wall time and peak memory (bench/cli.ts)")
+    .option("--sizes <list>", "log2 sizes of the chain circuits (bench/fixtures/cli-circuit.ts), or none", "14,16,18")
+    .option("--configs <list>", "rollup configurations TXSxDEPTH too, or none", "none")
+    .option("--runs <n>", "timed runs of each prover, paired", int("runs"), 5)
+    .option("--warmup <n>", "untimed runs first", int("warmup"), 1)
+    .option("--backend <name>", "zkr's --backend (default: none given, the CLI's default)")
+    .option("--no-rapidsnark", "leave rapidsnark out even when it is on PATH")
+    .option("--out <dir>", "folder of the result files", RESULTS_DIR)
+    .action(async (o: { sizes: string; configs: string; runs: number; warmup: number; backend?: string; rapidsnark: boolean; out: string }) => {
+      const { runCliAndReport } = await import("../../bench/cli.js");
+      await runCliAndReport({
+        sizes: parseSizes(o.sizes),
+        configs: o.configs === "none" ? [] : parseConfigs(o.configs),
+        runs: o.runs,
+        warmup: o.warmup,
+        backend: o.backend,
+        noRapidsnark: !o.rapidsnark,
+        log: (l: string) => console.error(`bench  ${l}`),
+      }, o.out);
     });
   bench
     .description(descriptionOf("bench"))

@@ -18,17 +18,29 @@ export function registerProve(program: Command): void {
     .option("--proof <file>", "where to write the proof", "proof.json")
     .option("--public <file>", "where to write the public signals", "public.json")
     .action(async (o: { zkey: string; wasm?: string; input?: string; wtns?: string; backend: string; proof: string; public: string }) => {
-      const [{ createBackend, prove, writeProof }, { progressBars }] = await Promise.all([import("../../prover/index.js"), import("./progress.js")]);
+      // ZKR_CLI_TRACE=1: every line also says when (ms since this process started) and the process's
+      // resident memory then: a whole-process profile.
+      const trace = process.env.ZKR_CLI_TRACE
+        ? (l: string) => process.stderr.write(`zkr: ${performance.now().toFixed(0)} ms, ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB: ${l}\n`)
+        : undefined;
+      trace?.("command parsed");
+      const [{ createBackend, prove, readZkeyInfo, writeProof }, { progressBars }] = await Promise.all([import("../../prover/index.js"), import("./progress.js")]);
+      trace?.("modules loaded");
       const bars = progressBars();
-      const log = (l: string) => bars.log(`prove  ${l}`);
+      const log = (l: string) => (trace ? trace(l) : bars.log(`prove  ${l}`));
       const input = o.input ? (JSON.parse(fs.readFileSync(o.input, "utf8")) as Record<string, unknown>) : undefined;
-      const backend = await createBackend(o.backend, log);
+      // The key's header first, so that `auto` can size its choice to the key; prove() reads the
+      // rest while the backend starts.
+      const started = createBackend(o.backend, log, { power: readZkeyInfo(o.zkey).power });
       try {
-        const { proof, publicSignals, timings } = await prove({ zkey: o.zkey, wasm: o.wasm, input, wtns: o.wtns, backend, log, progress: bars.progress }).finally(() => bars.stop());
+        const { proof, publicSignals, timings } = await prove({ zkey: o.zkey, wasm: o.wasm, input, wtns: o.wtns, backend: started, log, progress: bars.progress }).finally(() => bars.stop());
         writeProof(o.proof, o.public, proof, publicSignals);
+        trace?.("written");
         console.log(`proof written to ${o.proof}, public signals to ${o.public} (${timings.total.toFixed(2)} s proving)`);
       } finally {
-        await backend.close();
+        // A backend that did not start was the error already thrown.
+        await (await started.catch(() => undefined))?.close();
+        trace?.("backend closed");
       }
     });
 }

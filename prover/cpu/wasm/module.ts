@@ -53,9 +53,15 @@ class SharedMemoryModuleBuilder extends ModuleBuilder {
 
 let cached: CpuWasm | null = null;
 
-/** Builds and compiles the module once per process. */
-export async function cpuWasm(): Promise<CpuWasm> {
-  if (cached) return cached;
+/** The module's bytes before compiling, with the addresses {@link CpuWasm} carries. */
+export interface CpuWasmCode {
+  code: Uint8Array<ArrayBuffer>;
+  staticEnd: number;
+  frOne: number;
+}
+
+/** Assembles the module (about 0.15 s of JavaScript on this machine's cores; deterministic). */
+export function buildCpuWasmCode(): CpuWasmCode {
   const mb = new SharedMemoryModuleBuilder();
   mb.setMemory(1);
   buildPrimeField(mb, "fq", P);
@@ -69,7 +75,41 @@ export async function cpuWasm(): Promise<CpuWasm> {
     { g: "g2", affineBytes: 4 * FIELD_BYTES },
   ]);
   const code = mb.build();
+  return { code: Uint8Array.from(code), staticEnd: (mb.free + 63) & ~63, frOne: fr.pOne };
+}
+
+/**
+ * The file, beside the compiled build of this module, in which scripts/build-js.mjs stores the
+ * assembled module ({@link CpuWasmCode}, the code in base64): the CLI then starts without
+ * assembling it. Never beside the TypeScript source, so a source edit cannot meet stale bytes
+ * (bin/zkr.js runs build/js only while it is newer than every source).
+ */
+export const PREBUILT_FILE = "cpu-module.json";
+
+/**
+ * The prebuilt module when this code runs from build/js in Node, else null. `node:fs` is named
+ * through a variable so that a browser bundle of this file does not follow it.
+ */
+async function prebuilt(): Promise<CpuWasmCode | null> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node || !import.meta.url.startsWith("file:") || !import.meta.url.endsWith(".js")) return null;
+  const FS = "node:fs";
+  const fs = (await import(FS)) as typeof import("node:fs");
+  let text: string;
+  try {
+    text = fs.readFileSync(new URL(`./${PREBUILT_FILE}`, import.meta.url), "utf8");
+  } catch {
+    return null;
+  }
+  const j = JSON.parse(text) as { code: string; staticEnd: number; frOne: number };
+  return { code: Uint8Array.from(atob(j.code), (ch) => ch.charCodeAt(0)), staticEnd: j.staticEnd, frOne: j.frOne };
+}
+
+/** Builds (or takes the prebuilt) and compiles the module, once per process. */
+export async function cpuWasm(): Promise<CpuWasm> {
+  if (cached) return cached;
+  const { code, staticEnd, frOne } = (await prebuilt()) ?? buildCpuWasmCode();
   const module = await WebAssembly.compile(code);
-  cached = { module, staticEnd: (mb.free + 63) & ~63, frOne: fr.pOne };
+  cached = { module, staticEnd, frOne };
   return cached;
 }
