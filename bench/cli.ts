@@ -172,15 +172,8 @@ export async function measureChild(cmd: string, args: string[], opts: { cwd?: st
   return { ms, peakMiB: kib / 1024, stdout, stderr };
 }
 
-/** A circuit to prove: its key, witness and verification key. */
-interface Target {
-  name: string;
-  power: number;
-  constraints: number;
-  zkey: string;
-  wtns: string;
-  vkey: string;
-}
+/** A circuit to prove: its key, witness and verification key (the rollup's too). */
+type Target = CliCircuit;
 
 async function targets(o: CliBenchOptions, log: (l: string) => void): Promise<Target[]> {
   const out: Target[] = [];
