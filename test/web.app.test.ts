@@ -359,7 +359,7 @@ test("access: a skip link first in the tab order, every field labelled, readable
     }
     // The keyboard: the first Tab reaches the skip link, which moves focus to the page's content.
     await p.goto(`${apiUrl}/app/#/`);
-    await p.waitForSelector("main h1");
+    await p.waitForSelector("table.batches a"); // the links Tab goes to next, once loaded
     await p.keyboard.press("Tab");
     expect(await p.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
     await p.keyboard.press("Enter");
