@@ -87,22 +87,15 @@ export function buildCpuWasmCode(): CpuWasmCode {
 export const PREBUILT_FILE = "cpu-module.json";
 
 /**
- * The prebuilt module when this code runs from build/js in Node, else null. `node:fs` is named
- * through a variable so that a browser bundle of this file does not follow it.
+ * The prebuilt module when this code runs from build/js in Node, else null. The reading is in a
+ * Node-only file (./prebuilt.ts), which the browser bundle replaces with a stub that never runs:
+ * a page is never Node.
  */
 async function prebuilt(): Promise<CpuWasmCode | null> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (!proc?.versions?.node || !import.meta.url.startsWith("file:") || !import.meta.url.endsWith(".js")) return null;
-  const FS = "node:fs";
-  const fs = (await import(FS)) as typeof import("node:fs");
-  let text: string;
-  try {
-    text = fs.readFileSync(new URL(`./${PREBUILT_FILE}`, import.meta.url), "utf8");
-  } catch {
-    return null;
-  }
-  const j = JSON.parse(text) as { code: string; staticEnd: number; frOne: number };
-  return { code: Uint8Array.from(atob(j.code), (ch) => ch.charCodeAt(0)), staticEnd: j.staticEnd, frOne: j.frOne };
+  const { readPrebuilt } = await import("./prebuilt.js");
+  return readPrebuilt(new URL(`./${PREBUILT_FILE}`, import.meta.url));
 }
 
 /** Builds (or takes the prebuilt) and compiles the module, once per process. */
