@@ -19,7 +19,7 @@ const PAGES = {
 };
 
 /** Imports the browser must never load, by the path esbuild resolves them to. */
-const NODE_ONLY = /prover\/webgpu\/dawn\.ts$|prover\/cpu\/wasm\/prebuilt\.ts$|^ffjavascript$/;
+const NODE_ONLY = /prover\/webgpu\/dawn\.ts$|^ffjavascript$/;
 
 /** Builds every page; returns the output folder. Fails on any Node-only import. */
 export async function bundleWeb(opts: { out?: string; log?: (l: string) => void } = {}): Promise<string> {
@@ -46,7 +46,7 @@ export async function bundleWeb(opts: { out?: string; log?: (l: string) => void 
           name: "zkr-node-only",
           setup(b) {
             b.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.importer}: imports ${a.path}, which a browser does not have` }] }));
-            b.onResolve({ filter: /dawn\.js$|prebuilt\.js$|^ffjavascript$/ }, (a) => {
+            b.onResolve({ filter: /dawn\.js$|^ffjavascript$/ }, (a) => {
               const target = a.path === "ffjavascript" ? "ffjavascript" : path.resolve(a.resolveDir, a.path.replace(/\.js$/, ".ts"));
               return NODE_ONLY.test(target) ? { path: target, namespace: "zkr-node-only" } : undefined;
             });

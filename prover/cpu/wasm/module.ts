@@ -87,15 +87,22 @@ export function buildCpuWasmCode(): CpuWasmCode {
 export const PREBUILT_FILE = "cpu-module.json";
 
 /**
- * The prebuilt module when this code runs from build/js in Node, else null. The reading is in a
- * Node-only file (./prebuilt.ts), which the browser bundle replaces with a stub that never runs:
- * a page is never Node.
+ * The prebuilt module when this code runs from build/js in Node, else null. Node's fs is taken
+ * through process.getBuiltinModule (Node 20.16+; without it the module is assembled), not an
+ * import, so that no browser bundle of this file follows or names it.
  */
 async function prebuilt(): Promise<CpuWasmCode | null> {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (!proc?.versions?.node || !import.meta.url.startsWith("file:") || !import.meta.url.endsWith(".js")) return null;
-  const { readPrebuilt } = await import("./prebuilt.js");
-  return readPrebuilt(new URL(`./${PREBUILT_FILE}`, import.meta.url));
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || !proc.getBuiltinModule || !import.meta.url.startsWith("file:") || !import.meta.url.endsWith(".js")) return null;
+  const fs = proc.getBuiltinModule("fs") as { readFileSync(f: URL, enc: "utf8"): string };
+  let text: string;
+  try {
+    text = fs.readFileSync(new URL(`./${PREBUILT_FILE}`, import.meta.url), "utf8");
+  } catch {
+    return null;
+  }
+  const j = JSON.parse(text) as { code: string; staticEnd: number; frOne: number };
+  return { code: Uint8Array.from(atob(j.code), (ch) => ch.charCodeAt(0)), staticEnd: j.staticEnd, frOne: j.frOne };
 }
 
 /** Builds (or takes the prebuilt) and compiles the module, once per process. */
