@@ -41,6 +41,9 @@ interface Activity {
 
 let nextActivity = 1;
 
+/** What an action form calls with the activity it started. */
+type Done = (a: Omit<Activity, "id">) => void;
+
 export function WalletPage() {
   const [stored, setStored] = useState<StoredKey | null>(() => storedKey());
   const [key, setKey] = useState<Unlocked | null>(null);
@@ -236,7 +239,7 @@ interface Plan { lines: string[]; run: () => Promise<Omit<Activity, "id">> }
  * A form whose submit makes a {@link Plan} (checks and the fee; refusals shown, nothing signed),
  * then a confirmation that runs it.
  */
-function ActionForm(p: { title: string; id: string; children: preact.ComponentChildren; plan: (f: FormData) => Promise<Plan>; onDone: (a: Omit<Activity, "id">) => void; submit: string }) {
+function ActionForm(p: { title: string; id: string; children: preact.ComponentChildren; plan: (f: FormData) => Promise<Plan>; onDone: Done; submit: string }) {
   const [plan, setPlan] = useState<Plan | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -315,7 +318,7 @@ function AccountSelect({ accounts, name = "from", label = "From account" }: { ac
   );
 }
 
-function DepositForm({ wallet, chain, signer, onDone }: { wallet: ZkrWallet; chain: L1; signer: L1Signer; onDone: (a: Omit<Activity, "id">) => void }) {
+function DepositForm({ wallet, chain, signer, onDone }: { wallet: ZkrWallet; chain: L1; signer: L1Signer; onDone: Done }) {
   return (
     <ActionForm
       title="Deposit"
@@ -372,7 +375,7 @@ async function amountAndFee(kind: "transfer" | "withdraw", f: FormData, from: Ac
   return { amount, q, lines };
 }
 
-function TransferForm({ wallet, accounts, onDone }: { wallet: ZkrWallet; accounts: AccountView[]; onDone: (a: Omit<Activity, "id">) => void }) {
+function TransferForm({ wallet, accounts, onDone }: { wallet: ZkrWallet; accounts: AccountView[]; onDone: Done }) {
   return (
     <ActionForm
       title="Transfer"
@@ -409,7 +412,7 @@ function TransferForm({ wallet, accounts, onDone }: { wallet: ZkrWallet; account
   );
 }
 
-function WithdrawForm({ wallet, accounts, onDone }: { wallet: ZkrWallet; accounts: AccountView[]; onDone: (a: Omit<Activity, "id">) => void }) {
+function WithdrawForm({ wallet, accounts, onDone }: { wallet: ZkrWallet; accounts: AccountView[]; onDone: Done }) {
   return (
     <ActionForm
       title="Withdraw"
@@ -436,7 +439,7 @@ function WithdrawForm({ wallet, accounts, onDone }: { wallet: ZkrWallet; account
   );
 }
 
-function ClaimForm({ wallet, chain, signer, onDone }: { wallet: ZkrWallet; chain: L1; signer: L1Signer; onDone: (a: Omit<Activity, "id">) => void }) {
+function ClaimForm({ wallet, chain, signer, onDone }: { wallet: ZkrWallet; chain: L1; signer: L1Signer; onDone: Done }) {
   return (
     <ActionForm
       title="Claim"
@@ -462,7 +465,7 @@ function ClaimForm({ wallet, chain, signer, onDone }: { wallet: ZkrWallet; chain
   );
 }
 
-function ExitForm({ wallet, chain, accounts, onDone }: { wallet: ZkrWallet; chain: L1; accounts: AccountView[]; onDone: (a: Omit<Activity, "id">) => void }) {
+function ExitForm({ wallet, chain, accounts, onDone }: { wallet: ZkrWallet; chain: L1; accounts: AccountView[]; onDone: Done }) {
   return (
     <ActionForm
       title="Forced exit"
