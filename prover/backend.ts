@@ -50,6 +50,50 @@ export interface NttOptions {
 }
 
 /**
+ * The A and B matrices of a key's QAP in coordinate form (a snarkjs zkey's coefficients section):
+ * entry i adds values[valueIndex[i]] · w[signal[i]] to row constraint[i] of matrix[i] (0 A, 1 B).
+ * Values are in standard form, below r; circuits repeat a few (1, −1, powers of two), so each
+ * distinct value is held once.
+ */
+export interface QapMatrices {
+  /** Rows: the key's domain size n. */
+  rows: number;
+  /** Wires: the witness's length. */
+  wires: number;
+  count: number;
+  matrix: Uint8Array;
+  constraint: Uint32Array;
+  signal: Uint32Array;
+  valueIndex: Uint32Array;
+  values: bigint[];
+}
+
+/** A key's matrices loaded into a backend once ({@link FrKernels.loadQap}) and used by every proof. */
+export interface QapHandle {
+  readonly rows: number;
+  readonly wires: number;
+  /** Frees the backend's copy. */
+  release(): Promise<void>;
+}
+
+/**
+ * Steps 2 and 3 of a Groth16 proof whole, for a backend that has kernels for them (the cpu
+ * backend: its vectors never leave its memory between the steps); prover/qap.ts composes them
+ * from bigints and the backend's `ntt` otherwise. Scalars as in the layout above.
+ */
+export interface FrKernels {
+  /** Loads a key's matrices. */
+  loadQap(m: QapMatrices): Promise<QapHandle>;
+  /**
+   * h = A·B − C on the coset shift·⟨ω_n⟩ for a witness of `wires` scalars: A = A·w, B = B·w and
+   * C = A∘B at the n rows, each taken to coefficients (inverse NTT) and onto the coset (forward
+   * NTT), then multiplied out point by point. `step` is called once A, B, C are evaluated, then
+   * once as each of the three reaches the coset.
+   */
+  quotient(h: QapHandle, witness: Uint8Array, shift: bigint, step?: () => void): Promise<Uint8Array>;
+}
+
+/**
  * A backend of the prover. Every method checks its inputs and throws a {@link BackendError}: the
  * interface's checks are written once, in prover/checked.ts, and wrapped around every backend
  * (`checkedBackend`); a backend itself checks only what is its own (adapter limits, options).
@@ -68,6 +112,8 @@ export interface ProverBackend {
   ntt(values: Uint8Array, options?: NttOptions): Promise<Uint8Array>;
   /** Stops workers / releases devices. */
   close(): Promise<void>;
+  /** Optional kernels of the prover's Fr vector steps. */
+  readonly fr?: FrKernels;
 }
 
 /**

@@ -9,6 +9,10 @@
  *   bytes), answered here, so a backend never sees an empty MSM.
  * - ntt: whole scalars, each below r, a power-of-two count ≤ 2^28; a coset shift in [1, r)
  *   (0 and values ≥ r are refused, never reduced).
+ * - fr (where the backend has it): loadQap's matrices consistent (every entry's matrix 0 or 1, row,
+ *   signal and value index in range, values below r); quotient on a key of this backend, not
+ *   released, with a power-of-two number of rows, exactly `wires` scalars below r and a coset
+ *   shift in [1, r).
  * - every method of a closed backend.
  *
  * Every refusal is a BackendError (not retryable) prefixed with the backend's name. What is a
@@ -22,7 +26,10 @@ import {
   G2_BYTES,
   readScalar,
   type BasesHandle,
+  type FrKernels,
   type Group,
+  type QapHandle,
+  type QapMatrices,
   type NttOptions,
   type ProverBackend,
 } from "./backend.js";
@@ -103,10 +110,75 @@ class CheckedBases implements BasesHandle {
   }
 }
 
+/** A QAP handle of the checked backend (as {@link CheckedBases}). */
+class CheckedQap implements QapHandle {
+  released = false;
+  constructor(
+    readonly owner: Checked<ProverBackend>,
+    readonly inner: QapHandle,
+  ) {}
+  get rows(): number {
+    return this.inner.rows;
+  }
+  get wires(): number {
+    return this.inner.wires;
+  }
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.inner.release();
+  }
+}
+
+/** Checks a key's matrices (see {@link QapMatrices}). */
+export function checkQapMatrices(backend: string, m: QapMatrices): void {
+  const bad = (what: string) => new BackendError(backend, `qap: ${what}`);
+  if (!Number.isInteger(m.rows) || m.rows < 1 || m.rows > 2 ** MAX_NTT_LOG) throw bad(`rows: an integer in [1, 2^${MAX_NTT_LOG}] expected, got ${m.rows}`);
+  if (!Number.isInteger(m.wires) || m.wires < 1) throw bad(`wires: a positive integer expected, got ${m.wires}`);
+  const { count } = m;
+  if (!Number.isInteger(count) || count < 0 || [m.matrix, m.constraint, m.signal, m.valueIndex].some((a) => a.length < count)) {
+    throw bad(`count ${count}: more entries than the arrays hold`);
+  }
+  m.values.forEach((v, k) => {
+    if (typeof v !== "bigint" || v < 0n || v >= FR_MODULUS) throw bad(`values[${k}]: a scalar in [0, r) expected, got ${String(v)}`);
+  });
+  for (let i = 0; i < count; i++) {
+    if (m.matrix[i] > 1 || m.constraint[i] >= m.rows || m.signal[i] >= m.wires || m.valueIndex[i] >= m.values.length) {
+      throw bad(`entry ${i}: matrix ${m.matrix[i]}, row ${m.constraint[i]}, signal ${m.signal[i]}, value ${m.valueIndex[i]} out of range`);
+    }
+  }
+}
+
 class Checked<B extends ProverBackend> implements CheckedBackend<B> {
   private closed = false;
+  readonly fr?: FrKernels;
 
-  constructor(readonly inner: B) {}
+  constructor(readonly inner: B) {
+    const fr = inner.fr;
+    if (fr) this.fr = this.checkedFr(fr);
+  }
+
+  private checkedFr(fr: FrKernels): FrKernels {
+    const name = this.name;
+    return {
+      loadQap: async (m) => {
+        this.checkOpen();
+        checkQapMatrices(name, m);
+        return new CheckedQap(this, await fr.loadQap(m));
+      },
+      quotient: async (handle, witness, shift, step) => {
+        this.checkOpen();
+        if (!(handle instanceof CheckedQap) || handle.owner !== this) throw new BackendError(name, "quotient: this key was not loaded by this backend");
+        if (handle.released) throw new BackendError(name, "quotient: this key was released");
+        if (handle.rows < 2 || (handle.rows & (handle.rows - 1)) !== 0) throw new BackendError(name, `quotient: a power-of-two number of rows expected, got ${handle.rows}`);
+        if (checkScalars(name, witness, handle.wires, "witness") !== handle.wires) {
+          throw new BackendError(name, `witness: ${handle.wires} values expected, got ${witness.length / FR_BYTES}`);
+        }
+        checkCoset(name, shift ?? 0n);
+        return fr.quotient(handle.inner, witness, shift, step);
+      },
+    };
+  }
 
   get name(): string {
     return this.inner.name;

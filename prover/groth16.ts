@@ -9,11 +9,13 @@
  *   4. MSMs: A, B1 (G1) and B2 (G2) over the witness, C over the private witness, H over h;
  *   5. assemble π = (A + α + rδ, B + β + sδ, C + H + s·πA + r·πB1 − rs·δ).
  *
- * Steps 3 and 4 are the backend's (CPU worker pool or WebGPU). The blinding terms of πA, πB and
+ * Steps 3 and 4 are the backend's (CPU worker pool or WebGPU); so are step 2 and the h of step 3
+ * where the backend has Fr vector kernels (`fr`: the cpu backend), else prover/qap.ts's bigints. The blinding terms of πA, πB and
  * B1 are folded into their MSMs: α, δ (resp. β, δ) are appended to the loaded bases and 1, r
  * (resp. 1, s) to the scalars, so the backend returns the blinded points directly.
  */
-import { BackendError, FR_BYTES, type BasesHandle, type ProverBackend } from "./backend.js";
+import { BackendError, FR_BYTES, type BasesHandle, type FrKernels, type ProverBackend, type QapHandle } from "./backend.js";
+import { bigintFrKernels, scalarAt, setScalar } from "./qap.js";
 import { checkScalars } from "./checked.js";
 import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "../core/bn254.js";
 import type { ProvingKey } from "./zkey.js";
@@ -45,22 +47,6 @@ function u64s(bytes: Uint8Array): BigUint64Array {
   return new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
 }
 
-/** Scalar i of a 32-byte LE array as bigint (four 64-bit words). */
-function scalarAt(words: BigUint64Array, i: number): bigint {
-  const o = i * 4;
-  return words[o] | (words[o + 1] << 64n) | (words[o + 2] << 128n) | (words[o + 3] << 192n);
-}
-
-const MASK64 = (1n << 64n) - 1n;
-
-function setScalar(words: BigUint64Array, i: number, v: bigint): void {
-  const o = i * 4;
-  words[o] = v & MASK64;
-  words[o + 1] = (v >> 64n) & MASK64;
-  words[o + 2] = (v >> 128n) & MASK64;
-  words[o + 3] = v >> 192n;
-}
-
 /** A uniformly random nonzero scalar from the OS's secure source. */
 export function randomScalar(): bigint {
   for (;;) {
@@ -78,6 +64,8 @@ export class Groth16Prover {
     readonly key: ProvingKey,
     readonly backend: ProverBackend,
     private readonly bases: { A: BasesHandle; B1: BasesHandle; B2: BasesHandle; C: BasesHandle; H: BasesHandle },
+    private readonly fr: FrKernels,
+    private readonly qap: QapHandle,
   ) {}
 
   /**
@@ -98,6 +86,8 @@ export class Groth16Prover {
       return out;
     };
     const loaded: BasesHandle[] = [];
+    const fr = backend.fr ?? bigintFrKernels(backend);
+    let qap: QapHandle | undefined;
     try {
       for (const [group, bases] of [
         ["G1", () => cat(key.A, key.alpha1, key.delta1)],
@@ -108,19 +98,22 @@ export class Groth16Prover {
       ] as const) {
         loaded.push(await backend.loadBases(group, bases()));
       }
+      qap = await fr.loadQap(key.coefs);
     } catch (err) {
       await Promise.all(loaded.map((b) => b.release()));
       throw err;
     }
     const [A, B1, B2, C, H] = loaded;
-    // The backend holds the points now: the prover keeps the rest of the key, not the sections.
+    // The backend holds the points now: the prover keeps the rest of the key, not the sections
+    // (nor the matrices, where the backend holds them too).
     const none = new Uint8Array(0);
-    return new Groth16Prover({ ...key, A: none, B1: none, B2: none, C: none, H: none }, backend, { A, B1, B2, C, H });
+    const coefs = !backend.fr ? key.coefs : { ...key.coefs, count: 0, matrix: none, constraint: new Uint32Array(0), signal: new Uint32Array(0), valueIndex: new Uint32Array(0), values: [] };
+    return new Groth16Prover({ ...key, A: none, B1: none, B2: none, C: none, H: none, coefs }, backend, { A, B1, B2, C, H }, fr, qap);
   }
 
   /** Releases the backend's copies of the bases. */
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.bases).map((b) => b.release()));
+    await Promise.all([...Object.values(this.bases), this.qap].map((b) => b.release()));
   }
 
   /**
@@ -164,59 +157,31 @@ export class Groth16Prover {
     const w = u64s(witness);
     if (scalarAt(w, 0) !== 1n) throw new WitnessMismatchError(`witness[0]: 1 expected (the constant wire), got ${scalarAt(w, 0)}`);
 
-    // 2. A·w, B·w at the rows, C = A∘B. Circom witnesses are mostly 0 and 1: skip or add.
-    const rowsA = new Array<bigint>(n).fill(0n);
-    const rowsB = new Array<bigint>(n).fill(0n);
-    const { count, matrix, constraint, signal, value } = key.coefs;
-    const wCache = new Map<number, bigint>();
-    for (let i = 0; i < count; i++) {
-      const sig = signal[i];
-      let x = wCache.get(sig);
-      if (x === undefined) {
-        x = scalarAt(w, sig);
-        wCache.set(sig, x);
+    // 2. A·w, B·w at the rows, C = A∘B; 3. each to coefficients, then onto the odd points of the
+    // 2n domain, where h = A·B − C point by point.
+    let abc = 0;
+    let steps = 0;
+    const h = await this.fr.quotient(this.qap, witness, frRootOfUnity(key.power + 1), () => {
+      if (steps++ === 0) {
+        abc = lap();
+        log(`abc: ${abc.toFixed(2)} s (${n} rows${this.backend.fr ? "" : ", bigint"})`);
       }
-      if (x === 0n) continue;
-      const rows = matrix[i] === 0 ? rowsA : rowsB;
-      const row = constraint[i];
-      rows[row] = (rows[row] + (x === 1n ? value[i] : (value[i] * x) % R)) % R;
-    }
-    const evA = new Uint8Array(n * FR_BYTES);
-    const evB = new Uint8Array(n * FR_BYTES);
-    const evC = new Uint8Array(n * FR_BYTES);
-    const [wa, wb, wc] = [u64s(evA), u64s(evB), u64s(evC)];
-    for (let i = 0; i < n; i++) {
-      const a = rowsA[i];
-      const b = rowsB[i];
-      if (a !== 0n) setScalar(wa, i, a);
-      if (b !== 0n) setScalar(wb, i, b);
-      if (a !== 0n && b !== 0n) setScalar(wc, i, (a * b) % R);
-    }
-    const abc = part(lap());
-    log(`abc: ${abc.toFixed(2)} s (${count} coefficients, ${n} rows)`);
-
-    // 3. NTTs: to coefficients, then onto the odd points of the 2n domain.
-    const shift = frRootOfUnity(key.power + 1);
-    const toCoset = async (ev: Uint8Array) => part(await this.backend.ntt(await this.backend.ntt(ev, { inverse: true }), { coset: shift }));
-    const [cA, cB, cC] = await Promise.all([toCoset(evA), toCoset(evB), toCoset(evC)]);
-    const h = new Uint8Array(n * FR_BYTES);
-    const [xa, xb, xc, xh] = [u64s(cA), u64s(cB), u64s(cC), u64s(h)];
-    for (let i = 0; i < n; i++) {
-      setScalar(xh, i, (((scalarAt(xa, i) * scalarAt(xb, i)) % R) - scalarAt(xc, i) + R) % R);
-    }
+      part(undefined);
+    });
     const ntt = lap();
     log(`ntt: ${ntt.toFixed(2)} s (6 transforms of 2^${key.power})`);
 
     // 4. MSMs, with the blinding folded into A, B1, B2.
     const r = opts.blinding?.r ?? randomScalar();
     const s = opts.blinding?.s ?? randomScalar();
+    // One array for the three (each MSM is awaited before the next tail is written).
+    const tailed = new Uint8Array(witness.length + 2 * FR_BYTES);
+    tailed.set(witness);
     const withTail = (tail: bigint) => {
-      const out = new Uint8Array(witness.length + 2 * FR_BYTES);
-      out.set(witness);
-      const ow = u64s(out);
+      const ow = u64s(tailed);
       setScalar(ow, key.nVars, 1n);
       setScalar(ow, key.nVars + 1, tail);
-      return out;
+      return tailed;
     };
     // One MSM at a time: each already spreads over the backend's threads, and one at a time the
     // backend's scratch (about half the points' size again, per MSM) exists once, not five times.

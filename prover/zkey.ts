@@ -14,6 +14,7 @@ import { FileFormatError, HEADER, SECTION_HEADER, addSection, checkEnd, checkHea
 import { R, fromMontR } from "../core/bn254.js";
 import { leToBigint } from "../core/bytes.js";
 import { checkPointSection, parseZkeyHeader, readZkeyCounts } from "../core/zkey-header.js";
+import type { QapMatrices } from "./backend.js";
 
 /** 2^-512 mod r: undoes snarkjs's R² scaling of coefficients. */
 const R_INV2 = fromMontR(fromMontR(1n));
@@ -40,13 +41,7 @@ export interface ProvingKey {
   C: Uint8Array;
   H: Uint8Array;
   /** The A and B matrices in coordinate form, values in standard form. */
-  coefs: {
-    count: number;
-    matrix: Uint8Array;
-    constraint: Uint32Array;
-    signal: Uint32Array;
-    value: bigint[];
-  };
+  coefs: QapMatrices;
 }
 
 /** The sections a proving key is made of, by id. */
@@ -82,13 +77,14 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
   const matrix = new Uint8Array(count);
   const constraint = new Uint32Array(count);
   const signal = new Uint32Array(count);
-  const value = new Array<bigint>(count);
+  const valueIndex = new Uint32Array(count);
+  const values: bigint[] = [];
   // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
   // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
   // (1, −1, powers of two) most of the time, so conversions are memoised, keyed by a number made
   // of the value's low 53 bits (a Map of numbers is far faster than one of bigints, and no bigint
   // is made for a value seen before); a hit is confirmed on all 32 bytes.
-  const seen = new Map<number, { at: number; v: bigint }[]>();
+  const seen = new Map<number, { at: number; k: number }[]>();
   const sameValue = (a: number, b: number) => {
     for (let k = 8; k < 32; k += 4) if (cv.getUint32(a + k, true) !== cv.getUint32(b + k, true)) return false;
     return true;
@@ -111,11 +107,11 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
     if (!hit) {
       const stored = leToBigint(c, at);
       if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
-      hit = { at, v: (stored * R_INV2) % R };
+      hit = { at, k: values.push((stored * R_INV2) % R) - 1 };
       if (bucket) bucket.push(hit);
       else seen.set(key, [hit]);
     }
-    value[i] = hit.v;
+    valueIndex[i] = hit.k;
   }
   return {
     file,
@@ -135,7 +131,7 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
     B2: section(7),
     C: section(8),
     H: section(9),
-    coefs: { count, matrix, constraint, signal, value },
+    coefs: { rows: info.domainSize, wires: info.nVars, count, matrix, constraint, signal, valueIndex, values },
   };
 }
 

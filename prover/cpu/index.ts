@@ -16,12 +16,13 @@
  * this file checks only its options. Every failure is a BackendError, a worker crash included.
  */
 import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES } from "../backend.js";
-import type { BasesHandle, Group, NttOptions, ProverBackend } from "../backend.js";
+import type { BasesHandle, FrKernels, Group, NttOptions, ProverBackend } from "../backend.js";
 import { checkedBackend, type CheckedBackend } from "../checked.js";
 import { SharedHeap } from "../heap.js";
 import { checkWindowBits, internalAffineBytes, msmLayout, msmScratchBytes, planMsm, scalarRegionBytes } from "./msm.js";
 import { windowCount } from "../reference.js";
-import { nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
+import { nttInPlace, nttTask, twiddleConstants, type NttConstants } from "./ntt.js";
+import { cpuFrKernels } from "./qap.js";
 import { CURVE_SCRATCH, COMPOSITE_SCRATCH, PAIR_BYTES } from "./wasm/curve.js";
 import { FIELD_BYTES } from "../../core/wasm/field.js";
 import { MAX_PAGES, cpuWasm } from "./wasm/module.js";
@@ -107,6 +108,8 @@ export class CpuBackend implements ProverBackend {
   private readonly liveBases = new Set<CpuBases>();
   /** Worker thread ids of the last NTTs (tests check that concurrent ones spread). */
   readonly nttThreads: number[] = [];
+  /** The prover's Fr vector steps on the workers (prover/cpu/qap.ts). */
+  readonly fr: FrKernels;
 
   private constructor(
     private readonly pool: CpuTaskRunner,
@@ -116,7 +119,16 @@ export class CpuBackend implements ProverBackend {
     private readonly frOne: number,
     readonly threads: number,
     private readonly windowBits: number | undefined,
-  ) {}
+  ) {
+    this.fr = cpuFrKernels({
+      alloc: (bytes) => this.heap.alloc(bytes),
+      release: (p) => this.heap.release(p),
+      bytes: () => this.bytes(),
+      threads,
+      runAll: (tasks) => this.runAll(tasks),
+      ntt: (io, n, options) => nttInPlace(n, io, options, this.nttConstants(), (task) => this.run(task), (t) => this.noteNttThread(t)),
+    });
+  }
 
   static async create(options: CpuBackendOptions): Promise<CpuBackend> {
     checkCrossOriginIsolated();
@@ -250,16 +262,21 @@ export class CpuBackend implements ProverBackend {
 
   async ntt(values: Uint8Array, options: NttOptions = {}): Promise<Uint8Array> {
     const n = values.length / FR_BYTES;
-    const consts: NttConstants = {
+    return nttTask(n, values, options, this.nttConstants(), (task) => this.run(task), (t) => this.noteNttThread(t));
+  }
+
+  private nttConstants(): NttConstants {
+    return {
       alloc: (bytes) => this.heap.alloc(bytes),
       release: (p) => this.heap.release(p),
       bytes: () => this.bytes(),
       twiddles: (logn) => this.twiddleTable(logn),
     };
-    return nttTask(n, values, options, consts, (task) => this.run(task), (t) => {
-      this.nttThreads.push(t);
-      if (this.nttThreads.length > 64) this.nttThreads.shift();
-    });
+  }
+
+  private noteNttThread(t: number): void {
+    this.nttThreads.push(t);
+    if (this.nttThreads.length > 64) this.nttThreads.shift();
   }
 
   /** ω_n^j for j < n/2 (Montgomery), built once per size by a worker. */

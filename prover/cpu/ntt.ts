@@ -44,6 +44,25 @@ export async function nttTask(
   run: (task: Record<string, unknown>) => Promise<unknown>,
   onThread?: (threadId: number) => void,
 ): Promise<Uint8Array> {
+  const io = env.alloc(n * FR_BYTES);
+  try {
+    env.bytes().set(values.subarray(0, n * FR_BYTES), io);
+    await nttInPlace(n, io, options, env, run, onThread);
+    return env.bytes().slice(io, io + n * FR_BYTES);
+  } finally {
+    env.release(io);
+  }
+}
+
+/** Runs one NTT of the n scalars at `io` in the shared memory, in place. */
+export async function nttInPlace(
+  n: number,
+  io: number,
+  options: NttOptions,
+  env: NttConstants,
+  run: (task: Record<string, unknown>) => Promise<unknown>,
+  onThread?: (threadId: number) => void,
+): Promise<void> {
   const shift = options.coset; // in [1, r): checked by prover/checked.ts
   const inverse = options.inverse === true;
   const logn = Math.round(Math.log2(n));
@@ -55,11 +74,9 @@ export async function nttTask(
     return p;
   };
   try {
-    const io = take(n * FR_BYTES);
     const work = take(n * FIELD_BYTES);
     const k = take(4 * FIELD_BYTES); // [shift or scale, ratio, scratch ×2]
     const mem = env.bytes();
-    mem.set(values.subarray(0, n * FR_BYTES), io);
     let pShift = 0;
     let pScale = 0;
     let pRatio = 0;
@@ -92,7 +109,6 @@ export async function nttTask(
       blockLog: BLOCK_LOG,
     });
     onThread?.(thread as number);
-    return env.bytes().slice(io, io + n * FR_BYTES);
   } finally {
     for (const b of blocks) env.release(b);
   }

@@ -50,6 +50,9 @@ export interface NttTask {
 export type CpuTask =
   | MsmTask
   | NttTask
+  | { kind: "qapAccum"; recs: number; count: number; values: number; witness: number; rows: number; scratch: number }
+  | { kind: "qapStore"; rowsA: number; rowsB: number; n: number; outA: number; outB: number; outC: number; scratch: number }
+  | { kind: "mulSub"; a: number; b: number; c: number; n: number; out: number; scratch: number }
   | { kind: "geom"; first: number; ratio: number; n: number; out: number }
   | { kind: "bases"; g: "g1" | "g2"; lem: number; n: number; out: number }
   | { kind: "ping" }

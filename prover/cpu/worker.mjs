@@ -19,6 +19,8 @@
 // Task kinds:
 //   msm    one range of an MSM (the algorithm is described in prover/cpu/msm.ts)
 //   ntt    one NTT over Fr (prover/cpu/ntt.ts)
+//   qapAccum, qapStore, mulSub
+//          the prover's Fr vector steps over a range (prover/cpu/qap.ts, wasm/qap.ts)
 //   geom   out[i] = first·ratio^i over Fr (twiddle tables)
 //   bases  LEM points → the internal affine layout
 //   ping   answers its thread id (the backend waits for its workers at start)
@@ -396,6 +398,15 @@ export default function run(t) {
       return msmTask(t);
     case "ntt":
       return nttTask(t);
+    case "qapAccum":
+      ex.fr_qapAccum(t.recs, t.count, t.values, t.witness, t.rows, t.scratch);
+      return true;
+    case "qapStore":
+      ex.fr_qapStore(t.rowsA, t.rowsB, t.n, t.outA, t.outB, t.outC, t.scratch);
+      return true;
+    case "mulSub":
+      ex.fr_mulSub(t.a, t.b, t.c, t.n, t.out, t.scratch);
+      return true;
     case "geom":
       ex.fr_geom(t.first, t.ratio, t.n, t.out);
       return true;

@@ -1,6 +1,6 @@
 /**
  * Assembles the CPU backend's WebAssembly module: Fq, Fr (29-bit-limb Montgomery), Fq2, the G1
- * and G2 kernels, the NTT and the MSM helpers. The module imports one *shared* memory
+ * and G2 kernels, the NTT, the QAP's vector kernels and the MSM helpers. The module imports one *shared* memory
  * (`env.memory`), which the main thread and every worker instantiate the same compiled module
  * on: bases, scalars and NTT buffers live there once and every thread maps them.
  *
@@ -17,6 +17,7 @@ import { FIELD_BYTES, buildPrimeField } from "../../../core/wasm/field.js";
 import { buildQuadraticField, primeFieldOps, quadraticFieldOps } from "./field2.js";
 import { buildMsmHelpers } from "./msm.js";
 import { buildNtt } from "./ntt.js";
+import { buildQap } from "./qap.js";
 
 /** Largest memory the module accepts: 4 GiB (wasm32). */
 export const MAX_PAGES = 65536;
@@ -70,6 +71,7 @@ export function buildCpuWasmCode(): CpuWasmCode {
   buildCurve(mb, "g1", (c, t) => primeFieldOps(c, "fq", t), FIELD_BYTES);
   buildCurve(mb, "g2", (c, t) => quadraticFieldOps(c, "fq2", t), 2 * FIELD_BYTES);
   buildNtt(mb);
+  buildQap(mb);
   buildMsmHelpers(mb, [
     { g: "g1", affineBytes: 2 * FIELD_BYTES },
     { g: "g2", affineBytes: 4 * FIELD_BYTES },
