@@ -104,6 +104,19 @@ async function startBackend(name: string, log: ProverLog, opts: BackendOptions):
   }
 }
 
+/**
+ * Whether starting backend `name` may load Dawn (WebGPU): `webgpu`, and `auto` unless it picks
+ * the cpu without looking (a key below 2^17 in a one-shot process, or no GPU device file). What
+ * loads Dawn can hold the main thread in native code; `zkr prove` then runs under a supervisor
+ * (scripts/supervise.ts), and in-process otherwise.
+ */
+export function mayLoadWebGpu(name: string, power?: number): boolean {
+  if (name === "webgpu") return true;
+  if (name !== "auto") return false;
+  if (power !== undefined && power < AUTO_WEBGPU_MIN_POWER) return false;
+  return gpuDeviceFiles()?.length !== 0;
+}
+
 /** The device files through which Linux exposes a GPU to user space, as the log names them. */
 const GPU_DEVICE_FILES = "/dev/dri/renderD*, /dev/nvidia*, /dev/dxg";
 

@@ -37,6 +37,20 @@ export function watchSupervisor(): void {
 }
 
 /**
+ * In a command that runs in-process instead (its work off the main thread): SIGINT and SIGTERM
+ * end it as the supervisor would, at once with one line on stderr and status 128 + the signal's
+ * number. Worker threads end with the process.
+ */
+export function exitOnSignals(command: string): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`zkr: ${command} stopped by ${signal}`);
+    process.exit(128 + os.constants.signals[signal]);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+}
+
+/**
  * Runs this same command line in a child and resolves with the exit status to leave with: the
  * child's own, or 128 + the number of the signal that stopped it.
  */

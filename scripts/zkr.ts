@@ -8,7 +8,7 @@ import path from "node:path";
 import { ROOT } from "../core/paths.js";
 import { ZkrError } from "../core/errors.js";
 import { COMMANDS, type CommandEntry, type CommandName } from "./commands/index.js";
-import { isSupervised, runSupervised, watchSupervisor } from "./supervise.js";
+import { exitOnSignals, isSupervised, runSupervised, watchSupervisor } from "./supervise.js";
 
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string; description: string };
 
@@ -28,11 +28,13 @@ if (!isCommand(named)) throw new Error(`scripts/zkr.ts: a command expected (bin/
 
 // Help is only printed: no child for it.
 const wantsHelp = args[0] === "help" || args.some((a) => a === "-h" || a === "--help");
-if ((COMMANDS[named] as CommandEntry).supervised && !isSupervised() && !wantsHelp) {
+const supervised = (COMMANDS[named] as CommandEntry).supervised;
+if (supervised && !isSupervised() && !wantsHelp && (supervised === true || (await supervised(args)))) {
   // A long command runs in a child that this process stops on SIGINT/SIGTERM (scripts/supervise.ts).
   process.exitCode = await runSupervised(named);
 } else {
   if (isSupervised()) watchSupervisor();
+  else if (supervised && !wantsHelp) exitOnSignals(named);
   await run(named);
 }
 

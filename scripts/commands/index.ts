@@ -17,8 +17,10 @@ export interface CommandEntry {
    * Runs in a child process that scripts/supervise.ts watches, so that SIGINT/SIGTERM stop it at
    * once even while native code holds its main thread. Commands that handle signals themselves
    * (`up`, `devnet`, `prover`: they stop their children, finish a job in hand) run in-process.
+   * A function decides from the arguments: false runs the command in-process, where a signal
+   * still ends it at once with the supervisor's line and status (`exitOnSignals`).
    */
-  supervised?: true;
+  supervised?: true | ((args: string[]) => Promise<boolean>);
 }
 
 export const COMMANDS = {
@@ -53,7 +55,8 @@ export const COMMANDS = {
   prove: {
     description: DESCRIPTIONS.prove,
     load: async () => (await import("./prove.js")).registerProve,
-    supervised: true,
+    // Only a backend that may load Dawn can hold the main thread; the cpu's work is on its workers.
+    supervised: async (args) => (await import("./prove.js")).proveNeedsSupervisor(args),
   },
   prover: {
     description: DESCRIPTIONS.prover,

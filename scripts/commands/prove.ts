@@ -6,6 +6,31 @@ import type { Command } from "commander";
 import { descriptionOf } from "./index.js";
 import fs from "node:fs";
 
+/**
+ * Whether `zkr prove ARGS` may load Dawn (prover/index.ts's mayLoadWebGpu), from its --backend and
+ * its key's header, read here as prove will read it. Without Dawn it runs in-process: a
+ * supervisor process would add its own start (~0.13 s) and memory (~45 MiB) to a one-shot proof.
+ * An argument it cannot read leaves the answer to the command itself, in-process: it fails fast.
+ */
+export async function proveNeedsSupervisor(args: string[]): Promise<boolean> {
+  const value = (name: string): string | undefined => {
+    const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return undefined;
+    return args[i].startsWith(`${name}=`) ? args[i].slice(name.length + 1) : args[i + 1];
+  };
+  const { mayLoadWebGpu, readZkeyInfo } = await import("../../prover/index.js");
+  const backend = value("--backend") ?? "auto";
+  if (backend !== "auto") return mayLoadWebGpu(backend);
+  const zkey = value("--zkey");
+  let power: number;
+  try {
+    power = readZkeyInfo(zkey ?? "").power;
+  } catch {
+    return false;
+  }
+  return mayLoadWebGpu(backend, power);
+}
+
 export function registerProve(program: Command): void {
   program
     .command("prove")
