@@ -128,6 +128,13 @@ export function cpuFrKernels(env: QapEnv): FrKernels {
         blocks.push(p);
         return p;
       };
+      /** Frees blocks early (the NTTs' work areas can take their place: a lower peak). */
+      const drop = (...ps: number[]) => {
+        for (const p of ps) {
+          blocks.splice(blocks.indexOf(p), 1);
+          env.release(p);
+        }
+      };
       try {
         // 2. A·w and B·w at the rows (Montgomery limbs), then A, B, C as standard-form scalars
         const w = take(h.wires * FR_BYTES);
@@ -149,6 +156,7 @@ export function cpuFrKernels(env: QapEnv): FrKernels {
             scratch: scratch[k],
           })),
         );
+        drop(w, ...scratch);
         const bytes = n * FR_BYTES;
         const out = take(3 * bytes);
         const [a, b, c] = [out, out + bytes, out + 2 * bytes];
@@ -162,6 +170,7 @@ export function cpuFrKernels(env: QapEnv): FrKernels {
           outC: c + i * FR_BYTES,
           scratch,
         }));
+        drop(rowsA, rowsB);
         step?.();
         // 3. each to coefficients and onto the coset, in place; h = A·B − C into A's place
         await Promise.all(
