@@ -24,7 +24,7 @@ import { checkSignedTx, type SignedTxAccounts } from "./model/check-tx.js";
 import { ZkrError } from "../core/errors.js";
 import type { Tx } from "./model/tx.js";
 import { setMeta } from "./db.js";
-import { reorgCheck, saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
+import { recordUndo, reorgCheck, saveAccount, txFromRow, loadState, type TxRow } from "./store.js";
 import { crashPoint, type SequencerContext } from "./context.js";
 import { proofJobSpec } from "./proofs.js";
 import { StateCorruptError } from "./errors.js";
@@ -147,6 +147,7 @@ export function createBatch(ctx: SequencerContext): BatchResult | undefined {
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'created', ?)",
         ).run(number, res.oldRoot.toString(), res.newRoot.toString(), Number(res.queueStart), Number(res.queueEnd), Number(res.feeAccount),
           Buffer.from(res.txData), res.publicInput.toString(), Date.now());
+        recordUndo(db, number, touched(res));
         for (const i of touched(res)) saveAccount(db, i, state.accounts.get(i)!);
         const mark = db.prepare("UPDATE txs SET status = 'batched', batch = ?, slot = ? WHERE id = ?");
         rows.forEach((row, k) => mark.run(number, l1Count + k, row.id));

@@ -85,6 +85,19 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX batches_queue_end ON batches (queue_end);
   CREATE INDEX accounts_eth_addr ON accounts (eth_addr);
   `,
+  `
+  -- Each batch's undo record: the accounts it changed, as they were before it (all columns NULL:
+  -- the account did not exist). A reorganisation that undoes batches restores them, newest first,
+  -- instead of replaying every batch from the first (sequencer/l1/watcher.ts). Records exist from
+  -- batch meta.undo_from on: batches made before this migration have none, and the records of
+  -- batches verified deep below L1's head are deleted (sequencer/store.ts pruneUndo).
+  CREATE TABLE account_undo (
+    batch INTEGER NOT NULL, idx INTEGER NOT NULL,
+    ax TEXT, ay TEXT, eth_addr TEXT, token_id INTEGER, balance TEXT, nonce INTEGER,
+    PRIMARY KEY (batch, idx)
+  );
+  INSERT INTO meta (key, value) SELECT 'undo_from', COALESCE(MAX(number) + 1, 0) FROM batches;
+  `,
 ];
 
 /** The schema version this code writes. */

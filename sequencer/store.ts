@@ -66,6 +66,57 @@ export function saveAccount(db: Db, index: bigint, a: Account): void {
   ).run(Number(index), a.ax.toString(), a.ay.toString(), a.ethAddr.toString(), Number(a.tokenId), a.balance.toString(), Number(a.nonce));
 }
 
+/**
+ * Records, before batch `batch` writes them, the accounts it changes as they are (a missing one as
+ * NULLs): the batch's undo record (db.ts, table account_undo). Inside the batch's transaction.
+ */
+export function recordUndo(db: Db, batch: number, indices: Iterable<bigint>): void {
+  const get = db.prepare("SELECT * FROM accounts WHERE idx = ?");
+  const put = db.prepare("INSERT INTO account_undo (batch, idx, ax, ay, eth_addr, token_id, balance, nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  for (const i of indices) {
+    const r = get.get(Number(i)) as AccountRow | undefined;
+    put.run(batch, Number(i), r?.ax ?? null, r?.ay ?? null, r?.eth_addr ?? null, r?.token_id ?? null, r?.balance ?? null, r?.nonce ?? null);
+  }
+}
+
+/**
+ * Undoes batches `from` on in the accounts table from their undo records, newest first, and sets
+ * the counters to what they were before batch `from` (its old root, its first queue position).
+ * Returns false, changing nothing, when some of those batches have no record (made before the
+ * records existed, or pruned): the caller replays from the first batch instead. Inside the
+ * caller's transaction; the caller rebuilds the state (loadState checks the root).
+ */
+export function undoBatches(db: Db, from: number): boolean {
+  if (from < Number(getMeta(db, "undo_from") ?? Infinity)) return false;
+  const first = db.prepare("SELECT old_root, queue_start FROM batches WHERE number = ?").get(from) as Pick<BatchRow, "old_root" | "queue_start"> | undefined;
+  if (!first) return false;
+  const del = db.prepare("DELETE FROM accounts WHERE idx = ?");
+  for (const r of db.prepare("SELECT * FROM account_undo WHERE batch >= ? ORDER BY batch DESC").all(from) as (AccountRow & { batch: number })[]) {
+    if (r.ax === null) del.run(r.idx);
+    else saveAccount(db, BigInt(r.idx), accountFromRow(r));
+  }
+  db.prepare("DELETE FROM account_undo WHERE batch >= ?").run(from);
+  setMeta(db, "batch_number", from);
+  setMeta(db, "queue_next", first.queue_start);
+  setMeta(db, "root", first.old_root);
+  return true;
+}
+
+/**
+ * How far below L1's head a verified batch's block must be before its undo record is dropped:
+ * a reorganisation deeper than this that undoes it is still handled, by replaying from the first
+ * batch. Deeper than any confirmations setting in use.
+ */
+export const UNDO_KEEP_BLOCKS = 256;
+
+/** Drops the undo records of batches verified at or below block `head − UNDO_KEEP_BLOCKS` (and of every batch before them). */
+export function pruneUndo(db: Db, head: number): void {
+  const r = db.prepare("SELECT MAX(number) AS n FROM batches WHERE status = 'verified' AND verified_block <= ?").get(head - UNDO_KEEP_BLOCKS) as { n: number | null };
+  if (r.n === null || r.n < Number(getMeta(db, "undo_from") ?? 0)) return;
+  db.prepare("DELETE FROM account_undo WHERE batch <= ?").run(r.n);
+  setMeta(db, "undo_from", r.n + 1);
+}
+
 /** What identifies the rollup a database belongs to; a mismatch at start is refused. */
 export interface Identity {
   chainId: bigint;

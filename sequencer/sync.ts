@@ -140,6 +140,8 @@ export function writeSyncedDatabase(file: string, r: SyncResult, rollupAddress: 
       setMeta(db, "queue_next", r.state.queueNext);
       setMeta(db, "root", r.state.root);
       setMeta(db, "l1_block", r.toBlock);
+      // The batches read from L1 have no undo records: a reorganisation that undoes one replays.
+      setMeta(db, "undo_from", r.state.batchNumber);
     })();
   } finally {
     db.close();

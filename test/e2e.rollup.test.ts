@@ -20,6 +20,7 @@ import { DEVNET_L1, type SequencerConfig } from "../sequencer/config.js";
 import { SequencerClient, type TxView } from "../sequencer/client.js";
 import { ZkrWallet, devnetAccountKey, quoteFee, readWalletFile } from "../sequencer/wallet.js";
 import { syncFromL1, writeSyncedDatabase } from "../sequencer/sync.js";
+import { getMeta } from "../sequencer/db.js";
 import { startProverService, type ProverService } from "../prover/service/service.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { user } from "../bench/fixtures/scenario.js";
@@ -245,6 +246,8 @@ test("a sequencer that lost its database starts again from one zkr sync wrote, a
   await prover.stop({ release: true });
   await seq.stop();
   seq = await Sequencer.start({ ...config, dbPath: restored }, { proofs: sqliteProofQueue, log, onFatal: (e) => log(`FATAL ${e.message}`) });
+  // The batches read from L1 have no undo records: an undo reaching them replays instead.
+  expect(getMeta(seq.ctx.db, "undo_from")).toBe(String(before.next));
   prover = await startProverService({ db: restored, backend: "cpu", warm: [{ txs: 4, depth: 8 }], pollMs: 100, log });
   client = new SequencerClient(seq.url);
   expect({ root: seq.ctx.state.root, next: seq.ctx.state.batchNumber, queue: seq.ctx.queue.head, nonce: seq.ctx.state.accounts.get(idx.alice)!.nonce }).toEqual(before);

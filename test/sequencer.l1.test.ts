@@ -232,7 +232,7 @@ test("a deposit gone from L1 in a deep reorganisation, after batches consumed it
     return lines.some((l) => l.startsWith("L1 read again") && l.includes("undone"));
   }, 120_000);
   expect(lines.filter((l) => l.startsWith("L1 reorganised:")).at(-1)).toMatch(/\(1 L1 request\(s\) to read again, \d+ batch\(es\) no longer verified, \d+ to send again; 1 of them consumed by batches: no batch is made or sent until L1 is read again up to block \d+\)$/);
-  expect(lines.find((l) => l.startsWith("L1 read again") && l.includes("undone"))).toMatch(/^L1 read again up to block \d+: L1 request 3 is not what batch \d+ consumed; batches \d+–\d+ undone, their 2 L2 transaction\(s\) back in the mempool, 1 dropped \(they name an account a lost deposit made\); batches are made again$/);
+  expect(lines.find((l) => l.startsWith("L1 read again") && l.includes("undone"))).toMatch(/^L1 read again up to block \d+: L1 request 3 is not what batch \d+ consumed; batches \d+–\d+ undone \(from their undo records\), their 2 L2 transaction\(s\) back in the mempool, 1 dropped \(they name an account a lost deposit made\); batches are made again$/);
 
   // alice's transfer is made again into a batch L1 verifies; dave's cannot be: his account is gone.
   await until("alice's transfer verified again", async () => {

@@ -14,8 +14,9 @@
 // the forgotten requests, nothing is batched or sent until L1 is read again as far as before (a
 // real reorganisation usually mines the same requests again, at the same positions): then the
 // batches whose requests came back with the same running hashes stand, and from the first one
-// that lost one, the batches are undone: the state is replayed from the batches before it, their
-// L2 transactions return to the mempool in their first order (one from or to an account an undone
+// that lost one, the batches are undone: the accounts they changed are restored from their undo
+// records, newest first (or, for batches without records, the state is replayed from the batches
+// before them), their L2 transactions return to the mempool in their first order (one from or to an account an undone
 // batch created is dropped with the reason: its index may be someone else's on the new chain), and
 // the batcher makes them again from what L1 now holds. Nothing is lost or doubled: an undone
 // batch cannot be verified on the new chain, since its queue hash is not L1's.
@@ -25,7 +26,7 @@ import { getMeta, setMeta } from "../db.js";
 import { StateCorruptError } from "../errors.js";
 import type { SequencerContext } from "../context.js";
 import type { L1Config } from "../config.js";
-import { REORG_CHECK, loadQueue, reorgCheck, saveAccount, type BatchRow, type ReorgCheck } from "../store.js";
+import { REORG_CHECK, loadQueue, loadState, pruneUndo, reorgCheck, saveAccount, undoBatches, type BatchRow, type ReorgCheck } from "../store.js";
 import { RollupState } from "../model/state.js";
 import { replayBatch } from "../sync.js";
 import { queueEntryFields } from "../model/queue.js";
@@ -177,7 +178,7 @@ export class L1Watcher {
       this.ctx.mempool.recount();
       this.ctx.log(
         `L1 read again up to block ${check.until}: L1 request ${undone.position} is not what batch ${undone.from} consumed; ` +
-          `batches ${undone.from}–${undone.from + undone.batches - 1} undone, their ${undone.txs} L2 transaction(s) back in the mempool` +
+          `batches ${undone.from}–${undone.from + undone.batches - 1} undone (${undone.how}), their ${undone.txs} L2 transaction(s) back in the mempool` +
           (undone.dropped ? `, ${undone.dropped} dropped (they name an account a lost deposit made)` : "") + "; batches are made again",
       );
     } else {
@@ -186,24 +187,45 @@ export class L1Watcher {
   }
 
   /**
-   * Undoes batches `from` on (inside the caller's transaction): the state is replayed from the
-   * stored batches before `from` (each must land on its stored root), their L2 transactions go
+   * Undoes batches `from` on (inside the caller's transaction): the accounts are restored from the
+   * batches' undo records (store.ts undoBatches; the rebuilt tree must land on the root before
+   * them), or, where some batch has none, the state is replayed from the stored batches before
+   * `from` (each must land on its stored root); their L2 transactions go
    * back to pending in their first order (the batcher drops, with the reason, those that no longer
    * fit), their proof jobs and submissions are deleted. A transaction from or to an account that
    * one of the undone batches created is dropped: the index may belong to someone else on the new
    * chain. None of the batches may be verified on this chain.
    */
-  private unmakeBatches(from: number, position: number): { from: number; position: number; batches: number; txs: number; dropped: number; state: RollupState } {
+  private unmakeBatches(from: number, position: number): { from: number; position: number; batches: number; txs: number; dropped: number; state: RollupState; how: string } {
     const { db, config } = this.ctx;
     const verified = db.prepare("SELECT number FROM batches WHERE number >= ? AND status = 'verified' LIMIT 1").get(from) as { number: number } | undefined;
     if (verified) throw new StateCorruptError(`L1 reorganised: batch ${verified.number} is verified on L1 but consumed an L1 request that L1 no longer holds`);
-    const state = new RollupState({ depth: config.depth, chainId: config.chainId, rollup: config.rollup });
-    const queue = loadQueue(db);
-    for (const b of db.prepare("SELECT * FROM batches WHERE number < ? ORDER BY number").iterate(from) as IterableIterator<BatchRow>) {
-      replayBatch(state, queue, {
-        kind: "batchVerified", batchNumber: b.number, oldRoot: BigInt(b.old_root), newRoot: BigInt(b.new_root), queueStart: b.queue_start, queueEnd: b.queue_end,
-        feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block: 0, blockHash: "", txHash: "", logIndex: 0,
-      }, config.slots);
+    const id = { depth: config.depth, chainId: config.chainId, slots: config.slots, rollup: config.rollup };
+    let state: RollupState;
+    let how = "from their undo records";
+    if (undoBatches(db, from)) {
+      // The batches' undo records restored the accounts; the rebuild checks the root before them.
+      state = loadState(db, id);
+    } else {
+      // No records for some of them (made before records were kept, or verified deep and pruned):
+      // replay every stored batch before `from`, each landing on its stored root.
+      state = new RollupState({ depth: config.depth, chainId: config.chainId, rollup: config.rollup });
+      const queue = loadQueue(db);
+      for (const b of db.prepare("SELECT * FROM batches WHERE number < ? ORDER BY number").iterate(from) as IterableIterator<BatchRow>) {
+        replayBatch(state, queue, {
+          kind: "batchVerified", batchNumber: b.number, oldRoot: BigInt(b.old_root), newRoot: BigInt(b.new_root), queueStart: b.queue_start, queueEnd: b.queue_end,
+          feeAccount: b.fee_account, txData: new Uint8Array(b.tx_data), block: 0, blockHash: "", txHash: "", logIndex: 0,
+        }, config.slots);
+      }
+      db.prepare("DELETE FROM accounts").run();
+      for (const [i, a] of state.accounts) saveAccount(db, i, a);
+      setMeta(db, "batch_number", state.batchNumber);
+      setMeta(db, "queue_next", state.queueNext);
+      setMeta(db, "root", state.root);
+      // The batches made again from `from` on keep records.
+      db.prepare("DELETE FROM account_undo WHERE batch >= ?").run(from);
+      setMeta(db, "undo_from", from);
+      how = "replayed from the first batch";
     }
     const batches = db.prepare("SELECT COUNT(*) AS n FROM batches WHERE number >= ?").get(from) as { n: number };
     const txs = db.prepare("UPDATE txs SET status = 'pending', batch = NULL, slot = NULL WHERE status = 'batched' AND batch >= ?").run(from).changes;
@@ -216,12 +238,7 @@ export class L1Watcher {
     db.prepare("DELETE FROM proof_jobs WHERE batch_number >= ?").run(from);
     db.prepare("DELETE FROM submissions WHERE batch >= ?").run(from);
     db.prepare("DELETE FROM batches WHERE number >= ?").run(from);
-    db.prepare("DELETE FROM accounts").run();
-    for (const [i, a] of state.accounts) saveAccount(db, i, a);
-    setMeta(db, "batch_number", state.batchNumber);
-    setMeta(db, "queue_next", state.queueNext);
-    setMeta(db, "root", state.root);
-    return { from, position, batches: batches.n, txs, dropped, state };
+    return { from, position, batches: batches.n, txs, dropped, state, how };
   }
 
   /**
@@ -266,6 +283,7 @@ export class L1Watcher {
           }
         }
         setMeta(db, "l1_block", to);
+        pruneUndo(db, to);
       })();
     } catch (e) {
       if (appended > 0) this.ctx.queue = loadQueue(db);
