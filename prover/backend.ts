@@ -104,6 +104,12 @@ export interface ProverBackend {
   /** Copies fixed bases (affine, layout above) into the backend for repeated MSMs. */
   loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle>;
   /**
+   * Optional: loadBases for `count` bases that `fill` writes straight into the backend's own
+   * staging memory (`dst`: count points, layout above), so that a caller reading them from a file
+   * holds no copy of its own (prover/zkey-file.ts's point sections: the cpu backend).
+   */
+  loadBasesFrom?(group: Group, count: number, fill: (dst: Uint8Array) => Promise<void>): Promise<BasesHandle>;
+  /**
    * Σ scalars[i] · bases[i]; `scalars.length / 32` may be less than the number of bases (a prefix).
    * No scalars (an empty array) give the point at infinity.
    */

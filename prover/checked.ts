@@ -3,7 +3,8 @@
  * (`checkedBackend`): what createCpuBackend, createWebGpuBackend, createFfjsBackend and
  * createBackend (prover/index.ts) return. A backend behind the wrapper sees only valid input:
  *
- * - loadBases: group G1 or G2; whole points (a multiple of 64 or 128 bytes).
+ * - loadBases: group G1 or G2; whole points (a multiple of 64 or 128 bytes). loadBasesFrom (where
+ *   the backend has it): group G1 or G2, a non-negative integer count.
  * - msm: bases loaded by this backend (this wrapper) and not released; whole scalars (a multiple
  *   of 32 bytes), no more than the bases, each below r. No scalars: the point at infinity (all-zero
  *   bytes), answered here, so a backend never sees an empty MSM.
@@ -152,10 +153,20 @@ export function checkQapMatrices(backend: string, m: QapMatrices): void {
 class Checked<B extends ProverBackend> implements CheckedBackend<B> {
   private closed = false;
   readonly fr?: FrKernels;
+  readonly loadBasesFrom?: ProverBackend["loadBasesFrom"];
 
   constructor(readonly inner: B) {
     const fr = inner.fr;
     if (fr) this.fr = this.checkedFr(fr);
+    const from = inner.loadBasesFrom?.bind(inner);
+    if (from) {
+      this.loadBasesFrom = async (group, count, fill) => {
+        this.checkOpen();
+        checkGroup(this.name, group);
+        if (!Number.isSafeInteger(count) || count < 0) throw new BackendError(this.name, `${group} points: a count expected, got ${count}`);
+        return new CheckedBases(this, await from(group, count, fill), group, count);
+      };
+    }
   }
 
   private checkedFr(fr: FrKernels): FrKernels {

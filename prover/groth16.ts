@@ -14,11 +14,11 @@
  * B1 are folded into their MSMs: α, δ (resp. β, δ) are appended to the loaded bases and 1, r
  * (resp. 1, s) to the scalars, so the backend returns the blinded points directly.
  */
-import { BackendError, FR_BYTES, type BasesHandle, type FrKernels, type ProverBackend, type QapHandle } from "./backend.js";
+import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES, type BasesHandle, type FrKernels, type Group, type ProverBackend, type QapHandle } from "./backend.js";
 import { bigintFrKernels, scalarAt, setScalar } from "./qap.js";
 import { checkScalars } from "./checked.js";
 import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "../core/bn254.js";
-import type { ProvingKey } from "./zkey.js";
+import { extendIntoRoom, type PointSectionId, type ProvingKey, type ZkeyPoints } from "./zkey.js";
 import { leToBigint } from "../core/bytes.js";
 import { ZkrError } from "../core/errors.js";
 import type { OnProgress } from "../core/progress.js";
@@ -78,33 +78,42 @@ export class Groth16Prover {
   /**
    * Loads the key's point sections into the backend (with the blinding bases appended), one
    * section at a time: each load already spreads over the backend's threads, and one at a time
-   * the backend's staging copy and this side's copy with the blinding bases (each up to a whole
-   * section) exist once, not five times over: measured on `zkr prove` at 2^18, peak memory
-   * see bench/README.md's whole-process table.
+   * the backend's staging copy (up to a whole section) exists once, not five times over. The
+   * blinding bases go into the room the reader left after A, B1 and B2 (prover/zkey.ts
+   * extendIntoRoom; a copy of the section where there is none). Peak memory: bench/README.md's
+   * whole-process table.
+   *
+   * `points`: the key's point sections left in its file (prover/zkey-file.ts openZkey; the key's
+   * own are then empty), read here straight into the backend's staging memory where it takes
+   * them so (`loadBasesFrom`), else each into an array of its own for `loadBases`.
    */
-  static async create(key: ProvingKey, backend: ProverBackend): Promise<Groth16Prover> {
-    const cat = (...parts: Uint8Array[]) => {
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
-    };
+  static async create(key: ProvingKey, backend: ProverBackend, points?: ZkeyPoints): Promise<Groth16Prover> {
     const loaded: BasesHandle[] = [];
     const fr = backend.fr ?? bigintFrKernels(backend);
     let qap: QapHandle | undefined;
+    const load = async (group: Group, id: PointSectionId, inKey: Uint8Array, ...extra: Uint8Array[]): Promise<BasesHandle> => {
+      if (!points) return backend.loadBases(group, extendIntoRoom(inKey, ...extra));
+      const size = points.size(id);
+      const bytes = size + extra.reduce((k, e) => k + e.length, 0);
+      const fill = async (dst: Uint8Array) => {
+        await points.read(id, dst.subarray(0, size));
+        let o = size;
+        for (const e of extra) {
+          dst.set(e, o);
+          o += e.length;
+        }
+      };
+      if (backend.loadBasesFrom) return backend.loadBasesFrom(group, bytes / (group === "G1" ? G1_BYTES : G2_BYTES), fill);
+      const b = new Uint8Array(bytes);
+      await fill(b);
+      return backend.loadBases(group, b);
+    };
     try {
-      for (const [group, bases] of [
-        ["G1", () => cat(key.A, key.alpha1, key.delta1)],
-        ["G1", () => cat(key.B1, key.beta1, key.delta1)],
-        ["G2", () => cat(key.B2, key.beta2, key.delta2)],
-        ["G1", () => key.C],
-        ["G1", () => key.H],
-      ] as const) {
-        loaded.push(await backend.loadBases(group, bases()));
-      }
+      loaded.push(await load("G1", 5, key.A, key.alpha1, key.delta1));
+      loaded.push(await load("G1", 6, key.B1, key.beta1, key.delta1));
+      loaded.push(await load("G2", 7, key.B2, key.beta2, key.delta2));
+      loaded.push(await load("G1", 8, key.C));
+      loaded.push(await load("G1", 9, key.H));
       qap = await fr.loadQap(key.coefs);
     } catch (err) {
       await Promise.all(loaded.map((b) => b.release()));

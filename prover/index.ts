@@ -7,8 +7,7 @@ import { computeWitness, type CircuitInputs } from "../circuits/witness.js";
 import { BackendError, FR_BYTES, type ProverBackend } from "./backend.js";
 import { checkedBackend, type CheckedBackend } from "./checked.js";
 import { Groth16Prover, type Groth16Proof, type ProofTimings, type ProverLog } from "./groth16.js";
-import { readWtns, readZkeyAsync } from "./zkey-file.js";
-import type { ProvingKey } from "./zkey.js";
+import { openZkey, readWtns } from "./zkey-file.js";
 import { bigintToLe } from "../core/bytes.js";
 import type { OnProgress } from "../core/progress.js";
 
@@ -165,26 +164,31 @@ export interface ProveOptions {
 }
 
 /**
- * Proves once: reads the key (while the backend starts, when it is still starting), loads its
- * bases, computes or reads the witness, proves on the backend. The key's point sections are
- * dropped once the backend holds them (the prover keeps only what it proves with), so that they do
- * not add to the proof's peak memory.
+ * Proves once: reads the key's header and coefficients (while the backend starts, when it is still
+ * starting), then its point sections straight into the backend where it takes them so (the cpu
+ * backend: no copy in JavaScript memory, none left to collect while it proves), computes or reads
+ * the witness, proves on the backend.
  */
 export async function prove(o: ProveOptions): Promise<{ proof: Groth16Proof; publicSignals: string[]; timings: ProofTimings & { witness: number; load: number } }> {
   const log = o.log ?? (() => {});
   let t = performance.now();
   o.progress?.({ step: "proving key", done: 0, total: 0, unit: "" });
-  let key: ProvingKey | undefined = await readZkeyAsync(o.zkey);
+  // The header and the coefficients while the backend starts; the points then, into the backend.
+  const opened = await openZkey(o.zkey);
   const read = (performance.now() - t) / 1000;
-  const backend = await o.backend;
-  const started = (performance.now() - t) / 1000;
-  const prover = await Groth16Prover.create(key, backend);
-  // Not useless: the prover has the key without its point sections; this was their last reference.
-  // eslint-disable-next-line no-useless-assignment
-  key = undefined;
+  let prover: Groth16Prover;
+  let started: number;
+  try {
+    const backend = await o.backend;
+    started = (performance.now() - t) / 1000;
+    prover = await Groth16Prover.create(opened.key, backend, opened.points);
+  } finally {
+    await opened.close();
+  }
+  const backend = prover.backend;
   const { nVars, power } = prover.key;
   const load = (performance.now() - t) / 1000;
-  log(`zkey: ${nVars} wires, 2^${power} domain, loaded in ${load.toFixed(2)} s (read ${read.toFixed(2)} s, then the backend's start ${(started - read).toFixed(2)} s, bases ${(load - started).toFixed(2)} s)`);
+  log(`zkey: ${nVars} wires, 2^${power} domain, loaded in ${load.toFixed(2)} s (header and coefficients read in ${read.toFixed(2)} s, then the backend's start ${(started - read).toFixed(2)} s, points read and loaded ${(load - started).toFixed(2)} s)`);
   t = performance.now();
   if (!o.wtns) o.progress?.({ step: "witness", done: 0, total: 0, unit: "" });
   let witness: Uint8Array;

@@ -44,6 +44,53 @@ export interface ProvingKey {
   coefs: QapMatrices;
 }
 
+/**
+ * Bytes of room kept after the point sections the prover extends with two blinding points (A and
+ * B1 with α and δ in G1, B2 with β and δ in G2: prover/groth16.ts), so that it writes them in
+ * place instead of copying the section (at 2^18, 44 MiB less to allocate and copy per key).
+ */
+export const ZKEY_SECTION_ROOM: Partial<Record<ZkeySectionId, number>> = { 5: 128, 6: 128, 7: 256 };
+
+/** The arrays made by {@link arrayWithRoom}, with the bytes of room after each. */
+const roomAfter = new WeakMap<Uint8Array, number>();
+
+/** A new array of `size` bytes with `room` bytes after it in its buffer, for {@link extendIntoRoom}. */
+export function arrayWithRoom(size: number, room: number): Uint8Array {
+  const a = new Uint8Array(new ArrayBuffer(size + room), 0, size);
+  roomAfter.set(a, room);
+  return a;
+}
+
+/**
+ * `a` followed by `tail`: written into the room after `a` when arrayWithRoom made it with enough
+ * (the same memory, no copy), else a new array. Only arrays made by arrayWithRoom are extended in
+ * place: any other view may have someone else's bytes after it.
+ */
+export function extendIntoRoom(a: Uint8Array, ...tail: Uint8Array[]): Uint8Array {
+  const extra = tail.reduce((n, p) => n + p.length, 0);
+  const inPlace = (roomAfter.get(a) ?? 0) >= extra;
+  const out = inPlace ? new Uint8Array(a.buffer, a.byteOffset, a.length + extra) : new Uint8Array(a.length + extra);
+  if (!inPlace) out.set(a);
+  let o = a.length;
+  for (const p of tail) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** A key's point sections left in its file (prover/zkey-file.ts openZkey): read once, where asked. */
+export interface ZkeyPoints {
+  /** Bytes of point section `id` (5 A, 6 B1, 7 B2, 8 C, 9 H), checked against the header. */
+  size(id: PointSectionId): number;
+  /** Reads all of section `id` into `dst` (exactly its size). */
+  read(id: PointSectionId, dst: Uint8Array): Promise<void>;
+}
+export type PointSectionId = 5 | 6 | 7 | 8 | 9;
+
+/** The point sections of a key whose points were left in the file. */
+const NO_POINTS = new Uint8Array(0);
+
 /** The sections a proving key is made of, by id. */
 export const ZKEY_SECTIONS = { 1: "header", 2: "Groth16 header", 3: "IC", 4: "coefficients", 5: "A", 6: "B1", 7: "B2", 8: "C", 9: "H" } as const;
 export type ZkeySectionId = keyof typeof ZKEY_SECTIONS;
@@ -51,9 +98,15 @@ export type ZkeySectionId = keyof typeof ZKEY_SECTIONS;
 /**
  * A proving key from its sections' bytes (`section(id)`: all of section `id`; `size(id)`: its size,
  * throwing when the file has none), checked: Groth16, BN254, sections of the declared sizes, every
- * coefficient in range. Point sections are kept as they are (no copy).
+ * coefficient in range. Point sections are kept as they are (no copy). `parsed.coefs`: the
+ * coefficients already read by a {@link CoefficientReader} (section 4 is then not asked for).
  */
-export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Array, size: (id: ZkeySectionId) => number): ProvingKey {
+export function parseZkey(
+  file: string,
+  section: (id: ZkeySectionId) => Uint8Array,
+  size: (id: ZkeySectionId) => number,
+  parsed?: { coefs: QapMatrices; pointsDeferred?: true },
+): ProvingKey {
   const h = section(2);
   const info = parseZkeyHeader(file, section(1), h, (type) => size(type as ZkeySectionId));
   let o = info.pointsAt;
@@ -69,49 +122,12 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
   const delta1 = take(64);
   const delta2 = take(128);
 
-  const c = section(4);
-  const cv = new DataView(c.buffer, c.byteOffset, c.byteLength);
-  const count = cv.getUint32(0, true);
-  const record = 12 + 32;
-  if (c.length !== 4 + count * record) throw new FileFormatError(file, `coefficients section: ${4 + count * record} bytes expected, got ${c.length}`);
-  const matrix = new Uint8Array(count);
-  const constraint = new Uint32Array(count);
-  const signal = new Uint32Array(count);
-  const valueIndex = new Uint32Array(count);
-  const values: bigint[] = [];
-  // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
-  // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
-  // (1, −1, powers of two) most of the time, so conversions are memoised, keyed by a number made
-  // of the value's low 53 bits (a Map of numbers is far faster than one of bigints, and no bigint
-  // is made for a value seen before); a hit is confirmed on all 32 bytes.
-  const seen = new Map<number, { at: number; k: number }[]>();
-  const sameValue = (a: number, b: number) => {
-    for (let k = 8; k < 32; k += 4) if (cv.getUint32(a + k, true) !== cv.getUint32(b + k, true)) return false;
-    return true;
-  };
-  for (let i = 0; i < count; i++) {
-    const off = 4 + i * record;
-    const m = cv.getUint32(off, true);
-    const row = cv.getUint32(off + 4, true);
-    const sig = cv.getUint32(off + 8, true);
-    if (m > 1 || row >= info.domainSize || sig >= info.nVars) {
-      throw new FileFormatError(file, `coefficient ${i}: matrix ${m}, row ${row}, signal ${sig} out of range`);
-    }
-    matrix[i] = m;
-    constraint[i] = row;
-    signal[i] = sig;
-    const at = off + 12;
-    const key = cv.getUint32(at, true) + (cv.getUint32(at + 4, true) & 0x1fffff) * 2 ** 32;
-    const bucket = seen.get(key);
-    let hit = bucket?.find((e) => sameValue(e.at, at));
-    if (!hit) {
-      const stored = leToBigint(c, at);
-      if (stored >= R) throw new FileFormatError(file, `coefficient ${i}: not a field element`);
-      hit = { at, k: values.push((stored * R_INV2) % R) - 1 };
-      if (bucket) bucket.push(hit);
-      else seen.set(key, [hit]);
-    }
-    valueIndex[i] = hit.k;
+  let coefs = parsed?.coefs;
+  if (!coefs) {
+    const c = section(4);
+    const reader = new CoefficientReader(file, info.domainSize, info.nVars, c.length);
+    reader.push(c);
+    coefs = reader.finish();
   }
   return {
     file,
@@ -126,14 +142,128 @@ export function parseZkey(file: string, section: (id: ZkeySectionId) => Uint8Arr
     delta1,
     delta2,
     ic: section(3),
-    A: section(5),
-    B1: section(6),
-    B2: section(7),
-    C: section(8),
-    H: section(9),
-    coefs: { rows: info.domainSize, wires: info.nVars, count, matrix, constraint, signal, valueIndex, values },
+    ...(parsed?.pointsDeferred
+      ? { A: NO_POINTS, B1: NO_POINTS, B2: NO_POINTS, C: NO_POINTS, H: NO_POINTS }
+      : { A: section(5), B1: section(6), B2: section(7), C: section(8), H: section(9) }),
+    coefs,
   };
 }
+
+/**
+ * Reads the coefficients section (4) in pieces as they arrive, so that a reader never holds the
+ * whole section (56 MiB at 2^18, hundreds at 2^20) beside what is parsed from it: a count, then
+ * records of matrix, row, signal (u32 each) and a 32-byte value. Checked: every index in range,
+ * every value below r, exactly `count` records.
+ */
+export class CoefficientReader {
+  private count = -1;
+  private i = 0;
+  /** The bytes of an unfinished record (or count) carried from the previous piece. */
+  private carry = new Uint8Array(COEF_RECORD);
+  private carried = 0;
+  private matrix = new Uint8Array(0);
+  private constraint = new Uint32Array(0);
+  private signal = new Uint32Array(0);
+  private valueIndex = new Uint32Array(0);
+  private readonly values: bigint[] = [];
+  // snarkjs stores coefficients as v·R² (so that one Montgomery product with a standard-form
+  // witness value lands in Montgomery form): v = stored·R⁻². Circuits repeat a few values
+  // (1, −1, powers of two) most of the time, so conversions are memoised, keyed by a number made
+  // of the value's low 53 bits (a Map of numbers is far faster than one of bigints, and no bigint
+  // is made for a value seen before); a hit is confirmed on all 32 bytes.
+  private readonly seen = new Map<number, { words: Uint32Array; k: number }[]>();
+
+  /** `size`: the section's size, checked against its count as soon as the count is read. */
+  constructor(
+    private readonly file: string,
+    private readonly rows: number,
+    private readonly wires: number,
+    private readonly size?: number,
+  ) {}
+
+  push(piece: Uint8Array): void {
+    let at = 0;
+    const need = () => (this.count < 0 ? 4 : COEF_RECORD);
+    if (this.carried > 0) {
+      const k = Math.min(need() - this.carried, piece.length);
+      this.carry.set(piece.subarray(0, k), this.carried);
+      this.carried += k;
+      at = k;
+      if (this.carried < need()) return;
+      this.take(new DataView(this.carry.buffer), 0);
+      this.carried = 0;
+    }
+    const v = new DataView(piece.buffer, piece.byteOffset, piece.byteLength);
+    for (let step = need(); piece.length - at >= step; step = need()) {
+      this.take(v, at);
+      at += step;
+    }
+    if (at < piece.length) {
+      this.carry.set(piece.subarray(at), 0);
+      this.carried = piece.length - at;
+    }
+  }
+
+  /** One count (the first 4 bytes) or one record at `off` of `v`. */
+  private take(v: DataView, off: number): void {
+    if (this.count < 0) {
+      const count = v.getUint32(off, true);
+      if (this.size !== undefined && this.size !== 4 + count * COEF_RECORD) {
+        throw new FileFormatError(this.file, `coefficients section: ${4 + count * COEF_RECORD} bytes expected, got ${this.size}`);
+      }
+      this.count = count;
+      this.matrix = new Uint8Array(count);
+      this.constraint = new Uint32Array(count);
+      this.signal = new Uint32Array(count);
+      this.valueIndex = new Uint32Array(count);
+      return;
+    }
+    const i = this.i;
+    if (i >= this.count) throw new FileFormatError(this.file, `coefficients section: more than the ${this.count} records it declares`);
+    const m = v.getUint32(off, true);
+    const row = v.getUint32(off + 4, true);
+    const sig = v.getUint32(off + 8, true);
+    if (m > 1 || row >= this.rows || sig >= this.wires) {
+      throw new FileFormatError(this.file, `coefficient ${i}: matrix ${m}, row ${row}, signal ${sig} out of range`);
+    }
+    this.matrix[i] = m;
+    this.constraint[i] = row;
+    this.signal[i] = sig;
+    const at = off + 12;
+    const key = v.getUint32(at, true) + (v.getUint32(at + 4, true) & 0x1fffff) * 2 ** 32;
+    const bucket = this.seen.get(key);
+    let hit = bucket?.find((e) => {
+      for (let k = 2; k < 8; k++) if (e.words[k] !== v.getUint32(at + 4 * k, true)) return false;
+      return true;
+    });
+    if (!hit) {
+      const bytes = new Uint8Array(v.buffer, v.byteOffset + at, 32);
+      const stored = leToBigint(bytes, 0);
+      if (stored >= R) throw new FileFormatError(this.file, `coefficient ${i}: not a field element`);
+      const words = new Uint32Array(8);
+      for (let k = 0; k < 8; k++) words[k] = v.getUint32(at + 4 * k, true);
+      hit = { words, k: this.values.push((stored * R_INV2) % R) - 1 };
+      if (bucket) bucket.push(hit);
+      else this.seen.set(key, [hit]);
+    }
+    this.valueIndex[i] = hit.k;
+    this.i++;
+  }
+
+  /** The matrices, once every byte of the section was pushed. */
+  finish(): QapMatrices {
+    const expected = 4 + Math.max(this.count, 0) * COEF_RECORD;
+    const got = this.count < 0 ? this.carried : 4 + this.i * COEF_RECORD + this.carried;
+    if (this.count < 0 || this.i !== this.count || this.carried !== 0) {
+      throw new FileFormatError(this.file, `coefficients section: ${this.count < 0 ? "at least 4" : expected} bytes expected, got ${got}`);
+    }
+    const { count, matrix, constraint, signal, valueIndex, values } = this;
+    return { rows: this.rows, wires: this.wires, count, matrix, constraint, signal, valueIndex, values };
+  }
+}
+
+/** Bytes of one coefficient record. */
+const COEF_RECORD = 12 + 32;
 
 /** What {@link readZkeyStream} reports while it reads: bytes read so far, of `total` (0: unknown). */
 export type ReadProgress = (done: number, total: number) => void;

@@ -90,6 +90,24 @@ describe("cpu MSM", () => {
     // twiddle tables stay (one per NTT size)
     expect(cpu.inner.debugHeapUsed() - used).toBeLessThanOrEqual(32 * 36 + 64);
   });
+
+  test("bases written straight into its staging memory (loadBasesFrom) are the bases loadBases takes; a failed fill frees all", async () => {
+    const r = rng(62);
+    const b = await bases(curve, "G2", 300, r);
+    const sc = scalars(300, "mix", r);
+    const from = await cpu.loadBasesFrom!("G2", 300, async (dst) => {
+      expect(dst.length).toBe(b.length);
+      dst.set(b);
+    });
+    const copied = await cpu.loadBases("G2", b);
+    expect(hex(await cpu.msm(from, sc))).toBe(hex(await cpu.msm(copied, sc)));
+    await Promise.all([from.release(), copied.release()]);
+    const used = cpu.inner.debugHeapUsed();
+    await expect(cpu.loadBasesFrom!("G1", 10, async () => Promise.reject(new Error("the file ended")))).rejects.toThrow(/the file ended/);
+    expect(cpu.inner.debugHeapUsed()).toBe(used);
+    await expect(cpu.loadBasesFrom!("G1", -1, async () => {})).rejects.toThrow(/G1 points: a count expected, got -1/);
+    await expect(cpu.loadBasesFrom!("G3" as "G1", 1, async () => {})).rejects.toThrow(/group: G1 or G2 expected/);
+  });
 });
 
 describe("cpu NTT", () => {

@@ -8,8 +8,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FileFormatError } from "../core/container.js";
-import { readZkey } from "../prover/zkey-file.js";
-import { readZkeyBlob, readZkeyStream, type ProvingKey } from "../prover/zkey.js";
+import { readZkey, readZkeyAsync } from "../prover/zkey-file.js";
+import { CoefficientReader, readZkeyBlob, readZkeyStream, type ProvingKey } from "../prover/zkey.js";
 import { releaseSnarkjs } from "../circuits/witness.js";
 import { toyGroth16 } from "./helpers/circuit.js";
 
@@ -139,4 +139,42 @@ test("a missing section and a PLONK key are named", async () => {
   const [, at1] = sections(plonk)[0];
   new DataView(plonk.buffer).setUint32(at1 + 12, 2, true);
   await expect(read(plonk)).rejects.toThrow(/a Groth16 zkey expected, got protocol PLONK/);
+});
+
+describe("the coefficients section read in pieces (CoefficientReader: what zkr prove's reader does)", () => {
+  const section4 = () => {
+    const [, at, size] = sections(bytes).find(([t]) => t === 4)!;
+    return bytes.subarray(at + 12, at + 12 + size);
+  };
+
+  test("the same matrices as the whole-file reader, whatever the pieces (records and the count split across them)", async () => {
+    const c = section4();
+    expect(Number(new DataView(c.buffer, c.byteOffset).getUint32(0, true))).toBe(want.coefs.count);
+    for (const cut of [1, 3, 43, 44, 45, 4096]) {
+      const r = new CoefficientReader("k.zkey", want.coefs.rows, want.coefs.wires, c.length);
+      for (let at = 0; at < c.length; at += cut) r.push(c.subarray(at, at + cut));
+      expect(r.finish()).toEqual(want.coefs);
+    }
+    // readZkeyAsync reads it so: the same key as the synchronous reader
+    expect((await readZkeyAsync(file)).coefs).toEqual(want.coefs);
+  });
+
+  test("a section that ends early, holds more than its count, or whose size disagrees with its count is refused", () => {
+    const c = section4();
+    const reader = (size?: number) => new CoefficientReader("k.zkey", want.coefs.rows, want.coefs.wires, size);
+    const short = reader();
+    short.push(c.subarray(0, c.length - 5));
+    expect(() => short.finish()).toThrow(new RegExp(`coefficients section: ${c.length} bytes expected, got ${c.length - 5}`));
+    const long = reader();
+    const extra = new Uint8Array(c.length + 44);
+    extra.set(c);
+    extra.set(c.subarray(4, 48), c.length);
+    expect(() => long.push(extra)).toThrow(/more than the \d+ records it declares/);
+    expect(() => reader(c.length + 1).push(c)).toThrow(new RegExp(`coefficients section: ${c.length} bytes expected, got ${c.length + 1}`));
+    expect(() => reader().finish()).toThrow(/at least 4 bytes expected, got 0/);
+    // an index out of range: the row of record 0 set to the domain size
+    const bad = c.slice();
+    new DataView(bad.buffer).setUint32(4 + 4, want.coefs.rows, true);
+    expect(() => reader().push(bad)).toThrow(/coefficient 0: matrix \d, row \d+, signal \d+ out of range/);
+  });
 });

@@ -185,13 +185,18 @@ export class CpuBackend implements ProverBackend {
   }
 
   async loadBases(group: Group, bases: Uint8Array): Promise<BasesHandle> {
+    return this.loadBasesFrom(group, bases.length / (group === "G1" ? G1_BYTES : G2_BYTES), async (dst) => dst.set(bases));
+  }
+
+  async loadBasesFrom(group: Group, n: number, fill: (dst: Uint8Array) => Promise<void>): Promise<BasesHandle> {
     const lemSize = group === "G1" ? G1_BYTES : G2_BYTES;
-    const n = bases.length / lemSize;
     const A = internalAffineBytes(group);
     const ptr = this.heap.alloc(Math.max(n * A, 1));
-    const lem = this.heap.alloc(Math.max(n * lemSize, 1));
+    let lem = 0;
     try {
-      this.bytes().set(bases, lem);
+      lem = this.heap.alloc(Math.max(n * lemSize, 1));
+      // the staging region: the caller's bytes land here (read from a file: no copy of its own)
+      await fill(new Uint8Array(this.heap.memory.buffer, lem, n * lemSize));
       const parts = Math.max(1, Math.min(this.threads, Math.floor(n / 4096)));
       const tasks: Record<string, unknown>[] = [];
       for (let k = 0; k < parts; k++) {
@@ -204,7 +209,7 @@ export class CpuBackend implements ProverBackend {
       this.heap.release(ptr);
       throw err;
     } finally {
-      this.heap.release(lem);
+      if (lem) this.heap.release(lem);
     }
     const handle = new CpuBases(this, group, n, ptr);
     this.liveBases.add(handle);
