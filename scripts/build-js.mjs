@@ -56,7 +56,8 @@ async function build() {
   // starts the backend (≈ 0.15 s of each `zkr prove`): prover/cpu/wasm/module.ts reads it when it
   // runs from this build.
   const wasmDir = path.join(tmp, "prover", "cpu", "wasm");
-  const { buildCpuWasmCode, PREBUILT_FILE } = await import(pathToFileURL(path.join(wasmDir, "module.js")).href);
+  const { PREBUILT_FILE } = await import(pathToFileURL(path.join(wasmDir, "module.js")).href);
+  const { buildCpuWasmCode } = await import(pathToFileURL(path.join(wasmDir, "assemble.js")).href);
   const w = buildCpuWasmCode();
   fs.writeFileSync(path.join(wasmDir, PREBUILT_FILE), JSON.stringify({ staticEnd: w.staticEnd, frOne: w.frOne, code: Buffer.from(w.code).toString("base64") }) + "\n");
   fs.writeFileSync(path.join(tmp, "stamp.json"), JSON.stringify({ builtAt: Date.now(), files: n }) + "\n");

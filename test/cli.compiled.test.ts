@@ -34,7 +34,8 @@ test("a fresh build runs compiled; an edited source runs from source; the answer
 
 test("the build carries the cpu backend's WebAssembly module, byte for byte what the source assembles", async () => {
   await run("scripts/build-js.mjs");
-  const { buildCpuWasmCode, PREBUILT_FILE } = await import("../prover/cpu/wasm/module.js");
+  const { PREBUILT_FILE } = await import("../prover/cpu/wasm/module.js");
+  const { buildCpuWasmCode } = await import("../prover/cpu/wasm/assemble.js");
   const stored = JSON.parse(fs.readFileSync(path.join(ROOT, "build", "js", "prover", "cpu", "wasm", PREBUILT_FILE), "utf8")) as { code: string; staticEnd: number; frOne: number };
   const fresh = buildCpuWasmCode();
   expect({ staticEnd: stored.staticEnd, frOne: stored.frOne }).toEqual({ staticEnd: fresh.staticEnd, frOne: fresh.frOne });
