@@ -20,20 +20,26 @@ import { FIELD_BYTES } from "../../../core/wasm/field.js";
 
 const E = FIELD_BYTES;
 
+/**
+ * Starts the exported function `fr_<name>` (i32 parameters and locals) and hands back the code
+ * builder with the helpers the Fr kernels are written with (here and in ./qap.ts).
+ */
+export function frKernel(module: ModuleBuilder, name: string, params: string[], locals: string[]) {
+  const f = module.addFunction(`fr_${name}`);
+  for (const p of params) f.addParam(p, "i32");
+  for (const l of locals) f.addLocal(l, "i32");
+  module.exportFunction(`fr_${name}`);
+  const c = f.getCodeBuilder();
+  const L = (n: string): Code => c.getLocal(n);
+  const set = (n: string, v: Code): Code => c.setLocal(n, v);
+  const inc = (n: string, by: Code): Code => c.setLocal(n, c.i32_add(c.getLocal(n), by));
+  const fr = (op: string, ...args: Code[]): Code => c.call(`fr_${op}`, ...args);
+  const elem = (base: Code, idx: Code): Code => c.i32_add(base, c.i32_mul(idx, c.i32_const(E)));
+  return { f, c, L, set, inc, fr, elem };
+}
+
 export function buildNtt(module: ModuleBuilder): void {
-  const func = (name: string, params: string[], locals: string[]) => {
-    const f = module.addFunction(`fr_${name}`);
-    for (const p of params) f.addParam(p, "i32");
-    for (const l of locals) f.addLocal(l, "i32");
-    module.exportFunction(`fr_${name}`);
-    const c = f.getCodeBuilder();
-    const L = (n: string): Code => c.getLocal(n);
-    const set = (n: string, v: Code): Code => c.setLocal(n, v);
-    const inc = (n: string, by: Code): Code => c.setLocal(n, c.i32_add(c.getLocal(n), by));
-    const fr = (op: string, ...args: Code[]): Code => c.call(`fr_${op}`, ...args);
-    const elem = (base: Code, idx: Code): Code => c.i32_add(base, c.i32_mul(idx, c.i32_const(E)));
-    return { f, c, L, set, inc, fr, elem };
-  };
+  const func = (name: string, params: string[], locals: string[]) => frKernel(module, name, params, locals);
 
   {
     const { f, c, L, set, inc, fr, elem } = func("nttLoad", ["in", "n", "logn", "out", "shift", "s"], ["i", "j", "k", "x", "dst"]);

@@ -16,6 +16,7 @@
  */
 import type { Code, ModuleBuilder } from "wasmbuilder";
 import { FIELD_BYTES } from "../../../core/wasm/field.js";
+import { frKernel } from "./ntt.js";
 
 const E = FIELD_BYTES;
 /** Bytes of one coefficient record of fr_qapAccum. */
@@ -25,21 +26,13 @@ export const QAP_SCRATCH = 2 * FIELD_BYTES;
 
 export function buildQap(module: ModuleBuilder): void {
   const func = (name: string, params: string[], locals: string[]) => {
-    const f = module.addFunction(`fr_${name}`);
-    for (const p of params) f.addParam(p, "i32");
-    for (const l of locals) f.addLocal(l, "i32");
-    module.exportFunction(`fr_${name}`);
-    const c = f.getCodeBuilder();
-    const L = (n: string): Code => c.getLocal(n);
-    const set = (n: string, v: Code): Code => c.setLocal(n, v);
-    const inc = (n: string, by: Code): Code => c.setLocal(n, c.i32_add(c.getLocal(n), by));
-    const fr = (op: string, ...args: Code[]): Code => c.call(`fr_${op}`, ...args);
-    const elem = (base: Code, idx: Code): Code => c.i32_add(base, c.i32_mul(idx, c.i32_const(E)));
+    const k = frKernel(module, name, params, locals);
+    const { c, L, set, inc } = k;
     const scalar = (base: Code, idx: Code): Code => c.i32_add(base, c.i32_shl(idx, c.i32_const(5)));
     /** for (i = 0; i < n; i++) body */
     const loop = (i: string, n: Code, ...body: Code[]): Code =>
       [...set(i, c.i32_const(0)), ...c.block(c.loop(c.br_if(1, c.i32_ge_u(L(i), n)), ...body, ...inc(i, c.i32_const(1)), c.br(0)))];
-    return { f, c, L, set, inc, fr, elem, scalar, loop };
+    return { ...k, scalar, loop };
   };
 
   {
