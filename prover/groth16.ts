@@ -208,7 +208,14 @@ export class Groth16Prover {
     if (n <= CONCURRENT_MSM_MAX_DOMAIN) {
       // Small: all five at once, so the main thread's planning of one overlaps the workers' ranges
       // of another and a worker that finishes its range early takes the next MSM's.
-      results = await Promise.all(msms.map(async ([bases, scalars]) => part(await this.backend.msm(bases, scalars()))));
+      // Largest first (B2 in G2, then H), so that the pool's queue ends with the short ones.
+      results = [];
+      await Promise.all(
+        [2, 4, 0, 1, 3].map(async (k) => {
+          const [bases, scalars] = msms[k];
+          results[k] = part(await this.backend.msm(bases, scalars()));
+        }),
+      );
     } else {
       // One MSM at a time: each already spreads over the backend's threads, and one at a time the
       // backend's scratch (about half the points' size again, per MSM) exists once, not five times.

@@ -106,6 +106,8 @@ export class CpuBackend implements ProverBackend {
   private closed = false;
   private readonly twiddles = new Map<number, Promise<number>>();
   private readonly liveBases = new Set<CpuBases>();
+  /** MSMs started and not settled: the ranges a new one is cut into (see `msm`). */
+  private msmsInFlight = 0;
   /** Worker thread ids of the last NTTs (tests check that concurrent ones spread). */
   readonly nttThreads: number[] = [];
   /** The prover's Fr vector steps on the workers (prover/cpu/qap.ts). */
@@ -222,6 +224,19 @@ export class CpuBackend implements ProverBackend {
   }
 
   async msm(handle: BasesHandle, scalars: Uint8Array): Promise<Uint8Array> {
+    // One range per worker when this MSM is alone. MSMs started together (the prover's five at
+    // small sizes) are cut into fewer, down to one each: every range pays a whole bucket
+    // reduction per window, and the other MSMs keep the workers busy meanwhile.
+    const parts = Math.max(1, this.threads - this.msmsInFlight);
+    this.msmsInFlight++;
+    try {
+      return await this.msmRanges(handle, scalars, parts);
+    } finally {
+      this.msmsInFlight--;
+    }
+  }
+
+  private async msmRanges(handle: BasesHandle, scalars: Uint8Array, parts: number): Promise<Uint8Array> {
     const h = handle as CpuBases;
     const n = scalars.length / FR_BYTES;
     const lemSize = h.group === "G1" ? G1_BYTES : G2_BYTES;
@@ -233,7 +248,7 @@ export class CpuBackend implements ProverBackend {
       mem.set(scalars.subarray(0, n * FR_BYTES), sp);
       mem.fill(0, sp + n * FR_BYTES, sp + scalarRegionBytes(n));
       const words = new Uint32Array(this.heap.memory.buffer, sp, n * 8);
-      const ranges = planMsm(words, n, this.threads, this.windowBits);
+      const ranges = planMsm(words, n, parts, this.windowBits);
       const tasks = ranges.map((r) => {
         const base = this.heap.alloc(msmScratchBytes(h.group, r));
         blocks.push(base);
