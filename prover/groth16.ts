@@ -10,9 +10,10 @@
  *   5. assemble π = (A + α + rδ, B + β + sδ, C + H + s·πA + r·πB1 − rs·δ).
  *
  * Steps 3 and 4 are the backend's (CPU worker pool or WebGPU); so are step 2 and the h of step 3
- * where the backend has Fr vector kernels (`fr`: the cpu backend), else prover/qap.ts's bigints. The blinding terms of πA, πB and
- * B1 are folded into their MSMs: α, δ (resp. β, δ) are appended to the loaded bases and 1, r
- * (resp. 1, s) to the scalars, so the backend returns the blinded points directly.
+ * where the backend has Fr vector kernels (`fr`: the cpu backend), else prover/qap.ts's bigints.
+ * The blinding terms of πA, πB and B1 are folded into their MSMs: α, δ (resp. β, δ) are appended
+ * to the loaded bases and 1, r (resp. 1, s) to the scalars, so the backend returns the blinded
+ * points directly.
  */
 import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES, type BasesHandle, type FrKernels, type Group, type ProverBackend, type QapHandle } from "./backend.js";
 import { bigintFrKernels, scalarAt, setScalar } from "./qap.js";
@@ -50,7 +51,8 @@ function u64s(bytes: Uint8Array): BigUint64Array {
 /**
  * Up to this domain size the five MSMs of a proof run at once (their scratch is small); above it,
  * one at a time. Measured on `zkr prove` (2 cores, paired runs, load ~1.5): the MSMs of a 2^14
- * proof 0.79–0.96 → 0.65–0.87 s, of a 2^16 proof 1.95 → 1.79 s.
+ * proof 0.79–0.96 → 0.65–0.87 s, of a 2^16 proof 1.95 → 1.79 s; with the cpu backend then cutting
+ * MSMs started together into fewer ranges (prover/cpu/index.ts `msm`), 1.28 s at 2^16.
  */
 export const CONCURRENT_MSM_MAX_DOMAIN = 2 ** 16;
 
