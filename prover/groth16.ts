@@ -19,7 +19,7 @@ import { BackendError, FR_BYTES, G1_BYTES, G2_BYTES, type BasesHandle, type FrKe
 import { bigintFrKernels, scalarAt, setScalar } from "./qap.js";
 import { checkScalars } from "./checked.js";
 import { R, frRootOfUnity, g1Add, g1Mul, g1Neg, g1ToJson, g2BytesToJson, readG1, writeG1 } from "../core/bn254.js";
-import { extendIntoRoom, type PointSectionId, type ProvingKey, type ZkeyPoints } from "./zkey.js";
+import type { PointSectionId, ProvingKey, ZkeyPoints } from "./zkey.js";
 import { leToBigint } from "../core/bytes.js";
 import { ZkrError } from "../core/errors.js";
 import type { OnProgress } from "../core/progress.js";
@@ -80,25 +80,24 @@ export class Groth16Prover {
   /**
    * Loads the key's point sections into the backend (with the blinding bases appended), one
    * section at a time: each load already spreads over the backend's threads, and one at a time
-   * the backend's staging copy (up to a whole section) exists once, not five times over. The
-   * blinding bases go into the room the reader left after A, B1 and B2 (prover/zkey.ts
-   * extendIntoRoom; a copy of the section where there is none). Peak memory: bench/README.md's
-   * whole-process table.
+   * the backend's staging copy (up to a whole section) exists once, not five times over. Peak
+   * memory: bench/README.md's whole-process table.
    *
    * `points`: the key's point sections left in its file (prover/zkey-file.ts openZkey; the key's
-   * own are then empty), read here straight into the backend's staging memory where it takes
-   * them so (`loadBasesFrom`), else each into an array of its own for `loadBases`.
+   * own are then empty). Each section (from the file or the key) and its blinding bases are
+   * written straight into the backend's staging memory where it takes them so (`loadBasesFrom`),
+   * else into one array for `loadBases`.
    */
   static async create(key: ProvingKey, backend: ProverBackend, points?: ZkeyPoints): Promise<Groth16Prover> {
     const loaded: BasesHandle[] = [];
     const fr = backend.fr ?? bigintFrKernels(backend);
     let qap: QapHandle | undefined;
     const load = async (group: Group, id: PointSectionId, inKey: Uint8Array, ...extra: Uint8Array[]): Promise<BasesHandle> => {
-      if (!points) return backend.loadBases(group, extendIntoRoom(inKey, ...extra));
-      const size = points.size(id);
+      const size = points ? points.size(id) : inKey.length;
       const bytes = size + extra.reduce((k, e) => k + e.length, 0);
       const fill = async (dst: Uint8Array) => {
-        await points.read(id, dst.subarray(0, size));
+        if (points) await points.read(id, dst.subarray(0, size));
+        else dst.set(inKey);
         let o = size;
         for (const e of extra) {
           dst.set(e, o);
@@ -106,6 +105,7 @@ export class Groth16Prover {
         }
       };
       if (backend.loadBasesFrom) return backend.loadBasesFrom(group, bytes / (group === "G1" ? G1_BYTES : G2_BYTES), fill);
+      if (!points && extra.length === 0) return backend.loadBases(group, inKey);
       const b = new Uint8Array(bytes);
       await fill(b);
       return backend.loadBases(group, b);

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { readSection, readSections, requireSection } from "../core/binfile.js";
 import { readZkeyCounts, type ZkeyInfo } from "../core/zkey-header.js";
 import type { Section } from "../core/container.js";
-import { CoefficientReader, ZKEY_SECTIONS, ZKEY_SECTION_ROOM, arrayWithRoom, parseWtns, parseZkey, type PointSectionId, type ProvingKey, type ZkeyPoints, type ZkeySectionId } from "./zkey.js";
+import { CoefficientReader, ZKEY_SECTIONS, parseWtns, parseZkey, type PointSectionId, type ProvingKey, type ZkeyPoints, type ZkeySectionId } from "./zkey.js";
 import type { QapMatrices } from "./backend.js";
 
 /** Bytes of the coefficients section read at a time (a record may straddle two pieces: the reader carries it). */
@@ -75,7 +75,7 @@ async function readZkeyFrom(fh: fs.promises.FileHandle, file: string, sections: 
       continue;
     }
     if (deferPoints && id >= 5) continue;
-    const b = arrayWithRoom(s.size, ZKEY_SECTION_ROOM[id] ?? 0);
+    const b = new Uint8Array(s.size);
     await readFully(fh, file, b, s.offset, id);
     bytes.set(id, b);
   }

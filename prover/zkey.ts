@@ -44,41 +44,6 @@ export interface ProvingKey {
   coefs: QapMatrices;
 }
 
-/**
- * Bytes of room kept after the point sections the prover extends with two blinding points (A and
- * B1 with α and δ in G1, B2 with β and δ in G2: prover/groth16.ts), so that it writes them in
- * place instead of copying the section (at 2^18, 44 MiB less to allocate and copy per key).
- */
-export const ZKEY_SECTION_ROOM: Partial<Record<ZkeySectionId, number>> = { 5: 128, 6: 128, 7: 256 };
-
-/** The arrays made by {@link arrayWithRoom}, with the bytes of room after each. */
-const roomAfter = new WeakMap<Uint8Array, number>();
-
-/** A new array of `size` bytes with `room` bytes after it in its buffer, for {@link extendIntoRoom}. */
-export function arrayWithRoom(size: number, room: number): Uint8Array {
-  const a = new Uint8Array(new ArrayBuffer(size + room), 0, size);
-  roomAfter.set(a, room);
-  return a;
-}
-
-/**
- * `a` followed by `tail`: written into the room after `a` when arrayWithRoom made it with enough
- * (the same memory, no copy), else a new array. Only arrays made by arrayWithRoom are extended in
- * place: any other view may have someone else's bytes after it.
- */
-export function extendIntoRoom(a: Uint8Array, ...tail: Uint8Array[]): Uint8Array {
-  const extra = tail.reduce((n, p) => n + p.length, 0);
-  const inPlace = (roomAfter.get(a) ?? 0) >= extra;
-  const out = inPlace ? new Uint8Array(a.buffer, a.byteOffset, a.length + extra) : new Uint8Array(a.length + extra);
-  if (!inPlace) out.set(a);
-  let o = a.length;
-  for (const p of tail) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** A key's point sections left in its file (prover/zkey-file.ts openZkey): read once, where asked. */
 export interface ZkeyPoints {
   /** Bytes of point section `id` (5 A, 6 B1, 7 B2, 8 C, 9 H), checked against the header. */
